@@ -1,0 +1,5 @@
+import sys
+
+from crm_ve.cli import main
+
+sys.exit(main())

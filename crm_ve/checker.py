@@ -1,0 +1,105 @@
+"""Run the rules over parsed CIBs and gather what they find into a :class:`Report`.
+
+A rule that raises does not stop the others: its failure is recorded naming its plugin, the other findings are
+still reported, and the run exits 2.
+"""
+from dataclasses import dataclass, field
+from typing import List, Optional, Sequence
+
+from crm_ve.errors import EXIT_CANNOT_RUN, EXIT_CLEAN, EXIT_FINDINGS
+from crm_ve.findings import Finding, Severity
+from crm_ve.model import build_model
+
+
+@dataclass
+class CheckContext:
+    """What a rule's ``check`` gets: the parsed input, its model, and the declared workload agents."""
+
+    document: object
+    model: object
+    workload_agents: tuple
+
+    def is_workload(self, resource):
+        """True when ``resource`` is a primitive of a declared workload agent (a container)."""
+        return resource.agent is not None and any(resource.agent == agent.spec for agent in self.workload_agents)
+
+
+@dataclass
+class RuleFailure:
+    """A rule that raised instead of returning findings."""
+
+    plugin: str
+    code: str
+    file: str
+    error: str
+
+    def as_dict(self):
+        return {"plugin": self.plugin, "code": self.code, "file": self.file, "error": self.error}
+
+
+@dataclass
+class Report:
+    files: List[str] = field(default_factory=list)
+    findings: List[Finding] = field(default_factory=list)
+    failures: List[RuleFailure] = field(default_factory=list)
+    rules: Sequence = ()
+    strict: bool = False
+    color: bool = False
+    notes: List[str] = field(default_factory=list)
+
+    def count(self, severity):
+        return sum(1 for finding in self.findings if finding.severity == severity)
+
+    @property
+    def exit_code(self):
+        if self.failures:
+            return EXIT_CANNOT_RUN
+        worst = max((finding.severity for finding in self.findings), default=None)
+        if worst == Severity.ERROR or (self.strict and worst == Severity.WARNING):
+            return EXIT_FINDINGS
+        return EXIT_CLEAN
+
+
+def rule_matches(rule, selector):
+    """A selector names a rule by code (``CV101``), code prefix (``CV1``, ``CV``) or name (``fs-order...``)."""
+    selector = selector.strip()
+    return rule.name == selector or rule.code.startswith(selector.upper())
+
+
+def select_rules(rules, select=None, ignore=None):
+    chosen = [rule for rule in rules if not select or any(rule_matches(rule, s) for s in select)]
+    return [rule for rule in chosen if not ignore or not any(rule_matches(rule, s) for s in ignore)]
+
+
+def check_document(document, rules, workload_agents):
+    """Findings and failures of ``rules`` on one document, lines mapped to the user's source."""
+    context = CheckContext(document=document, model=build_model(document), workload_agents=tuple(workload_agents))
+    findings, failures = [], []
+    for rule in rules:
+        try:
+            found = list(rule.check(context) or ())
+        except Exception as exc:  # a broken rule is reported by plugin name, the others still run
+            failures.append(RuleFailure(rule.plugin or "?", rule.code, document.name, f"{type(exc).__name__}: {exc}"))
+            continue
+        for finding in found:
+            finding.file = document.name
+            finding.line = document.source_line(finding.line)
+            findings.append(finding)
+    findings.sort(key=lambda f: (f.line or 0, -f.severity, f.code))
+    return findings, failures
+
+
+def check_documents(documents, host, select=None, ignore=None, strict=False):
+    rules = select_rules(host.rules, select, ignore)
+    report = Report(rules=rules, strict=strict)
+    for document in documents:
+        findings, failures = check_document(document, rules, host.workload_agents)
+        report.files.append(document.name)
+        report.findings.extend(findings)
+        report.failures.extend(failures)
+    return report
+
+
+def unknown_selectors(rules, selectors: Optional[Sequence[str]]):
+    """Selectors that name no rule at all (a typo in --select/--ignore is an error, not silence)."""
+    return [s for s in selectors or () if not any(rule_matches(rule, s) for rule in rules)]

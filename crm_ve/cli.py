@@ -1,0 +1,69 @@
+"""The ``crm-ve`` command: one module per subcommand under :mod:`crm_ve.commands`.
+
+Every failure the user can fix is one line ``crm-ve: ...`` and an exit code (see :mod:`crm_ve.errors`);
+never a traceback.
+"""
+import argparse
+import importlib
+import sys
+
+from crm_ve import __version__
+from crm_ve.errors import EXIT_CANNOT_RUN, CrmVeError, UsageError
+
+#: Subcommand modules; each has ``register(subparsers)`` which adds its parser and sets ``func(args) -> int``.
+COMMANDS = (
+    "crm_ve.commands.check",
+    "crm_ve.commands.rule",
+)
+
+EXIT_STATUS_HELP = """exit status:
+  0  clean: no error finding (warnings and infos allowed)
+  1  at least one error finding (or a warning with --strict)
+  2  could not run: bad input, bad usage, a plugin that failed to load or raised
+  3  refused: the live CIB changed since the shadow was made (commit gate)
+"""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line and exit 2."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser():
+    parser = ArgumentParser(
+        prog="crm-ve",
+        description=(
+            "Check and build Pacemaker stacks of DRBD -> Filesystem -> OpenVZ container: catches the order and "
+            "colocation mistakes that crm_verify, crm configure verify and pcs cluster verify accept, and prints "
+            "the crm shell and pcs commands that fix them."
+        ),
+        epilog=EXIT_STATUS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"crm-ve {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
+    subparsers.required = True
+    for module_name in COMMANDS:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv=None):
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        return args.func(args)
+    except CrmVeError as exc:
+        print(f"crm-ve: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("crm-ve: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_CANNOT_RUN
+
+
+if __name__ == "__main__":
+    sys.exit(main())

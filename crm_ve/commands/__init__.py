@@ -1,0 +1,1 @@
+"""One module per ``crm-ve`` subcommand, each with ``register(subparsers)``."""

@@ -1,0 +1,146 @@
+"""The records that flow from rules to reports: rules, findings and their fixes.
+
+Data flows one way: input -> model -> rules -> findings -> report. A rule decides the severity of what it finds;
+reports only render.
+"""
+import enum
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Optional, Tuple
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is. Only errors make ``crm-ve check`` exit 1 (warnings too with ``--strict``)."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self):
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text):
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (expected error, warning or info)") from None
+
+
+@dataclass(frozen=True)
+class Fix:
+    """Commands that repair a finding, in order: a wrong constraint is deleted before its replacement is added."""
+
+    crm: Tuple[str, ...] = ()
+    pcs: Tuple[str, ...] = ()
+
+    def __bool__(self):
+        return bool(self.crm or self.pcs)
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    """A rule's documentation, in ruff's sections."""
+
+    what_it_does: str
+    why_is_this_bad: str
+    example: str
+    use_instead: str
+
+
+@dataclass
+class Rule:
+    """A check, as a plugin declares it through the ``crm_ve_rules`` hook.
+
+    :param code: stable code, e.g. ``CV101``; built-in rules use the ``CV`` prefix, a plugin uses its own.
+    :param name: stable kebab-case name, usable wherever a code is.
+    :param severity: the severity of what it finds (a rule may lower it per finding, never raise it above error).
+    :param summary: one line for listings.
+    :param doc: What it does / Why is this bad? / Example / Use instead.
+    :param check: ``check(context) -> iterable of Finding``; context is a :class:`crm_ve.checker.CheckContext`.
+    :param covers: rows of the semantics reference's catalogue (``C1``, ``D5``...) the rule covers.
+    :param suppression_target: which element carries ``# crm-ve: ignore[CODE]`` ("filesystem", "container",
+        "drbd clone", "constraint"...), in words for the docs.
+    """
+
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    doc: RuleDoc
+    check: Callable[..., Iterable["Finding"]]
+    covers: Tuple[str, ...] = ()
+    suppression_target: str = "the dependent resource"
+    plugin: Optional[str] = None  # filled in by the plugin host
+
+
+@dataclass
+class Finding:
+    """One problem found in one CIB.
+
+    ``line`` is the line in the XML the model read; the checker maps it to the user's file (e.g. a ``.crm`` file)
+    and fills ``file``. ``suppress_on`` is the id of the element whose inline ``# crm-ve: ignore[CODE]``
+    comment silences this finding.
+    """
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    line: Optional[int] = None
+    resources: Tuple[str, ...] = ()
+    constraints: Tuple[str, ...] = ()
+    fix: Fix = field(default_factory=Fix)
+    suppress_on: Optional[str] = None
+    file: Optional[str] = None
+
+    @classmethod
+    def of(cls, rule, message, **kwargs):
+        """A finding of ``rule`` (code, name and severity taken from it unless given)."""
+        kwargs.setdefault("severity", rule.severity)
+        return cls(code=rule.code, name=rule.name, message=message, **kwargs)
+
+    def as_dict(self):
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.label,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "resources": list(self.resources),
+            "constraints": list(self.constraints),
+            "fix": {"crm": list(self.fix.crm), "pcs": list(self.fix.pcs)},
+        }
+
+
+@dataclass(frozen=True)
+class WorkloadAgent:
+    """A resource agent whose resources are workloads that need the storage-stack checks (like ManageVE).
+
+    :param standard: ``ocf`` ...; :param provider: ``heartbeat`` ...; :param type: ``ManageVE`` ...
+    :param dump_parameter: the parameter naming a checkpoint file that must live on the Filesystem, if any.
+    """
+
+    standard: str
+    provider: Optional[str]
+    type: str
+    dump_parameter: Optional[str] = None
+
+    @property
+    def spec(self):
+        if self.provider:
+            return f"{self.standard}:{self.provider}:{self.type}"
+        return f"{self.standard}:{self.type}"
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """A report format, as a plugin declares it through ``crm_ve_output_formats``.
+
+    ``render(report) -> str`` gets a :class:`crm_ve.checker.Report`.
+    """
+
+    name: str
+    description: str
+    render: Callable[..., str]

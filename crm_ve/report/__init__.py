@@ -1,0 +1,1 @@
+"""Report formats. Each module is a plugin declaring an :class:`~crm_ve.findings.OutputFormat`."""

@@ -1,0 +1,54 @@
+"""Built-in plugin: the human-readable report (``--format text``, the default)."""
+from crm_ve import hookimpl
+from crm_ve.findings import OutputFormat, Severity
+
+_COLORS = {Severity.ERROR: "\033[1;31m", Severity.WARNING: "\033[1;33m", Severity.INFO: "\033[36m"}
+_RESET = "\033[0m"
+
+
+def _paint(text, severity, color):
+    return f"{_COLORS[severity]}{text}{_RESET}" if color else text
+
+
+def render_finding(finding, color=False):
+    where = f"{finding.file}:{finding.line}" if finding.line else f"{finding.file}"
+    head = f"{where}: {finding.code} {finding.name} [{_paint(finding.severity.label, finding.severity, color)}]"
+    lines = [f"{head} {finding.message}"]
+    details = []
+    if finding.resources:
+        details.append("resources: " + ", ".join(finding.resources))
+    if finding.constraints:
+        details.append("constraints: " + ", ".join(finding.constraints))
+    if details:
+        lines.append("    " + "; ".join(details))
+    if finding.fix.crm:
+        lines.append("    fix (crm shell):")
+        lines.extend(f"        {command}" for command in finding.fix.crm)
+    if finding.fix.pcs:
+        lines.append("    fix (pcs):")
+        lines.extend(f"        {command}" for command in finding.fix.pcs)
+    return "\n".join(lines)
+
+
+def _plural(count, word):
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def render(report):
+    out = [render_finding(finding, report.color) for finding in report.findings]
+    for failure in report.failures:
+        out.append(
+            f"{failure.file}: rule {failure.code} of plugin {failure.plugin!r} failed: {failure.error}"
+        )
+    out.extend(report.notes)
+    summary = ", ".join(
+        _plural(report.count(severity), severity.label) for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO)
+    )
+    checked = _plural(len(report.files), "file")
+    out.append(f"{summary} in {checked}." if report.findings else f"No problems found in {checked}.")
+    return "\n".join(out) + "\n"
+
+
+@hookimpl
+def crm_ve_output_formats():
+    return [OutputFormat("text", "findings with their fix commands, for people (the default)", render)]

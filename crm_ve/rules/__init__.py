@@ -1,0 +1,8 @@
+"""The built-in rules. Each module is a plugin exactly like a third-party one: it implements ``crm_ve_rules``.
+
+Add a rule module here (one line) to register it; ``-p no:crm_ve.rules.NAME`` turns one off.
+"""
+
+BUILTIN = (
+    "crm_ve.rules.drbd_agent",
+)
