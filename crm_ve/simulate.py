@@ -1,0 +1,902 @@
+"""Ask the real Pacemaker scheduler what it would do with a CIB: the ``crm_simulate`` harness.
+
+Follows section 13 of ``reference/pacemaker-semantics.md``: a copy of the CIB gets quorum, online nodes,
+injected promotion scores (nothing sets ``master-<primitive>`` offline, so nothing would be promoted) and
+``stonith-enabled=false``; then ``crm_simulate -S -G`` runs the scenarios that expose misordering and
+misplacement of a storage stack (cold start, standby of the primary, swapped promotion scores, an injected
+monitor failure).
+
+Dependencies are read from the transition graph's synapse inputs, never from the order in which crm_simulate
+prints actions: "A waits for B" means B is a transitive input of A.
+
+Example::
+
+    with Simulator("cib.xml") as sim:
+        cold = sim.cold_start()
+        cold.graph.waits_for(("p_fs", "start"), ("p_drbd_r0", "promote"))      # True on a good stack
+        cold.after.nodes("p_fs")                                                # ['node1']
+        for facts in stack_facts(sim, "ms_drbd_r0", "p_fs", "p_ve"):
+            print(facts.scenario, facts.problems())
+
+Only lxml and the Pacemaker command-line tools are needed (``crm_simulate``, ``crm_attribute``).
+"""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
+
+from lxml import etree
+
+try:
+    from crm_ve.errors import CrmVeError, ToolMissingError
+except ImportError:  # pragma: no cover - only while the foundation's errors module is not there
+    class CrmVeError(Exception):
+        exit_code = 2
+
+    class ToolMissingError(CrmVeError):
+        pass
+
+
+class SimulationError(CrmVeError):
+    """crm_simulate (or crm_attribute) could not be run on a CIB, or its output could not be read."""
+
+
+class SimulatorMissingError(SimulationError, ToolMissingError):
+    """A Pacemaker command-line tool that simulation needs is not installed."""
+
+
+class ActionNotFound(LookupError):
+    """A name given to :meth:`TransitionGraph.waits_for` matches no action of the graph."""
+
+
+#: Promotion score injected for the first node (the intended primary) and for every other node.
+PRIMARY_SCORE = 100
+SECONDARY_SCORE = 10
+#: Nodes used when the CIB's ``<nodes>`` section is empty.
+DEFAULT_NODES = ("node1", "node2")
+#: Seconds any single tool run may take.
+TOOL_TIMEOUT = 120
+
+_PROMOTED_ROLES = ("Master", "Promoted")
+_UNPROMOTED_ROLES = ("Slave", "Unpromoted")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+# --------------------------------------------------------------------------------------------------------
+# running the tools
+
+def _tool(name):
+    path = shutil.which(name)
+    if path is None:
+        raise SimulatorMissingError(
+            f"{name} not found on PATH: install pacemaker-cli-utils (Debian) to simulate the scheduler")
+    return path
+
+
+def _run(argv, what, *, env_cib=None):
+    """Run a Pacemaker tool; return (stdout, stderr); raise SimulationError with its first error line."""
+    env = dict(os.environ)
+    if env_cib is not None:
+        env["CIB_file"] = str(env_cib)
+    try:
+        proc = subprocess.run([_tool(argv[0])] + [str(a) for a in argv[1:]], env=env, capture_output=True,
+                              text=True, timeout=TOOL_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise SimulationError(f"{argv[0]} did not finish within {TOOL_TIMEOUT}s on {what}") from None
+    if proc.returncode != 0:
+        raise SimulationError(f"{argv[0]} failed on {what} (exit {proc.returncode}): "
+                              f"{_first_error(proc.stderr or proc.stdout)}")
+    _refuse_schema_errors(argv[0], what, proc.stderr)
+    return proc.stdout, proc.stderr
+
+
+def _first_error(text):
+    lines = [_ANSI.sub("", line).strip() for line in (text or "").splitlines() if line.strip()]
+    for line in lines:
+        if "error" in line.lower():
+            return line
+    return lines[0] if lines else "no message"
+
+
+def _refuse_schema_errors(tool, what, stderr):
+    # crm_simulate exits 0 on a CIB that fails its schema: it disables validation and schedules nothing.
+    for line in (stderr or "").splitlines():
+        if "Relax-NG validity error" in line or "fatal assertion" in line:
+            raise SimulationError(f"{tool} cannot use {what}: the CIB does not conform to its schema "
+                                  f"({_ANSI.sub('', line).strip()})")
+
+
+def _parse_xml(path_or_text, what, *, is_text=False):
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_blank_text=True)
+    try:
+        if is_text:
+            return etree.fromstring(path_or_text.encode() if isinstance(path_or_text, str) else path_or_text,
+                                    parser)
+        return etree.parse(str(path_or_text), parser).getroot()
+    except OSError as exc:
+        raise SimulationError(f"cannot read {what}: {exc}") from None
+    except etree.XMLSyntaxError as exc:
+        raise SimulationError(f"{what} is not well-formed XML: {exc}") from None
+
+
+def _write_atomically(root, path):
+    tmp = f"{path}.tmp"
+    etree.ElementTree(root).write(tmp, xml_declaration=False, encoding="utf-8", pretty_print=True)
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------------------------------------
+# the transition graph
+
+_KEY = re.compile(r"^(?P<prefix>.+)_(?P<interval>\d+)$")
+_PSEUDO_TASK = re.compile(r"^(?P<rsc>.+?)_(?P<task>(?:confirmed-)?(?:pre|post)_notify_[a-z]+|"
+                          r"start|stop|promote|demote|promoted|demoted|running|stopped|"
+                          r"monitor|notify|notified|migrate_to|migrate_from|one-or-more:.+|[a-z_]+)$")
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action of a transition graph.
+
+    ``resource`` keeps a clone instance suffix (``p_drbd_r0:0``); clone-level pseudo actions carry the clone
+    id (``ms_drbd_r0`` for ``ms_drbd_r0_promoted_0``). ``operation`` is the graph's operation attribute
+    (``start``, ``promote``, ``notify``, ``promoted``, ``notified``...); ``task`` is the middle part of the
+    operation key (``post_notify_promote`` for a notify, ``confirmed-post_notify_promoted`` for a pseudo).
+    """
+    id: int
+    kind: str                 # rsc_op | pseudo_event | crm_event
+    operation: str
+    key: str
+    task: str
+    resource: Optional[str]
+    node: Optional[str]
+    interval: int = 0         # milliseconds, 0 for one-shot actions
+
+    @property
+    def primitive(self):
+        """The resource id without a clone instance suffix."""
+        return self.resource.split(":", 1)[0] if self.resource else None
+
+    @property
+    def pseudo(self):
+        return self.kind == "pseudo_event"
+
+    def __str__(self):
+        op = self.operation if not self.interval else f"{self.operation}_{self.interval}"
+        if self.pseudo:
+            return f"{self.key} (pseudo)"
+        return " ".join(x for x in (self.resource or self.key, op, self.node and f"on {self.node}") if x)
+
+
+#: How an action is named in :meth:`TransitionGraph.find`: an Action, ``(resource, operation)``,
+#: ``(resource, operation, node)`` or the string ``"resource operation [node]"``.
+ActionName = Union[Action, Tuple[str, str], Tuple[str, str, Optional[str]], str]
+
+
+@dataclass
+class Synapse:
+    id: int
+    priority: int
+    actions: List[Action]
+    inputs: List[Action]
+
+
+class TransitionGraph:
+    """A parsed ``crm_simulate -G`` transition graph.
+
+    Naming actions (see :meth:`find`): ``("p_fs", "start")``, ``("p_drbd_r0", "promote", "node1")`` (a
+    primitive id matches every clone instance), ``("p_drbd_r0:0", "promote")`` (one instance),
+    ``("ms_drbd_r0", "promoted")`` (the clone's pseudo action), ``("p_drbd_r0", "monitor_29000")``,
+    ``"p_fs stop node1"``.
+    """
+
+    def __init__(self, root, resource_ids=()):
+        if root.tag != "transition_graph":
+            raise SimulationError(f"not a transition graph: root element <{root.tag}>")
+        self._resource_ids = sorted(set(resource_ids), key=len, reverse=True)
+        self.actions: Dict[int, Action] = {}
+        self.synapses: List[Synapse] = []
+        self._inputs: Dict[int, set] = {}
+        for syn in root.iterchildren("synapse"):
+            acts = [self._action(el) for el in syn.xpath("action_set/*")]
+            ins = [self._action(el) for el in syn.xpath("inputs/trigger/*")]
+            self.synapses.append(Synapse(int(syn.get("id")), int(syn.get("priority", "0")), acts, ins))
+            for act in acts:
+                self._inputs.setdefault(act.id, set()).update(i.id for i in ins)
+        for act in self.actions.values():
+            self._inputs.setdefault(act.id, set())
+        self._closure: Dict[int, FrozenSet[int]] = {}
+
+    @classmethod
+    def from_file(cls, path, resource_ids=()):
+        return cls(_parse_xml(path, f"transition graph {path}"), resource_ids)
+
+    @classmethod
+    def from_string(cls, text, resource_ids=()):
+        return cls(_parse_xml(text, "transition graph", is_text=True), resource_ids)
+
+    # -- parsing
+
+    def _action(self, el):
+        aid = int(el.get("id"))
+        if aid in self.actions:
+            return self.actions[aid]
+        key = el.get("operation_key", "")
+        operation = el.get("operation", "")
+        prim = el.find("primitive")
+        resource = None
+        if prim is not None:
+            resource = prim.get("long-id") or prim.get("id")
+        interval = 0
+        m = _KEY.match(el.get("internal_operation_key") or key)
+        prefix = m.group("prefix") if m else key
+        if m:
+            interval = int(m.group("interval"))
+        task = operation
+        if resource and prefix.startswith(resource + "_"):
+            task = prefix[len(resource) + 1:]
+        elif resource is None and el.tag != "crm_event":
+            resource, task = self._split_pseudo(prefix, operation)
+        elif resource is None:
+            task = operation
+        act = Action(aid, el.tag, operation, key, task, resource, el.get("on_node"), interval)
+        self.actions[aid] = act
+        return act
+
+    def _split_pseudo(self, prefix, operation):
+        for rid in self._resource_ids:  # longest known id first
+            if prefix.startswith(rid + "_"):
+                return rid, prefix[len(rid) + 1:]
+        m = _PSEUDO_TASK.match(prefix)
+        if m:
+            return m.group("rsc"), m.group("task")
+        return None, operation
+
+    # -- naming
+
+    def find(self, name: ActionName) -> List[Action]:
+        """Every action matching ``name`` (see the class docstring), in id order."""
+        if isinstance(name, Action):
+            return [name] if name.id in self.actions else []
+        rsc, op, node = _split_name(name)
+        found = []
+        for act in self.actions.values():
+            if node is not None and act.node != node:
+                continue
+            if rsc != act.resource and (":" in rsc or rsc != act.primitive):
+                continue
+            if op not in (act.operation, act.task) and op != f"{act.operation}_{act.interval}":
+                continue
+            found.append(act)
+        return sorted(found, key=lambda a: a.id)
+
+    def has(self, name: ActionName) -> bool:
+        return bool(self.find(name))
+
+    def action(self, name: ActionName) -> Action:
+        """The single action matching ``name``; ActionNotFound / LookupError if none or several."""
+        found = self.find(name)
+        if len(found) != 1:
+            raise ActionNotFound(f"{len(found)} actions match {name!r}: {', '.join(map(str, found)) or '-'}")
+        return found[0]
+
+    # -- dependencies
+
+    def inputs_of(self, name: ActionName) -> List[Action]:
+        """Direct inputs (synapse triggers) of the single action ``name``."""
+        return [self.actions[i] for i in sorted(self._inputs[self.action(name).id])]
+
+    def dependencies(self, name: ActionName) -> List[Action]:
+        """Every action that the single action ``name`` transitively waits for."""
+        return [self.actions[i] for i in sorted(self._ancestors(self.action(name).id))]
+
+    def _ancestors(self, aid):
+        if aid not in self._closure:
+            seen, stack = set(), list(self._inputs[aid])
+            while stack:
+                cur = stack.pop()
+                if cur not in seen:
+                    seen.add(cur)
+                    stack.extend(self._inputs.get(cur, ()))
+            self._closure[aid] = frozenset(seen)
+        return self._closure[aid]
+
+    def waits_for(self, a: ActionName, b: ActionName) -> bool:
+        """True iff every action named ``a`` transitively depends on at least one action named ``b``.
+
+        Raises ActionNotFound when either name matches no action: an absent action is not an answer.
+        """
+        firsts = self.find(b)
+        thens = self.find(a)
+        for label, found, nm in (("a", thens, a), ("b", firsts, b)):
+            if not found:
+                raise ActionNotFound(f"no action {nm!r} ({label}) in the transition graph")
+        wanted = {f.id for f in firsts}
+        return all(self._ancestors(t.id) & wanted for t in thens)
+
+    def __iter__(self):
+        return iter(sorted(self.actions.values(), key=lambda a: a.id))
+
+    def __len__(self):
+        return len(self.actions)
+
+
+def _split_name(name):
+    if isinstance(name, str):
+        parts = name.split()
+        if len(parts) not in (2, 3):
+            raise ValueError(f"action name {name!r}: expected 'resource operation [node]'")
+        name = tuple(parts)
+    if len(name) == 2:
+        return name[0], name[1], None
+    if len(name) == 3:
+        return name[0], name[1], name[2]
+    raise ValueError(f"action name {name!r}: expected (resource, operation[, node])")
+
+
+# --------------------------------------------------------------------------------------------------------
+# what the scheduler decided: summary and placement
+
+@dataclass(frozen=True)
+class Change:
+    """One line of crm_simulate's Transition Summary (``<actions>/<rsc_action>`` of its XML output)."""
+    action: str                # start, stop, move, promote, demote, restart, recover, ...
+    resource: str              # as printed, with instance suffix: p_drbd_r0:0
+    node: Optional[str] = None
+    source: Optional[str] = None
+    dest: Optional[str] = None
+    role: Optional[str] = None
+    next_role: Optional[str] = None
+    reason: Optional[str] = None
+
+    @property
+    def primitive(self):
+        return self.resource.split(":", 1)[0]
+
+    @property
+    def where(self):
+        """The node the change ends on (for a move: its destination)."""
+        return self.dest or self.node or self.source
+
+    def __str__(self):
+        if self.action == "move" or (self.source and self.dest and self.source != self.dest):
+            text = f"{self.action} {self.resource} {self.source} -> {self.dest}"
+        else:
+            text = f"{self.action} {self.resource} on {self.where}"
+        if self.role and self.next_role:
+            text += f" ({self.role} -> {self.next_role})"
+        if self.reason:
+            text += f" due to {self.reason}"
+        return text
+
+
+@dataclass
+class Placement:
+    """Where each resource runs, by primitive id (clone instances merged): ``{rsc: {node: role}}``."""
+    roles: Dict[str, Dict[str, str]] = field(default_factory=dict)
+
+    def nodes(self, resource, role=None) -> List[str]:
+        """Nodes where ``resource`` (a primitive or clone id) is active, optionally in ``role``
+        (``Promoted`` also matches the legacy ``Master`` and vice versa)."""
+        wanted = _role_aliases(role)
+        found = set()
+        for rid in ([resource] if resource in self.roles else self._clone_members.get(resource, [])):
+            for node, r in self.roles.get(rid, {}).items():
+                if wanted is None or r in wanted:
+                    found.add(node)
+        return sorted(found)
+
+    def promoted(self, resource) -> List[str]:
+        return self.nodes(resource, "Promoted")
+
+    def __post_init__(self):
+        self._clone_members: Dict[str, List[str]] = {}
+
+
+def _role_aliases(role):
+    if role is None:
+        return None
+    for group in (_PROMOTED_ROLES, _UNPROMOTED_ROLES):
+        if role in group:
+            return set(group)
+    return {role}
+
+
+def _placement(status_el):
+    """Read ``<cluster_status>``/``<revised_cluster_status>`` of crm_simulate's XML output.
+
+    Clone instances are listed there under the primitive id without instance suffix, so their nodes merge.
+    """
+    place = Placement()
+    if status_el is None:
+        return place
+    resources = status_el.find("resources")
+    for rsc in (resources.iter("resource") if resources is not None else ()):
+        rid = rsc.get("id")
+        roles = place.roles.setdefault(rid, {})
+        if rsc.get("active") == "true":
+            for node in rsc.iterchildren("node"):
+                roles[node.get("name")] = rsc.get("role")
+        for parent in rsc.iterancestors("clone", "group", "bundle"):
+            members = place._clone_members.setdefault(parent.get("id"), [])
+            if rid not in members:
+                members.append(rid)
+    return place
+
+
+@dataclass
+class SimulationResult:
+    """One crm_simulate run: its transition graph, summary, placements before and after, and files."""
+    scenario: str
+    graph: TransitionGraph
+    changes: List[Change]
+    before: Placement
+    after: Placement
+    promotion_scores: Dict[Tuple[str, str], str]
+    cib_in: str
+    cib_out: str
+    graph_file: str
+    output: str                # crm_simulate's XML output (--output-as=xml)
+    description: str = ""
+
+    @property
+    def summary(self) -> List[str]:
+        """The Transition Summary as readable lines: ``promote p_drbd_r0:0 on node1 (Stopped -> Promoted)``."""
+        return [str(c) for c in self.changes]
+
+    def did(self, action, resource, node=None) -> bool:
+        """Whether the summary has ``action`` (start, stop, move, promote, demote, restart, recover...) for
+        ``resource`` (primitive id matches instances) ending on ``node`` when given."""
+        for c in self.changes:
+            if c.action == action and resource in (c.resource, c.primitive) and node in (None, c.where):
+                return True
+        return False
+
+    def __str__(self):
+        return f"{self.scenario}: " + ("; ".join(self.summary) or "nothing to do")
+
+
+# --------------------------------------------------------------------------------------------------------
+# reading what the CIB holds (only what simulation needs)
+
+@dataclass(frozen=True)
+class PromotableClone:
+    id: str
+    primitives: Tuple[str, ...]     # primitive ids inside (a cloned group has several)
+    agents: Tuple[str, ...]         # class:provider:type of each primitive
+
+
+def _meta(el, name):
+    for nv in el.xpath("meta_attributes/nvpair[@name=$n]", n=name):
+        return nv.get("value")
+    return None
+
+
+def _agent(prim):
+    return ":".join(x for x in (prim.get("class"), prim.get("provider"), prim.get("type")) if x)
+
+
+def promotable_clones(cib_root) -> List[PromotableClone]:
+    """Every ``<master>`` and ``<clone>`` with meta ``promotable=true`` (Pacemaker Explained, "Promotable
+    clones"), with the primitives it contains."""
+    found = []
+    for el in cib_root.xpath("//configuration/resources//*[self::master or self::clone]"):
+        if el.tag == "clone" and (_meta(el, "promotable") or "false").lower() not in ("true", "yes", "1", "on",
+                                                                                       "y"):
+            continue
+        prims = el.xpath("primitive | group/primitive")
+        found.append(PromotableClone(el.get("id"), tuple(p.get("id") for p in prims),
+                                     tuple(_agent(p) for p in prims)))
+    return found
+
+
+def _resource_ids(cib_root):
+    return [el.get("id") for el in cib_root.xpath(
+        "//configuration/resources//*[self::primitive or self::group or self::clone or self::master "
+        "or self::bundle]") if el.get("id")]
+
+
+def _cib_nodes(cib_root):
+    return [n.get("uname") or n.get("id") for n in cib_root.xpath("configuration/nodes/node")
+            if (n.get("type") or "member") == "member"]
+
+
+def _to_ms(text):
+    """A Pacemaker interval (``29s``, ``29``, ``1min``, ``500ms``, ``PT29S``) in milliseconds."""
+    text = (text or "0").strip()
+    iso = re.fullmatch(r"P(?:T)?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?", text, re.I)
+    if iso and any(iso.groups()):
+        h, m, s = (int(x or 0) for x in iso.groups())
+        return ((h * 60 + m) * 60 + s) * 1000
+    m = re.fullmatch(r"(\d+)\s*([a-z]*)", text, re.I)
+    if not m:
+        raise SimulationError(f"cannot read interval {text!r}")
+    n, unit = int(m.group(1)), m.group(2).lower()
+    factor = {"": 1000, "s": 1000, "sec": 1000, "ms": 1, "msec": 1, "us": 0.001, "usec": 0.001,
+              "m": 60000, "min": 60000, "h": 3600000, "hr": 3600000}.get(unit)
+    if factor is None:
+        raise SimulationError(f"cannot read interval {text!r}")
+    return int(n * factor)
+
+
+def monitor_interval(cib_root, primitive, role=None) -> Optional[int]:
+    """Interval (ms) of ``primitive``'s recurring monitor for ``role`` (Promoted/Unpromoted/None = no role).
+
+    Falls back to any recurring monitor when none is declared for that role.
+    """
+    ops = cib_root.xpath("//configuration/resources//primitive[@id=$p]/operations/op[@name='monitor']",
+                         p=primitive)
+    wanted = _role_aliases(role) or {None, "Started"}
+    ranked = [op for op in ops if op.get("role") in wanted] + ops
+    for op in ranked:
+        ms = _to_ms(op.get("interval"))
+        if ms > 0:
+            return ms
+    return None
+
+
+# --------------------------------------------------------------------------------------------------------
+# preparing a CIB
+
+def prepare_cib(src, dest, *, nodes=None, promotion_scores=None) -> List[str]:
+    """Copy ``src`` to ``dest`` ready for simulation; return the node names.
+
+    * ``have-quorum="1"`` and ``stonith-enabled=false`` (Pacemaker Explained, "Cluster Options");
+    * nodes online (``crm_simulate -u``, which creates their ``node_state``); nodes are ``nodes`` if given, else
+      the CIB's ``<nodes>``, else node1 and node2;
+    * promotion scores ``master-<primitive>`` for every primitive of every promotable clone
+      (``promotion_scores`` maps ``(primitive, node)`` to a score; default 100 on the first node, 10 elsewhere).
+    A ``<configuration>`` fragment is wrapped into a CIB first.
+    """
+    root = _parse_xml(src, f"CIB {src}")
+    if root.tag == "configuration":
+        root = _wrap_configuration(root)
+    if root.tag != "cib":
+        raise SimulationError(f"{src} is not a CIB: root element <{root.tag}>, expected <cib>")
+    if root.find("configuration") is None:
+        raise SimulationError(f"{src} is not a CIB: no <configuration> element")
+    root.set("have-quorum", "1")
+    _disable_stonith(root)
+    if nodes is None:
+        nodes = _cib_nodes(root) or list(DEFAULT_NODES)
+    nodes = list(nodes)
+    _write_atomically(root, dest)
+    argv = ["crm_simulate", "-x", dest, "-O", dest]
+    for n in nodes:
+        argv += ["-u", n]
+    _run(argv, f"{src} (bringing nodes online)")
+    scores = _default_scores(root, nodes)
+    scores.update(promotion_scores or {})
+    for (prim, node), score in sorted(scores.items()):
+        set_promotion_score(dest, prim, node, score)
+    return nodes
+
+
+def _wrap_configuration(conf):
+    cib = etree.Element("cib", {"validate-with": "pacemaker-3.9", "epoch": "1", "num_updates": "0",
+                                "admin_epoch": "0"})
+    cib.append(conf)
+    etree.SubElement(cib, "status")
+    for section in ("crm_config", "nodes", "resources", "constraints"):
+        if conf.find(section) is None:
+            conf.append(etree.Element(section))
+    return cib
+
+
+def _disable_stonith(root):
+    crm_config = root.find("configuration/crm_config")
+    if crm_config is None:
+        crm_config = etree.Element("crm_config")
+        root.find("configuration").insert(0, crm_config)
+    pairs = crm_config.xpath("cluster_property_set/nvpair[@name='stonith-enabled']")
+    for nv in pairs:
+        nv.set("value", "false")
+    if not pairs:
+        props = crm_config.find("cluster_property_set")
+        if props is None:
+            props = etree.SubElement(crm_config, "cluster_property_set", id="crm-ve-simulate-options")
+        etree.SubElement(props, "nvpair", id="crm-ve-simulate-stonith-enabled", name="stonith-enabled",
+                         value="false")
+
+
+def _default_scores(root, nodes):
+    scores = {}
+    for clone in promotable_clones(root):
+        for prim in clone.primitives:
+            for i, node in enumerate(nodes):
+                scores[(prim, node)] = PRIMARY_SCORE if i == 0 else SECONDARY_SCORE
+    return scores
+
+
+def set_promotion_score(cib, primitive, node, score):
+    """``CIB_file=cib crm_attribute -l reboot -N node -n master-<primitive> -v score``: what the agent's
+    ``crm_master`` would set (transient node attribute, needs the node's ``node_state``)."""
+    _run(["crm_attribute", "-l", "reboot", "-N", node, "-n", f"master-{primitive}", "-v", str(score)],
+         f"{cib} (promotion score of {primitive} on {node})", env_cib=cib)
+
+
+def set_standby(cib, node, on=True):
+    """``CIB_file=cib crm_attribute -l forever -N node -n standby -v on``."""
+    _run(["crm_attribute", "-l", "forever", "-N", node, "-n", "standby", "-v", "on" if on else "off"],
+         f"{cib} (standby of {node})", env_cib=cib)
+
+
+# --------------------------------------------------------------------------------------------------------
+# running crm_simulate
+
+def simulate(cib, workdir, scenario="run", *, inject=(), description="") -> SimulationResult:
+    """``crm_simulate -x cib -S -G graph -O out --output-as=xml [-i spec]...`` on a prepared CIB."""
+    cib = str(cib)
+    graph_file = os.path.join(workdir, f"{scenario}.graph.xml")
+    out = os.path.join(workdir, f"{scenario}.out.xml")
+    argv = ["crm_simulate", "-x", cib, "-S", "-s", "-G", graph_file, "-O", out, "--output-as=xml"]
+    for spec in inject:
+        argv += ["-i", spec]
+    stdout, _ = _run(argv, cib)
+    result = _parse_xml(stdout, f"crm_simulate output for {cib}", is_text=True)
+    status = result.find("status")
+    if status is not None and status.get("code") not in (None, "0"):
+        raise SimulationError(f"crm_simulate failed on {cib}: {status.get('message')}")
+    if not os.path.exists(graph_file):
+        raise SimulationError(f"crm_simulate wrote no transition graph for {cib}")
+    cib_root = _parse_xml(cib, f"CIB {cib}")
+    graph = TransitionGraph.from_file(graph_file, _resource_ids(cib_root))
+    changes = [Change(el.get("action"), el.get("resource"), el.get("node"), el.get("source"), el.get("dest"),
+                      el.get("role"), el.get("next-role"), el.get("reason"))
+               for el in result.xpath("actions/rsc_action")]
+    scores = {(el.get("id"), el.get("node")): el.get("score")
+              for el in result.xpath("allocations/promotion_score")}
+    return SimulationResult(scenario, graph, changes, _placement(result.find("cluster_status")),
+                            _placement(result.find("revised_cluster_status")), scores, cib, out, graph_file,
+                            stdout, description)
+
+
+class Simulator:
+    """The section-13 scenarios on one CIB, in a private temporary directory (removed by :meth:`close`).
+
+    ``drbd_clone`` picks the promotable clone the scenarios act on (default: the first one holding an
+    ``ocf:linbit:drbd`` primitive, else the first promotable clone).
+    """
+
+    def __init__(self, cib, *, nodes=None, promotion_scores=None, drbd_clone=None, workdir=None):
+        _tool("crm_simulate")
+        _tool("crm_attribute")
+        self.source = str(cib)
+        self._own_dir = workdir is None
+        self.workdir = workdir or tempfile.mkdtemp(prefix="crm-ve-sim-")
+        self.prepared = os.path.join(self.workdir, "prepared.xml")
+        try:
+            self.nodes = prepare_cib(self.source, self.prepared, nodes=nodes, promotion_scores=promotion_scores)
+            self.cib_root = _parse_xml(self.prepared, f"CIB {self.prepared}")
+            self.clone = self._pick_clone(drbd_clone)
+        except BaseException:
+            self.close()
+            raise
+        self._cold = None
+
+    def _pick_clone(self, wanted):
+        clones = promotable_clones(self.cib_root)
+        if wanted is not None:
+            for c in clones:
+                if c.id == wanted:
+                    return c
+            raise SimulationError(f"{self.source}: no promotable clone (<master> or <clone promotable=true>) "
+                                  f"with id {wanted!r}")
+        for c in clones:
+            if "ocf:linbit:drbd" in c.agents:
+                return c
+        return clones[0] if clones else None
+
+    def close(self):
+        if self._own_dir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- helpers
+
+    def _copy_of(self, result, name):
+        path = os.path.join(self.workdir, f"{name}.in.xml")
+        shutil.copyfile(result.cib_out, path)
+        return path
+
+    def _need_clone(self, scenario):
+        if self.clone is None:
+            raise SimulationError(f"{self.source}: scenario {scenario!r} needs a promotable clone; there is none")
+        return self.clone
+
+    @property
+    def primitive(self):
+        """The (first) primitive inside the chosen promotable clone."""
+        return self.clone.primitives[0] if self.clone and self.clone.primitives else None
+
+    def primary(self, result=None) -> Optional[str]:
+        """The node where the chosen clone is promoted after ``result`` (default: the cold start)."""
+        result = result or self.cold_start()
+        promoted = result.after.promoted(self.clone.id) if self.clone else []
+        return promoted[0] if promoted else None
+
+    def _secondary(self, primary):
+        others = [n for n in self.nodes if n != primary]
+        if not others:
+            raise SimulationError(f"{self.source}: a move needs a second node, the CIB has only {primary}")
+        return others[0]
+
+    # -- scenarios
+
+    def run(self, name, cib=None, *, inject=(), description=""):
+        """Simulate ``cib`` (default: the prepared CIB) as scenario ``name``."""
+        return simulate(cib or self.prepared, self.workdir, name, inject=inject, description=description)
+
+    def cold_start(self) -> SimulationResult:
+        """Everything stopped, all nodes online: the first transition."""
+        if self._cold is None:
+            self._cold = self.run("cold-start", description="cold start: all nodes online, nothing running")
+        return self._cold
+
+    def standby_primary(self) -> SimulationResult:
+        """After the cold start, the node where DRBD is promoted goes to standby (a move of the stack);
+        the other node's promotion score becomes 100, as the agent would set it."""
+        clone = self._need_clone("standby-primary")
+        cold = self.cold_start()
+        primary = self.primary(cold) or self.nodes[0]
+        secondary = self._secondary(primary)
+        cib = self._copy_of(cold, "standby-primary")
+        set_standby(cib, primary)
+        for prim in clone.primitives:
+            set_promotion_score(cib, prim, secondary, PRIMARY_SCORE)
+        return self.run("standby-primary", cib, description=f"standby of the primary {primary}")
+
+    def swap_promotion(self) -> SimulationResult:
+        """After the cold start, the promotion scores of the primary and the secondary are swapped
+        (a competing preference: DRBD wants to be promoted on the other node)."""
+        clone = self._need_clone("swap-promotion")
+        cold = self.cold_start()
+        primary = self.primary(cold) or self.nodes[0]
+        secondary = self._secondary(primary)
+        cib = self._copy_of(cold, "swap-promotion")
+        for prim in clone.primitives:
+            set_promotion_score(cib, prim, primary, SECONDARY_SCORE)
+            set_promotion_score(cib, prim, secondary, PRIMARY_SCORE)
+        return self.run("swap-promotion", cib,
+                        description=f"promotion scores swapped: {secondary} {PRIMARY_SCORE}, "
+                                    f"{primary} {SECONDARY_SCORE}")
+
+    def monitor_failure(self, resource=None, node=None, rc=1) -> SimulationResult:
+        """After the cold start, a recurring monitor of ``resource`` (default: the DRBD primitive) fails on
+        ``node`` (default: where it runs, the primary for a promotable clone) with OCF ``rc``:
+        ``crm_simulate -i <resource>_monitor_<interval>@<node>=<rc>``, the interval read from the CIB's
+        monitor op for the role the resource has there."""
+        cold = self.cold_start()
+        if resource is None:
+            self._need_clone("monitor-failure")
+            resource = self.primitive
+        if node is None:
+            running = cold.after.promoted(resource) or cold.after.nodes(resource)
+            if not running:
+                raise SimulationError(f"{self.source}: {resource} runs nowhere after a cold start; "
+                                      f"no monitor to fail")
+            node = running[0]
+        role = cold.after.roles.get(resource, {}).get(node)
+        interval = monitor_interval(self.cib_root, resource, None if role == "Started" else role)
+        if interval is None:
+            raise SimulationError(f"{self.source}: {resource} has no recurring monitor operation to fail")
+        spec = f"{resource}_monitor_{interval}@{node}={rc}"
+        cib = self._copy_of(cold, f"monitor-failure-{resource}")
+        return self.run(f"monitor-failure-{resource}", cib, inject=[spec],
+                        description=f"monitor failure {spec}")
+
+    def scenarios(self) -> List[SimulationResult]:
+        """Cold start, then (with a promotable clone) standby of the primary, swapped promotion scores and
+        a monitor failure of the DRBD primitive (when it has a recurring monitor)."""
+        results = [self.cold_start()]
+        if self.clone is not None and len(self.nodes) > 1:
+            results += [self.standby_primary(), self.swap_promotion()]
+        if self.clone is not None and monitor_interval(self.cib_root, self.primitive) is not None:
+            results.append(self.monitor_failure())
+        return results
+
+
+# --------------------------------------------------------------------------------------------------------
+# storage stacks: DRBD clone -> Filesystem -> container
+
+@dataclass
+class StackFacts:
+    """Order and placement facts for one DRBD -> Filesystem -> container stack in one scenario.
+
+    Each order fact is True / False, or None when the transition has no action on one side (e.g. no mount
+    in a transition that leaves the Filesystem alone). Placement facts are read from the resulting status.
+    """
+    scenario: str
+    promote_before_mount: Optional[bool]
+    mount_before_container_start: Optional[bool]
+    container_stop_before_unmount: Optional[bool]
+    unmount_before_demote: Optional[bool]
+    promoted_nodes: List[str]
+    fs_nodes: List[str]
+    container_nodes: List[str]
+    stopped: List[str]                 # primitives with a stop action in this transition (incl. restarts)
+    result: SimulationResult = field(repr=False)
+
+    @property
+    def fs_on_promoted_node(self) -> Optional[bool]:
+        if not self.fs_nodes:
+            return None
+        return set(self.fs_nodes) <= set(self.promoted_nodes)
+
+    @property
+    def container_on_fs_node(self) -> Optional[bool]:
+        if not self.container_nodes:
+            return None
+        return set(self.container_nodes) <= set(self.fs_nodes)
+
+    ORDER_FACTS = (("promote_before_mount", "mount does not wait for the DRBD promote"),
+                   ("mount_before_container_start", "container start does not wait for the mount"),
+                   ("container_stop_before_unmount", "unmount does not wait for the container stop"),
+                   ("unmount_before_demote", "DRBD demote does not wait for the unmount"))
+
+    def problems(self) -> List[str]:
+        """One sentence per False fact."""
+        out = [f"{self.scenario}: {text}" for name, text in self.ORDER_FACTS if getattr(self, name) is False]
+        if self.fs_on_promoted_node is False:
+            out.append(f"{self.scenario}: Filesystem on {','.join(self.fs_nodes)}, DRBD promoted on "
+                       f"{','.join(self.promoted_nodes) or 'no node'}")
+        if self.container_on_fs_node is False:
+            out.append(f"{self.scenario}: container on {','.join(self.container_nodes)}, Filesystem on "
+                       f"{','.join(self.fs_nodes) or 'no node'}")
+        return out
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems()
+
+
+def _every_waits(graph, thens, firsts):
+    """None if either side is absent; else whether every ``then`` action waits for some ``first`` action."""
+    if not thens or not firsts:
+        return None
+    return graph.waits_for(thens[0], firsts[0]) if len(thens) == len(firsts) == 1 else all(
+        any(graph.waits_for(t, f) for f in firsts) for t in thens)
+
+
+def facts_for(result: SimulationResult, drbd_primitive, drbd_clone, filesystem, container) -> StackFacts:
+    """The :class:`StackFacts` of one simulation result."""
+    g = result.graph
+    promotes, demotes = g.find((drbd_primitive, "promote")), g.find((drbd_primitive, "demote"))
+    mounts, unmounts = g.find((filesystem, "start")), g.find((filesystem, "stop"))
+    ve_starts, ve_stops = g.find((container, "start")), g.find((container, "stop"))
+    stopped = sorted({a.primitive for a in g if a.operation == "stop" and not a.pseudo and a.primitive})
+    return StackFacts(
+        result.scenario,
+        _every_waits(g, mounts, promotes),
+        _every_waits(g, ve_starts, mounts),
+        _every_waits(g, unmounts, ve_stops),
+        _every_waits(g, demotes, unmounts),
+        result.after.promoted(drbd_clone),
+        result.after.nodes(filesystem),
+        result.after.nodes(container),
+        stopped,
+        result)
+
+
+def stack_facts(cib_or_simulator, drbd_clone, filesystem, container) -> List[StackFacts]:
+    """Order and placement facts of the stack ``drbd_clone`` -> ``filesystem`` -> ``container`` in every
+    scenario of :meth:`Simulator.scenarios`. Accepts a CIB path or a :class:`Simulator`."""
+    own = not isinstance(cib_or_simulator, Simulator)
+    sim = Simulator(cib_or_simulator, drbd_clone=drbd_clone) if own else cib_or_simulator
+    try:
+        clone = sim._pick_clone(drbd_clone)
+        if sim.clone is None or sim.clone.id != clone.id:
+            raise SimulationError(f"{sim.source}: simulator acts on {sim.clone and sim.clone.id}, "
+                                  f"not on {drbd_clone}")
+        return [facts_for(r, clone.primitives[0], clone.id, filesystem, container) for r in sim.scenarios()]
+    finally:
+        if own:
+            sim.close()
