@@ -1,0 +1,43 @@
+# crm-ve developer entry points. `make example` and `make test` each do all set-up they need on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+DESTDIR ?=
+
+.PHONY: example test deps venv install man bench clean
+
+## Debian packages with the real Pacemaker tools (needs root; a no-op when they are installed).
+deps:
+	scripts/install-debian-deps
+
+## The project and its test tools in a virtualenv (re-run when setup.cfg changes).
+venv: $(VENV)/.installed
+$(VENV)/.installed: setup.cfg pyproject.toml tests/plugins/crm-ve-vm/setup.cfg
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q ./tests/plugins/crm-ve-vm
+	touch $@
+
+## Check the bundled examples: the correct stack is clean (exit 0), the broken one has errors (exit 1).
+example: venv
+	$(BIN)/crm-ve check examples/good-stack.xml
+	$(BIN)/crm-ve check examples/broken-stack.xml; test $$? -eq 1
+
+## The whole test suite, with the real tools (as root: live-cluster, agent-install and namespace tests need it).
+test: deps venv
+	$(BIN)/python -m pytest
+
+## Place the agent, templates, scripts and man pages where the cluster looks (see crm-ve install --help).
+install: venv
+	$(BIN)/crm-ve install --destdir "$(DESTDIR)"
+
+## Regenerate man/ from the agent's meta-data, the CLI and the rules.
+man: venv
+	$(BIN)/crm-ve man
+
+bench: venv
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

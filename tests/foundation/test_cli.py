@@ -1,0 +1,54 @@
+"""The crm-ve command line: exit codes, one-line errors, rule explanations."""
+import json
+
+from support.plugin_dist import run_crm_ve
+
+CLEAN = "<configuration><resources/></configuration>"
+
+
+def test_clean_input_exits_zero_and_says_so():
+    result = run_crm_ve("check", "-", stdin=CLEAN)
+    assert result.returncode == 0
+    assert result.stdout.strip() == "No problems found in 1 file."
+
+
+def test_usage_errors_are_one_line_with_exit_2():
+    for args in (["check", "--bogus"], ["frobnicate"], ["check", "--format", "xml", "-"], ["check"],
+                 ["check", "--select", "NOPE123", "-"], ["check", "-p", "vm", "-"], ["rule", "CV000"]):
+        result = run_crm_ve(*args, stdin=CLEAN)
+        assert result.returncode == 2, args
+        assert len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)
+        assert result.stderr.startswith("crm-ve: ") and "Traceback" not in result.stderr
+
+
+def test_rule_lists_and_explains_in_ruff_sections():
+    listing = run_crm_ve("rule")
+    assert listing.returncode == 0 and "CV301" in listing.stdout
+    explained = run_crm_ve("rule", "drbd-deprecated-agent")
+    for section in ("## What it does", "## Why is this bad?", "## Example", "Use instead:"):
+        assert section in explained.stdout
+    catalogue = json.loads(run_crm_ve("rule", "--format", "json").stdout)
+    assert all({"code", "name", "severity", "why_is_this_bad"} <= set(rule) for rule in catalogue)
+
+
+def test_json_report_is_stable_and_documented_shape():
+    result = run_crm_ve(
+        "check", "--format", "json", "-",
+        stdin='<configuration><resources><primitive id="d" class="ocf" provider="heartbeat" type="drbd"/>'
+        "</resources></configuration>",
+        env={"CRM_VE_DISABLE_PLUGIN_AUTOLOAD": "1"},
+    )
+    report = json.loads(result.stdout)
+    assert report["version"] == 1 and report["files"] == ["<stdin>"]
+    (finding,) = report["findings"]
+    assert set(finding) == {"code", "name", "severity", "message", "file", "line", "resources", "constraints", "fix"}
+    assert finding["severity"] == "warning" and finding["line"] == 1 and finding["resources"] == ["d"]
+    assert report["summary"] == {"error": 0, "warning": 1, "info": 0, "exit_code": 0}
+
+
+def test_strict_makes_warnings_fail():
+    stdin = ('<configuration><resources><primitive id="d" class="ocf" provider="heartbeat" type="drbd"/>'
+             "</resources></configuration>")
+    env = {"CRM_VE_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    assert run_crm_ve("check", "-", stdin=stdin, env=env).returncode == 0
+    assert run_crm_ve("check", "--strict", "-", stdin=stdin, env=env).returncode == 1
