@@ -14,6 +14,7 @@ from crm_ve.errors import EXIT_CANNOT_RUN, CrmVeError, UsageError
 COMMANDS = (
     "crm_ve.commands.check",
     "crm_ve.commands.rule",
+    "crm_ve.commands.install",
 )
 
 EXIT_STATUS_HELP = """exit status:

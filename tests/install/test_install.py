@@ -1,0 +1,153 @@
+"""The wheel carries the agent, templates, scripts and man pages; ``crm-ve install`` places them; uninstall undoes it.
+
+The wheel is built from this checkout and installed (not editable) into a fresh virtualenv, so these tests see
+exactly what a user of the wheel gets.
+"""
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from crm_ve import install as installer
+
+ROOT = Path(__file__).resolve().parents[2]
+IN_CI = os.environ.get("CI") == "true"
+
+
+def _run(argv, **kwargs):
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=600, **kwargs)
+    assert result.returncode == 0, f"{argv} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    _run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)])
+    (path,) = out.glob("crm_ve-*.whl")
+    return path
+
+
+@pytest.fixture(scope="module")
+def fresh_venv(tmp_path_factory, wheel):
+    venv = tmp_path_factory.mktemp("venv")
+    _run([sys.executable, "-m", "venv", str(venv)])
+    _run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)])
+    return venv
+
+
+def _shipped(directory):
+    return sorted(p.relative_to(ROOT / directory).as_posix() for p in (ROOT / directory).rglob("*")
+                  if p.is_file() and "__pycache__" not in p.parts)
+
+
+def test_the_wheel_carries_code_agent_templates_scripts_and_man_pages(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    expected = {f"crm_ve/_data/{d}/{f}" for d in ("ra", "templates", "man") for f in _shipped(d)}
+    expected |= {p.relative_to(ROOT).as_posix() for p in (ROOT / "crm_ve").rglob("*.py")}
+    assert "crm_ve/_data/ra/ManageVE" in expected
+    assert any(name.endswith("main.yml") for name in expected), "no cluster script shipped"
+    assert any(name.endswith(".7") for name in expected) and any(name.endswith(".1") for name in expected)
+    assert expected <= names, sorted(expected - names)
+
+
+def _tree(root):
+    return {p.relative_to(root).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in root.rglob("*") if p.is_file()}
+
+
+def test_install_into_a_destdir_from_the_installed_wheel(fresh_venv, tmp_path):
+    crm_ve = str(fresh_venv / "bin" / "crm-ve")
+    dest = tmp_path / "dest"
+    dry = _run([crm_ve, "install", "--destdir", str(dest), "--dry-run"])
+    assert "would be installed" in dry.stdout and not dest.exists()
+
+    _run([crm_ve, "install", "--destdir", str(dest)], cwd=tmp_path)
+    tree = _tree(dest)
+    assert tree.pop("usr/lib/ocf/resource.d/crm-ve/ManageVE") == 0o755
+    assert tree.pop(installer.MANIFEST) == 0o644
+    templates = {f for f in _shipped("templates") if not f.startswith("scripts/")}
+    scripts = {f[len("scripts/"):] for f in _shipped("templates") if f.startswith("scripts/")}
+    man = {f"man{f.rsplit('.', 1)[1]}/{f}" for f in _shipped("man")}
+    expected = {f"usr/share/crmsh/templates/{f}" for f in templates}
+    expected |= {f"usr/share/crmsh/scripts/{f}" for f in scripts}
+    expected |= {f"usr/share/man/{f}" for f in man}
+    assert set(tree) == expected and set(tree.values()) == {0o644}
+    assert any(name.startswith("usr/share/man/man1/") for name in tree)
+    assert any(name.startswith("usr/share/man/man7/") for name in tree)
+
+    again = _run([crm_ve, "install", "--destdir", str(dest)])
+    assert "installed:" not in again.stdout and "unchanged:" in again.stdout
+
+    (dest / "usr/share/extra-file-of-someone-else").write_text("keep me")
+    _run([crm_ve, "install", "--destdir", str(dest), "--uninstall"])
+    assert _tree(dest) == {"usr/share/extra-file-of-someone-else": 0o644}
+
+
+def test_install_refuses_to_overwrite_a_file_it_did_not_install(fresh_venv, tmp_path):
+    dest = tmp_path / "dest"
+    foreign = dest / "usr/lib/ocf/resource.d/crm-ve/ManageVE"
+    foreign.parent.mkdir(parents=True)
+    foreign.write_text("someone else's agent\n")
+    result = subprocess.run([str(fresh_venv / "bin" / "crm-ve"), "install", "--destdir", str(dest)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"crm-ve: install: {foreign} exists and was not installed by crm-ve; nothing was installed "
+        "(move it away first)"
+    ]
+    assert foreign.read_text() == "someone else's agent\n"
+    assert _tree(dest) == {"usr/lib/ocf/resource.d/crm-ve/ManageVE": 0o644}
+
+
+def _require(tool):
+    if shutil.which(tool) is None:
+        if IN_CI:
+            pytest.fail(f"{tool} is not installed (CI must install it)")
+        pytest.skip(f"{tool} is not installed")
+
+
+def test_real_install_into_root_is_found_by_pacemaker_crmsh_and_man(fresh_venv):
+    """As root, for real: Pacemaker, crmsh and man find what was installed; --uninstall restores the system."""
+    if os.geteuid() != 0:
+        if IN_CI:
+            pytest.fail("CI runs as root; this test needs root")
+        pytest.skip("needs root")
+    for tool in ("crm_resource", "crm", "man"):
+        _require(tool)
+    crm_ve = str(fresh_venv / "bin" / "crm-ve")
+    targets = [Path("/") / p.target for p in installer.planned_files()] + [Path("/") / installer.MANIFEST]
+    # Another test fixture may have installed the agent for the session: set aside what exists, restore after.
+    saved = {path: path.read_bytes() for path in targets if path.exists()}
+    modes = {path: stat.S_IMODE(path.stat().st_mode) for path in saved}
+    for path in saved:
+        path.unlink()
+        if path.parent.name == "crm-ve" and not any(path.parent.iterdir()):
+            path.parent.rmdir()  # recreated in finally
+    before = {d: sorted(os.listdir(d)) if os.path.isdir(d) else None
+              for d in ("/usr/lib/ocf/resource.d", "/usr/share/crmsh/templates", "/usr/share/crmsh/scripts")}
+    try:
+        _run([crm_ve, "install"])
+        metadata = _run(["crm_resource", "--show-metadata", "ocf:crm-ve:ManageVE"]).stdout
+        assert "<resource-agent" in metadata and 'name="checkpoint_on_stop"' in metadata
+        page = _run(["man", "-P", "cat", "ocf_crm-ve_ManageVE"], env={**os.environ, "MANWIDTH": "80"}).stdout
+        assert "ocf_crm-ve_ManageVE" in page
+        templates = _run(["crm", "configure", "template", "list", "templates"]).stdout.split()
+        shipped_templates = {f for f in _shipped("templates") if "/" not in f}
+        assert shipped_templates <= set(templates), templates
+        scripts = _run(["crm", "script", "list"]).stdout
+        for name in {f.split("/")[1] for f in _shipped("templates") if f.startswith("scripts/")}:
+            assert name in scripts
+        _run([crm_ve, "install", "--uninstall"])
+        after = {d: sorted(os.listdir(d)) if os.path.isdir(d) else None for d in before}
+        assert after == before
+        assert not any(path.exists() for path in targets)
+    finally:
+        for path, data in saved.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            os.chmod(path, modes[path])
