@@ -811,8 +811,11 @@ class Simulator:
 class StackFacts:
     """Order and placement facts for one DRBD -> Filesystem -> container stack in one scenario.
 
-    Each order fact is True / False, or None when the transition has no action on one side (e.g. no mount
-    in a transition that leaves the Filesystem alone). Placement facts are read from the resulting status.
+    Order facts are node-aware: a mount on node N must wait for the promote of DRBD *on N* (unless DRBD was
+    already promoted there and stays so); a demote of DRBD on N must wait for the unmount *on N* whenever the
+    Filesystem was mounted on N before the transition (no unmount at all is False: DRBD demoted under a
+    mounted Filesystem); likewise container start after mount, unmount after container stop. A fact is None
+    when the transition has nothing it applies to. Placement facts are read from the resulting status.
     """
     scenario: str
     promote_before_mount: Optional[bool]
@@ -837,10 +840,10 @@ class StackFacts:
             return None
         return set(self.container_nodes) <= set(self.fs_nodes)
 
-    ORDER_FACTS = (("promote_before_mount", "mount does not wait for the DRBD promote"),
-                   ("mount_before_container_start", "container start does not wait for the mount"),
+    ORDER_FACTS = (("promote_before_mount", "mount does not wait for the DRBD promote on its node"),
+                   ("mount_before_container_start", "container start does not wait for the mount on its node"),
                    ("container_stop_before_unmount", "unmount does not wait for the container stop"),
-                   ("unmount_before_demote", "DRBD demote does not wait for the unmount"))
+                   ("unmount_before_demote", "DRBD demote does not wait for the unmount (Filesystem mounted)"))
 
     def problems(self) -> List[str]:
         """One sentence per False fact."""
@@ -858,27 +861,37 @@ class StackFacts:
         return not self.problems()
 
 
-def _every_waits(graph, thens, firsts):
-    """None if either side is absent; else whether every ``then`` action waits for some ``first`` action."""
-    if not thens or not firsts:
-        return None
-    return graph.waits_for(thens[0], firsts[0]) if len(thens) == len(firsts) == 1 else all(
-        any(graph.waits_for(t, f) for f in firsts) for t in thens)
+def _waits_on_same_node(graph, thens, firsts, exempt):
+    """Every action in ``thens`` waits for an action in ``firsts`` on the same node, except on nodes where
+    ``exempt(node)`` says nothing needs to happen first. None when no action is concerned."""
+    verdicts = []
+    for then in thens:
+        local = [f for f in firsts if f.node == then.node]
+        if local:
+            verdicts.append(any(graph.waits_for(then, f) for f in local))
+        elif not exempt(then.node):
+            verdicts.append(False)
+    return all(verdicts) if verdicts else None
 
 
 def facts_for(result: SimulationResult, drbd_primitive, drbd_clone, filesystem, container) -> StackFacts:
     """The :class:`StackFacts` of one simulation result."""
-    g = result.graph
+    g, before = result.graph, result.before
     promotes, demotes = g.find((drbd_primitive, "promote")), g.find((drbd_primitive, "demote"))
     mounts, unmounts = g.find((filesystem, "start")), g.find((filesystem, "stop"))
     ve_starts, ve_stops = g.find((container, "start")), g.find((container, "stop"))
     stopped = sorted({a.primitive for a in g if a.operation == "stop" and not a.pseudo and a.primitive})
+
+    def stays(actions_off, node, was_on):
+        return node in was_on and not any(a.node == node for a in actions_off)
+
     return StackFacts(
         result.scenario,
-        _every_waits(g, mounts, promotes),
-        _every_waits(g, ve_starts, mounts),
-        _every_waits(g, unmounts, ve_stops),
-        _every_waits(g, demotes, unmounts),
+        _waits_on_same_node(g, mounts, promotes,
+                            lambda n: stays(demotes, n, before.promoted(drbd_clone))),
+        _waits_on_same_node(g, ve_starts, mounts, lambda n: stays(unmounts, n, before.nodes(filesystem))),
+        _waits_on_same_node(g, unmounts, ve_stops, lambda n: n not in before.nodes(container)),
+        _waits_on_same_node(g, demotes, unmounts, lambda n: n not in before.nodes(filesystem)),
         result.after.promoted(drbd_clone),
         result.after.nodes(filesystem),
         result.after.nodes(container),
