@@ -1,0 +1,94 @@
+"""Benchmark: ``crm-ve check`` side by side with ``crm_verify -x`` (and ``crm configure verify`` at 1,000
+containers) on the same generated CIBs, printing wall time, CPU and peak memory, and the ratios of wall time.
+
+Targets (issue "Machine output ... robustness and speed"): crm-ve <= 0.25x crm_verify at 5,000 containers,
+<= 0.05x at 20,000; crm-ve 20,000/5,000 <= 4.5x (linear); crm-ve's peak memory at 20,000 <= crm_verify's;
+crm-ve >= 20x faster than ``crm configure verify`` at 1,000.
+
+Usage: ``python bench/validator_speed.py [--sizes 1000,5000,20000] [--repeat 3]``. Exits 1 when a target is missed.
+This is a benchmark, not a test: run it on a quiet machine.
+"""
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gen_cib import generate  # noqa: E402
+
+STACKS = {1000: 50, 5000: 100, 20000: 200}
+CRM_VE = str(Path(sys.executable).with_name("crm-ve"))
+
+
+def measure(argv, env=None):
+    """Wall seconds, CPU seconds (user+sys) and peak RSS (MiB) of one run of argv (exit 0 or 1 expected)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"{argv[0]} exited {code}: {process.stderr.read().decode()[:500]}")
+    process.stderr.close()
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def median_run(argv, repeat, env=None):
+    runs = [measure(argv, env) for _ in range(repeat)]
+    return tuple(statistics.median(values) for values in zip(*runs))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,5000,20000")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    for tool in ("crm_verify",):
+        if not shutil.which(tool):
+            raise SystemExit(f"{tool} is not installed")
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in (int(s) for s in args.sizes.split(",")):
+            cib = Path(tmp) / f"cib-{size}.xml"
+            cib.write_text(generate(size, STACKS.get(size, max(50, size // 100))))
+            repeat_verify = 1 if size >= 20000 else args.repeat
+            results[size, "crm-ve"] = median_run([CRM_VE, "check", str(cib)], args.repeat)
+            results[size, "crm_verify"] = median_run(["crm_verify", "-x", str(cib)], repeat_verify)
+            if size == 1000 and shutil.which("crm"):
+                env = {**os.environ, "CIB_file": str(cib)}
+                results[size, "crm configure verify"] = median_run(["crm", "configure", "verify"], 1, env)
+    print(f"{'containers':>10}  {'tool':<22}{'wall s':>9}{'cpu s':>9}{'peak MiB':>10}{'wall ratio':>12}")
+    for (size, tool), (wall, cpu, rss) in results.items():
+        ratio = wall / results[size, "crm-ve"][0]
+        print(f"{size:>10}  {tool:<22}{wall:>9.3f}{cpu:>9.3f}{rss:>10.1f}{'' if tool == 'crm-ve' else f'{ratio:>11.1f}x'}")
+    targets = []
+    if (5000, "crm-ve") in results:
+        targets.append(("crm-ve / crm_verify at 5,000 <= 0.25",
+                        results[5000, "crm-ve"][0] / results[5000, "crm_verify"][0], 0.25))
+    if (20000, "crm-ve") in results:
+        targets.append(("crm-ve / crm_verify at 20,000 <= 0.05",
+                        results[20000, "crm-ve"][0] / results[20000, "crm_verify"][0], 0.05))
+        targets.append(("crm-ve peak memory / crm_verify's at 20,000 <= 1",
+                        results[20000, "crm-ve"][2] / results[20000, "crm_verify"][2], 1.0))
+    if (5000, "crm-ve") in results and (20000, "crm-ve") in results:
+        targets.append(("crm-ve 20,000 / 5,000 <= 4.5 (linear)",
+                        results[20000, "crm-ve"][0] / results[5000, "crm-ve"][0], 4.5))
+    if (1000, "crm configure verify") in results:
+        targets.append(("crm-ve / crm configure verify at 1,000 <= 0.05 (20x faster)",
+                        results[1000, "crm-ve"][0] / results[1000, "crm configure verify"][0], 0.05))
+    missed = 0
+    for label, value, limit in targets:
+        ok = value <= limit
+        missed += not ok
+        print(f"{'met   ' if ok else 'MISSED'} {label}: {value:.3f}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
