@@ -76,7 +76,7 @@ def _tool(name):
     return path
 
 
-def _run(argv, what, *, env_cib=None):
+def _run(argv, what, *, env_cib=None, ok_codes=(0,)):
     """Run a Pacemaker tool; return (stdout, stderr); raise SimulationError with its first error line."""
     env = dict(os.environ)
     if env_cib is not None:
@@ -86,10 +86,10 @@ def _run(argv, what, *, env_cib=None):
                               text=True, timeout=TOOL_TIMEOUT)
     except subprocess.TimeoutExpired:
         raise SimulationError(f"{argv[0]} did not finish within {TOOL_TIMEOUT}s on {what}") from None
-    if proc.returncode != 0:
+    _refuse_schema_errors(argv[0], what, proc.stderr)
+    if proc.returncode not in ok_codes:
         raise SimulationError(f"{argv[0]} failed on {what} (exit {proc.returncode}): "
                               f"{_first_error(proc.stderr or proc.stdout)}")
-    _refuse_schema_errors(argv[0], what, proc.stderr)
     return proc.stdout, proc.stderr
 
 
@@ -101,12 +101,17 @@ def _first_error(text):
     return lines[0] if lines else "no message"
 
 
+_RNG_ERROR = re.compile(r":\d+: (?P<where>[^:]*): Relax-NG validity error : (?P<what>.*)$")
+
+
 def _refuse_schema_errors(tool, what, stderr):
     # crm_simulate exits 0 on a CIB that fails its schema: it disables validation and schedules nothing.
     for line in (stderr or "").splitlines():
-        if "Relax-NG validity error" in line or "fatal assertion" in line:
+        m = _RNG_ERROR.search(line)
+        if m or "fatal assertion" in line:
+            detail = f"{m.group('where')}: {m.group('what')}" if m else _ANSI.sub("", line).strip()
             raise SimulationError(f"{tool} cannot use {what}: the CIB does not conform to its schema "
-                                  f"({_ANSI.sub('', line).strip()})")
+                                  f"({detail})")
 
 
 def _parse_xml(path_or_text, what, *, is_text=False):
@@ -132,9 +137,10 @@ def _write_atomically(root, path):
 # the transition graph
 
 _KEY = re.compile(r"^(?P<prefix>.+)_(?P<interval>\d+)$")
-_PSEUDO_TASK = re.compile(r"^(?P<rsc>.+?)_(?P<task>(?:confirmed-)?(?:pre|post)_notify_[a-z]+|"
-                          r"start|stop|promote|demote|promoted|demoted|running|stopped|"
-                          r"monitor|notify|notified|migrate_to|migrate_from|one-or-more:.+|[a-z_]+)$")
+_KNOWN_TASK = re.compile(r"^(?P<rsc>.+?)_(?P<task>(?:confirmed-)?(?:pre|post)_notify_[a-z]+|"
+                         r"start|stop|promote|demote|promoted|demoted|running|stopped|"
+                         r"monitor|notify|notified|migrate_to|migrate_from|clear_failcount)$")
+_ANY_TASK = re.compile(r"^(?P<rsc>.+)_(?P<task>[a-z]+)$")
 
 
 @dataclass(frozen=True)
@@ -200,7 +206,11 @@ class TransitionGraph:
         self.actions: Dict[int, Action] = {}
         self.synapses: List[Synapse] = []
         self._inputs: Dict[int, set] = {}
-        for syn in root.iterchildren("synapse"):
+        synapses = list(root.iterchildren("synapse"))
+        for syn in synapses:  # definitions first: a trigger only repeats id, operation and key
+            for el in syn.xpath("action_set/*"):
+                self._action(el)
+        for syn in synapses:
             acts = [self._action(el) for el in syn.xpath("action_set/*")]
             ins = [self._action(el) for el in syn.xpath("inputs/trigger/*")]
             self.synapses.append(Synapse(int(syn.get("id")), int(syn.get("priority", "0")), acts, ins))
@@ -250,7 +260,7 @@ class TransitionGraph:
         for rid in self._resource_ids:  # longest known id first
             if prefix.startswith(rid + "_"):
                 return rid, prefix[len(rid) + 1:]
-        m = _PSEUDO_TASK.match(prefix)
+        m = _KNOWN_TASK.match(prefix) or _ANY_TASK.match(prefix)
         if m:
             return m.group("rsc"), m.group("task")
         return None, operation
@@ -351,6 +361,7 @@ class Change:
     role: Optional[str] = None
     next_role: Optional[str] = None
     reason: Optional[str] = None
+    blocked: bool = False      # the scheduler wants it but cannot do it ("unrunnable ... promote")
 
     @property
     def primitive(self):
@@ -370,7 +381,7 @@ class Change:
             text += f" ({self.role} -> {self.next_role})"
         if self.reason:
             text += f" due to {self.reason}"
-        return text
+        return text + (" (blocked)" if self.blocked else "")
 
 
 @dataclass
@@ -441,6 +452,13 @@ class SimulationResult:
     graph_file: str
     output: str                # crm_simulate's XML output (--output-as=xml)
     description: str = ""
+    #: crm_simulate's errors when the simulated transition stopped early (blocked actions)
+    transition_errors: List[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """False when some action could not run and crm_simulate stopped the transition."""
+        return not self.transition_errors
 
     @property
     def summary(self) -> List[str]:
@@ -449,9 +467,10 @@ class SimulationResult:
 
     def did(self, action, resource, node=None) -> bool:
         """Whether the summary has ``action`` (start, stop, move, promote, demote, restart, recover...) for
-        ``resource`` (primitive id matches instances) ending on ``node`` when given."""
+        ``resource`` (primitive id matches instances) ending on ``node`` when given; blocked changes do not
+        count."""
         for c in self.changes:
-            if c.action == action and resource in (c.resource, c.primitive) and node in (None, c.where):
+            if not c.blocked and c.action == action and resource in (c.resource, c.primitive) and node in (None, c.where):
                 return True
         return False
 
@@ -627,6 +646,9 @@ def set_standby(cib, node, on=True):
 # --------------------------------------------------------------------------------------------------------
 # running crm_simulate
 
+_TRANSITION_STOPPED = re.compile(r"invalid transition was produced|Transition failed")
+
+
 def simulate(cib, workdir, scenario="run", *, inject=(), description="") -> SimulationResult:
     """``crm_simulate -x cib -S -G graph -O out --output-as=xml [-i spec]...`` on a prepared CIB."""
     cib = str(cib)
@@ -635,23 +657,28 @@ def simulate(cib, workdir, scenario="run", *, inject=(), description="") -> Simu
     argv = ["crm_simulate", "-x", cib, "-S", "-s", "-G", graph_file, "-O", out, "--output-as=xml"]
     for spec in inject:
         argv += ["-i", spec]
-    stdout, _ = _run(argv, cib)
+    # Exit 1 with "An invalid transition was produced" is a scheduler answer (an action is blocked, so the
+    # simulated execution stops), not a failure of the harness: keep the graph and say so.
+    stdout, _ = _run(argv, cib, ok_codes=(0, 1))
     result = _parse_xml(stdout, f"crm_simulate output for {cib}", is_text=True)
     status = result.find("status")
+    errors = [e.text or "" for e in result.xpath("status/errors/error")]
     if status is not None and status.get("code") not in (None, "0"):
-        raise SimulationError(f"crm_simulate failed on {cib}: {status.get('message')}")
+        if not errors or not all(_TRANSITION_STOPPED.search(e) for e in errors):
+            raise SimulationError(f"crm_simulate failed on {cib}: "
+                                  f"{(errors or [status.get('message')])[0]}")
     if not os.path.exists(graph_file):
         raise SimulationError(f"crm_simulate wrote no transition graph for {cib}")
     cib_root = _parse_xml(cib, f"CIB {cib}")
     graph = TransitionGraph.from_file(graph_file, _resource_ids(cib_root))
     changes = [Change(el.get("action"), el.get("resource"), el.get("node"), el.get("source"), el.get("dest"),
-                      el.get("role"), el.get("next-role"), el.get("reason"))
+                      el.get("role"), el.get("next-role"), el.get("reason"), el.get("blocked") == "true")
                for el in result.xpath("actions/rsc_action")]
     scores = {(el.get("id"), el.get("node")): el.get("score")
               for el in result.xpath("allocations/promotion_score")}
     return SimulationResult(scenario, graph, changes, _placement(result.find("cluster_status")),
                             _placement(result.find("revised_cluster_status")), scores, cib, out, graph_file,
-                            stdout, description)
+                            stdout, description, errors)
 
 
 class Simulator:
