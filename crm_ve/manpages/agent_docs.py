@@ -1,0 +1,141 @@
+"""What the agent says about itself: its OCF meta-data, and the documentation OCF meta-data cannot carry.
+
+Both come from running the agent, never from a copy: ``ra/ManageVE meta-data`` (XML) and ``ra/ManageVE man-data``
+(JSON: exit status table, files, examples and action descriptions, kept in the agent beside its action table).
+"""
+import json
+import subprocess
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+from lxml import etree
+
+from crm_ve.errors import CrmVeError
+
+#: Agents read nothing from the caller's environment (Pacemaker passes none); this keeps generation reproducible.
+AGENT_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C", "OCF_ROOT": "/usr/lib/ocf"}
+TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str
+    default: Optional[str]
+    required: bool
+    unique: bool
+    shortdesc: str
+    longdesc: str
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    timeout: Optional[str]
+    interval: Optional[str] = None
+    depth: Optional[str] = None
+    role: Optional[str] = None
+    start_delay: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class MetaData:
+    name: str
+    version: Optional[str]
+    ocf_version: Optional[str]
+    shortdesc: str
+    longdesc: str
+    parameters: Tuple[Parameter, ...]
+    actions: Tuple[Action, ...]
+
+    def parameter(self, name):
+        for parameter in self.parameters:
+            if parameter.name == name:
+                return parameter
+        raise CrmVeError(f"man: the agent's meta-data has no parameter {name!r}, which the man page explains")
+
+    def action_names(self):
+        """Advertised action names, each once, in meta-data order."""
+        return list(dict.fromkeys(action.name for action in self.actions))
+
+
+@dataclass(frozen=True)
+class AgentDocs:
+    path: str
+    meta: MetaData
+    man: dict = field(default_factory=dict)
+
+
+def run_action(path, action):
+    """stdout of ``AGENT ACTION``; a failure is one line naming the agent and the action."""
+    try:
+        proc = subprocess.run(
+            [str(path), action], env=AGENT_ENV, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            timeout=TIMEOUT_S, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise CrmVeError(f"man: cannot run {path} {action}: {exc}") from None
+    if proc.returncode != 0:
+        reason = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+        raise CrmVeError(f"man: {path} {action} exited {proc.returncode}: {reason}")
+    return proc.stdout
+
+
+def load(path):
+    meta = parse_metadata(run_action(path, "meta-data"), source=f"{path} meta-data")
+    try:
+        man = json.loads(run_action(path, "man-data"))
+    except json.JSONDecodeError as exc:
+        raise CrmVeError(f"man: {path} man-data did not print JSON: {exc}") from None
+    if not isinstance(man, dict):
+        raise CrmVeError(f"man: {path} man-data printed {type(man).__name__}, expected a JSON object")
+    return AgentDocs(path=str(path), meta=meta, man=man)
+
+
+def parse_metadata(text, source="meta-data"):
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
+    try:
+        root = etree.fromstring(text.encode("utf-8"), parser)
+    except etree.XMLSyntaxError as exc:
+        raise CrmVeError(f"man: {source} is not XML: {exc}") from None
+    if root.tag != "resource-agent":
+        raise CrmVeError(f"man: {source}: root element is <{root.tag}>, expected <resource-agent>")
+    parameters = []
+    for node in root.iterfind("parameters/parameter"):
+        content = node.find("content")
+        parameters.append(Parameter(
+            name=node.get("name"),
+            type=content.get("type", "string") if content is not None else "string",
+            default=content.get("default") if content is not None else None,
+            required=node.get("required") == "1",
+            unique=node.get("unique") == "1",
+            shortdesc=_text(node, "shortdesc"),
+            longdesc=_text(node, "longdesc"),
+        ))
+    actions = [
+        Action(
+            name=node.get("name"), timeout=node.get("timeout"), interval=node.get("interval"),
+            depth=node.get("depth"), role=node.get("role"), start_delay=node.get("start-delay"),
+        )
+        for node in root.iterfind("actions/action")
+    ]
+    return MetaData(
+        name=root.get("name"),
+        version=root.get("version"),
+        ocf_version=(root.findtext("version") or "").strip() or None,
+        shortdesc=_text(root, "shortdesc"),
+        longdesc=_text(root, "longdesc"),
+        parameters=tuple(parameters),
+        actions=tuple(actions),
+    )
+
+
+def _text(node, tag):
+    """The English (or only) text of a description, with the XML source's indentation removed per line."""
+    candidates = node.findall(tag)
+    chosen = next((c for c in candidates if c.get("lang", "en") == "en"), candidates[0] if candidates else None)
+    if chosen is None or chosen.text is None:
+        return ""
+    lines = [line.strip() for line in chosen.text.strip().splitlines()]
+    return "\n".join(lines)
+

@@ -1,0 +1,159 @@
+"""crm-ve(1): the command, from its own argparse parser.
+
+Every subcommand and every option is walked from :func:`crm_ve.cli.build_parser` (a new subcommand registered in
+``crm_ve.cli.COMMANDS`` appears here on the next ``crm-ve man``); the exit status table is parsed from the
+parser's epilog, the text ``crm-ve --help`` prints. Only what argparse cannot know is written here: examples,
+environment and files. Usage lines are laid out by argparse with a fixed width, so the page never depends on the
+terminal that ran the generator.
+"""
+import argparse
+import re
+
+from crm_ve import cli, install, plugins
+from crm_ve.manpages import DATE, SOURCE
+from crm_ve.manpages.doctree import Page, bold, code, example, manref, marked, para, paragraphs, subsection, terms
+
+#: (command line, what it does); tests parse each line with the real parser, so an example never goes stale.
+EXAMPLES = (
+    ("crm-ve check cib.xml",
+     "Check a saved CIB; exit 1 if an error is found, and print the crm and pcs commands that fix each finding."),
+    ("cibadmin --query | crm-ve check -",
+     "Check the live cluster's configuration, read from standard input."),
+    ("crm-ve check --select CV1 --format json cib.xml",
+     "Only the storage-chain rules, as JSON for another program."),
+    ("crm-ve check --strict --ignore CV301 cib.xml",
+     "Fail on warnings too, except the deprecated-DRBD-agent rule."),
+    ("crm-ve check -p no:crm_ve_vm cib.xml",
+     "Check without the third-party plugin crm_ve_vm."),
+    ("crm-ve rule CV301",
+     "Explain one rule: what it does, why it matters, an example and the fix."),
+)
+
+#: (variable, meaning).
+ENVIRONMENT = (
+    (plugins.DISABLE_AUTOLOAD_ENV,
+     "When set to a non-empty value, no third-party plugin is loaded (built-in rules only), as if every "
+     "entry point of the `crm_ve` group were blocked."),
+    ("NO_COLOR",
+     "When set (to anything), the text report is not coloured even on a terminal (https://no-color.org/)."),
+    ("CIB_file",
+     "Passed on to the Pacemaker tools crm-ve runs (`cibadmin`, `crm_simulate`, `crm`): when set, they read and "
+     "write that CIB file instead of the live cluster, as every Pacemaker command-line tool does."),
+)
+
+#: (path, what it is); the paths are the installer's own constants.
+FILES = (
+    ("/" + install.AGENT_TARGET, "The resource agent ocf:crm-ve:ManageVE; see ocf_crm-ve_ManageVE(7)."),
+    ("/" + install.TEMPLATES_TARGET + "/", "crmsh configuration templates for the DRBD -> Filesystem -> container "
+     "stack (crm configure template)."),
+    ("/" + install.SCRIPTS_TARGET + "/", "crmsh cluster scripts (crm script), one directory each with its main.yml."),
+    ("/" + install.MAN_TARGET + "/", "These man pages: crm-ve(1), crm-ve-rules(7) and ocf_crm-ve_ManageVE(7)."),
+    ("/" + install.MANIFEST, "What crm-ve install placed, so that crm-ve install --uninstall removes exactly that."),
+)
+
+_EXIT_LINE = re.compile(r"^\s+(\d+)\s+(.+)$")
+_WIDE = 10_000  # argparse wraps usage at this width: one line, whatever the terminal
+
+
+def build():
+    parser = cli.build_parser()
+    page = Page("crm-ve", 1, _summary(parser.description), manual="crm-ve", source=SOURCE, date=DATE)
+    commands = list(_subcommands(parser, parser.prog))
+    page.section(
+        "Synopsis",
+        *[para(code(_usage(sub_parser, prog))) for prog, sub_parser, _ in commands],
+        para(code(f"{parser.prog} --version"), ", ", code(f"{parser.prog} [COMMAND] --help")),
+    )
+    page.section("Description", *paragraphs(parser.description))
+    page.section("Options", terms(_option_items(parser)))
+    commands_section = page.section("Commands")
+    for prog, sub_parser, help_text in commands:
+        text = sub_parser.description or help_text or ""
+        blocks = paragraphs(text) if text else []
+        options = _option_items(sub_parser, with_help=False)
+        if options:
+            blocks.append(terms(options))
+        if sub_parser.epilog:
+            blocks.append(example(sub_parser.epilog))
+        subsection(commands_section, prog, *blocks)
+    page.section("Exit status", terms(_exit_status(parser.epilog)))
+    page.section("Examples", *[block for command, text in EXAMPLES for block in (para(marked(text)), example(command))])
+    page.section("Environment", terms([(code(name), paragraphs(text)) for name, text in ENVIRONMENT]))
+    page.section("Files", terms([(code(path), paragraphs(text)) for path, text in FILES]))
+    page.section(
+        "See also",
+        para(*_refs(("crm-ve-rules", 7), ("ocf_crm-ve_ManageVE", 7), ("crm", 8), ("pcs", 8), ("crm_verify", 8),
+                    ("crm_simulate", 8), ("cibadmin", 8))),
+    )
+    return page
+
+
+def _summary(description):
+    """The NAME line: the description's first clause, as a man page summary (lower case, no final stop)."""
+    first = re.split(r"[:.](?:\s|$)", description.strip(), maxsplit=1)[0]
+    return first[0].lower() + first[1:]
+
+
+def _subcommands(parser, prog):
+    """(prog, parser, help) of every subcommand, depth first, in registration order."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        helps = {choice.dest: choice.help for choice in action._choices_actions}
+        seen = set()
+        for name, sub_parser in action.choices.items():
+            if id(sub_parser) in seen:  # an alias
+                continue
+            seen.add(id(sub_parser))
+            sub_prog = f"{prog} {name}"
+            nested = list(_subcommands(sub_parser, sub_prog))
+            if nested:
+                yield from nested
+            else:
+                yield sub_prog, sub_parser, helps.get(name)
+
+
+def _formatter(prog):
+    return argparse.HelpFormatter(prog, width=_WIDE)
+
+
+def _usage(parser, prog):
+    formatter = _formatter(prog)
+    formatter.add_usage(parser.usage, parser._actions, parser._mutually_exclusive_groups, prefix="")
+    return formatter.format_help().strip()
+
+
+def _option_items(parser, with_help=True):
+    formatter = _formatter(parser.prog)
+    items = []
+    for action in parser._actions:
+        if action.help == argparse.SUPPRESS or isinstance(action, argparse._SubParsersAction):
+            continue
+        if isinstance(action, argparse._HelpAction) and not with_help:
+            continue  # said once, under OPTIONS
+        invocation = formatter._format_action_invocation(action)
+        help_text = formatter._expand_help(action) if action.help else ""
+        if not help_text and action.choices:
+            help_text = "one of " + ", ".join(map(str, action.choices))
+        items.append((code(invocation), para(marked(_sentence(help_text))) if help_text else para("")))
+    return items
+
+
+def _sentence(text):
+    text = text.strip()
+    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".") if text else text
+
+
+def _exit_status(epilog):
+    """Rows ``  N  meaning`` of the top-level epilog (the table ``crm-ve --help`` prints)."""
+    rows = [_EXIT_LINE.match(line) for line in (epilog or "").splitlines()]
+    return [(code(m.group(1)), para(_sentence(m.group(2)))) for m in rows if m]
+
+
+def _refs(*pages):
+    parts = []
+    for name, section in pages:
+        if parts:
+            parts.append(", ")
+        parts.extend(manref(name, section))
+    return parts
