@@ -108,3 +108,26 @@ def test_teardown_leaves_nothing(twonode_possible, tmp_path):
     host_mounts = open("/proc/self/mountinfo").read()
     assert str(cluster.workdir) not in host_mounts
     assert not [p for p in twonode.STATE_DIR.glob("*.json") if str(cluster.nodes[0].init_pid) in p.read_text()]
+
+
+def test_killed_pacemaker_moves_the_stack(cluster, fakefs_agent):
+    """kill -9 of node1's pacemaker (corosync stays up): node2 promotes and mounts.
+
+    With stonith-enabled=false the survivor treats the lost node as down without fencing it
+    (Pacemaker Explained, "Cluster Options": stonith-enabled).
+    """
+    one, two = cluster.node(1), cluster.node(2)
+    cluster.crm("configure", "load", "update", "-", input=stack_crm(fakefs_agent, cluster.shared_dir))
+    cluster.wait_idle()
+    assert cluster.resource_nodes("fs") == ["node1"]
+
+    killed = cluster.kill_pacemaker(1)
+    assert killed
+    assert not [c for _, c in one.processes() if c.startswith("pacemaker")]
+    assert "corosync" in [c for _, c in one.processes()]
+    cluster.wait_online(names=["node2"], via=[2])
+    cluster.wait_idle(via=2)
+
+    assert cluster.resource_nodes("stateful", role="Promoted", via=2) == ["node2"]
+    assert cluster.resource_nodes("fs", via=2) == ["node2"]
+    assert mounted(two)
