@@ -4,6 +4,7 @@ the promoted instance, a standby move, and a teardown that leaves nothing behind
 ``ocf:pacemaker:Stateful`` stands in for the DRBD clone (no DRBD kernel module here) and
 ``ocf:crmve-test:FakeFS`` for the Filesystem on the DRBD device (tests/support/ocf/FakeFS).
 """
+import re
 import subprocess
 from pathlib import Path
 
@@ -44,7 +45,12 @@ def test_nodes_are_separate_hosts(cluster):
     one, two = cluster.node(1), cluster.node(2)
     assert [n.run("crm_node", "-n").stdout.strip() for n in (one, two)] == ["node1", "node2"]
     assert [n.run("hostname").stdout.strip() for n in (one, two)] == ["node1", "node2"]
-    assert one.run("ping", "-c1", "-W2", two.address, check=False).returncode == 0
+    # corosync (knet) on each node reaches the other over the veth pair.
+    for node, peer in ((one, 2), (two, 1)):
+        links = node.run("corosync-cfgtool", "-s").stdout
+        assert re.search(rf"nodeid:\s+{peer}:\s+connected", links), links
+    host_addresses = subprocess.run(["ip", "-o", "addr"], capture_output=True, text=True).stdout
+    assert one.address not in host_addresses and two.address not in host_addresses
     # The CIB directory and /dev/shm are each node's own.
     one.run("touch", "/dev/shm/crmve-only-on-node1")
     assert two.run("test", "-e", "/dev/shm/crmve-only-on-node1", check=False).returncode != 0
