@@ -20,6 +20,7 @@ Example::
 
 Only lxml and the Pacemaker command-line tools are needed (``crm_simulate``, ``crm_attribute``).
 """
+import functools
 import os
 import re
 import shutil
@@ -46,6 +47,10 @@ class SimulationError(CrmVeError):
 
 class SimulatorMissingError(SimulationError, ToolMissingError):
     """A Pacemaker command-line tool that simulation needs is not installed."""
+
+
+class ScenarioNotApplicable(SimulationError):
+    """The CIB has nothing a scenario could act on (no second node, no monitor, DRBD running nowhere)."""
 
 
 class ActionNotFound(LookupError):
@@ -78,19 +83,23 @@ def _tool(name):
 
 def _run(argv, what, *, env_cib=None, ok_codes=(0,)):
     """Run a Pacemaker tool; return (stdout, stderr); raise SimulationError with its first error line."""
-    env = dict(os.environ)
-    if env_cib is not None:
-        env["CIB_file"] = str(env_cib)
-    try:
-        proc = subprocess.run([_tool(argv[0])] + [str(a) for a in argv[1:]], env=env, capture_output=True,
-                              text=True, timeout=TOOL_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise SimulationError(f"{argv[0]} did not finish within {TOOL_TIMEOUT}s on {what}") from None
+    proc = _run_raw(argv, what, env_cib=env_cib)
     _refuse_schema_errors(argv[0], what, proc.stderr)
     if proc.returncode not in ok_codes:
         raise SimulationError(f"{argv[0]} failed on {what} (exit {proc.returncode}): "
                               f"{_first_error(proc.stderr or proc.stdout)}")
     return proc.stdout, proc.stderr
+
+
+def _run_raw(argv, what, *, env_cib=None):
+    env = dict(os.environ)
+    if env_cib is not None:
+        env["CIB_file"] = str(env_cib)
+    try:
+        return subprocess.run([_tool(argv[0])] + [str(a) for a in argv[1:]], env=env, capture_output=True,
+                              text=True, timeout=TOOL_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise SimulationError(f"{argv[0]} did not finish within {TOOL_TIMEOUT}s on {what}") from None
 
 
 def _first_error(text):
@@ -101,17 +110,19 @@ def _first_error(text):
     return lines[0] if lines else "no message"
 
 
-_RNG_ERROR = re.compile(r":\d+: (?P<where>[^:]*): Relax-NG validity error : (?P<what>.*)$")
+_RNG_ERROR = re.compile(r"(?P<where>element [^:]*): Relax-NG validity error : (?P<what>.*)$")
 
 
 def _refuse_schema_errors(tool, what, stderr):
     # crm_simulate exits 0 on a CIB that fails its schema: it disables validation and schedules nothing.
     for line in (stderr or "").splitlines():
         m = _RNG_ERROR.search(line)
-        if m or "fatal assertion" in line:
-            detail = f"{m.group('where')}: {m.group('what')}" if m else _ANSI.sub("", line).strip()
+        if m:
             raise SimulationError(f"{tool} cannot use {what}: the CIB does not conform to its schema "
-                                  f"({detail})")
+                                  f"({m.group('where')}: {m.group('what')})")
+    for line in (stderr or "").splitlines():
+        if "fatal assertion" in line:
+            raise SimulationError(f"{tool} failed on {what}: {_ANSI.sub('', line).strip()}")
 
 
 def _parse_xml(path_or_text, what, *, is_text=False):
@@ -560,7 +571,18 @@ def monitor_interval(cib_root, primitive, role=None) -> Optional[int]:
 # --------------------------------------------------------------------------------------------------------
 # preparing a CIB
 
-def prepare_cib(src, dest, *, nodes=None, promotion_scores=None) -> List[str]:
+def _version(text):
+    return tuple(int(x) for x in re.findall(r"\d+", text or "0"))
+
+
+@functools.lru_cache(maxsize=None)
+def our_feature_set() -> str:
+    """The CIB feature set of the installed Pacemaker (from ``cibadmin --empty``)."""
+    stdout, _ = _run(["cibadmin", "--empty"], "an empty CIB")
+    return _parse_xml(stdout, "cibadmin --empty output", is_text=True).get("crm_feature_set") or "0"
+
+
+def prepare_cib(src, dest, *, nodes=None, promotion_scores=None, notes=None) -> List[str]:
     """Copy ``src`` to ``dest`` ready for simulation; return the node names.
 
     * ``have-quorum="1"`` and ``stonith-enabled=false`` (Pacemaker Explained, "Cluster Options");
@@ -568,7 +590,8 @@ def prepare_cib(src, dest, *, nodes=None, promotion_scores=None) -> List[str]:
       the CIB's ``<nodes>``, else node1 and node2;
     * promotion scores ``master-<primitive>`` for every primitive of every promotable clone
       (``promotion_scores`` maps ``(primitive, node)`` to a score; default 100 on the first node, 10 elsewhere).
-    A ``<configuration>`` fragment is wrapped into a CIB first.
+    A ``<configuration>`` fragment is wrapped into a CIB first. What had to be adapted (a CIB from a newer
+    Pacemaker) is appended to ``notes`` when given.
     """
     root = _parse_xml(src, f"CIB {src}")
     if root.tag == "configuration":
@@ -579,6 +602,15 @@ def prepare_cib(src, dest, *, nodes=None, promotion_scores=None) -> List[str]:
         raise SimulationError(f"{src} is not a CIB: no <configuration> element")
     root.set("have-quorum", "1")
     _disable_stonith(root)
+    theirs, ours = root.get("crm_feature_set"), our_feature_set()
+    if theirs and _version(theirs) > _version(ours):
+        # The tools discard every change to a CIB written by a newer Pacemaker ("Discarding update with
+        # feature set ..."). The feature set guards the format of status entries, which the simulation
+        # rebuilds; the copy is simulated at this Pacemaker's feature set, and we say so.
+        root.set("crm_feature_set", ours)
+        if notes is not None:
+            notes.append(f"{src}: written by a newer Pacemaker (feature set {theirs}); simulated as "
+                         f"feature set {ours}")
     if nodes is None:
         nodes = _cib_nodes(root) or list(DEFAULT_NODES)
     nodes = list(nodes)
@@ -586,7 +618,7 @@ def prepare_cib(src, dest, *, nodes=None, promotion_scores=None) -> List[str]:
     argv = ["crm_simulate", "-x", dest, "-O", dest]
     for n in nodes:
         argv += ["-u", n]
-    _run(argv, f"{src} (bringing nodes online)")
+    _run(argv, f"{src} (validate-with {root.get('validate-with')}; bringing nodes online)")
     scores = _default_scores(root, nodes)
     scores.update(promotion_scores or {})
     for (prim, node), score in sorted(scores.items()):
@@ -689,14 +721,19 @@ class Simulator:
     """
 
     def __init__(self, cib, *, nodes=None, promotion_scores=None, drbd_clone=None, workdir=None):
-        _tool("crm_simulate")
-        _tool("crm_attribute")
+        for tool in ("crm_simulate", "crm_attribute", "cibadmin"):
+            _tool(tool)
         self.source = str(cib)
         self._own_dir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix="crm-ve-sim-")
         self.prepared = os.path.join(self.workdir, "prepared.xml")
+        #: what had to be adapted to simulate this CIB, one sentence each
+        self.notes: List[str] = []
+        #: scenarios :meth:`scenarios` could not run on this CIB, with the reason
+        self.skipped: Dict[str, str] = {}
         try:
-            self.nodes = prepare_cib(self.source, self.prepared, nodes=nodes, promotion_scores=promotion_scores)
+            self.nodes = prepare_cib(self.source, self.prepared, nodes=nodes, promotion_scores=promotion_scores,
+                                     notes=self.notes)
             self.cib_root = _parse_xml(self.prepared, f"CIB {self.prepared}")
             self.clone = self._pick_clone(drbd_clone)
         except BaseException:
@@ -736,7 +773,8 @@ class Simulator:
 
     def _need_clone(self, scenario):
         if self.clone is None:
-            raise SimulationError(f"{self.source}: scenario {scenario!r} needs a promotable clone; there is none")
+            raise ScenarioNotApplicable(f"{self.source}: scenario {scenario!r} needs a promotable clone; "
+                                        f"there is none")
         return self.clone
 
     @property
@@ -753,7 +791,7 @@ class Simulator:
     def _secondary(self, primary):
         others = [n for n in self.nodes if n != primary]
         if not others:
-            raise SimulationError(f"{self.source}: a move needs a second node, the CIB has only {primary}")
+            raise ScenarioNotApplicable(f"{self.source}: a move needs a second node, the CIB has only {primary}")
         return others[0]
 
     # -- scenarios
@@ -808,13 +846,13 @@ class Simulator:
         if node is None:
             running = cold.after.promoted(resource) or cold.after.nodes(resource)
             if not running:
-                raise SimulationError(f"{self.source}: {resource} runs nowhere after a cold start; "
-                                      f"no monitor to fail")
+                raise ScenarioNotApplicable(f"{self.source}: {resource} runs nowhere after a cold start; "
+                                            f"no monitor to fail")
             node = running[0]
         role = cold.after.roles.get(resource, {}).get(node)
         interval = monitor_interval(self.cib_root, resource, None if role == "Started" else role)
         if interval is None:
-            raise SimulationError(f"{self.source}: {resource} has no recurring monitor operation to fail")
+            raise ScenarioNotApplicable(f"{self.source}: {resource} has no recurring monitor operation to fail")
         spec = f"{resource}_monitor_{interval}@{node}={rc}"
         cib = self._copy_of(cold, f"monitor-failure-{resource}")
         return self.run(f"monitor-failure-{resource}", cib, inject=[spec],
@@ -822,12 +860,19 @@ class Simulator:
 
     def scenarios(self) -> List[SimulationResult]:
         """Cold start, then (with a promotable clone) standby of the primary, swapped promotion scores and
-        a monitor failure of the DRBD primitive (when it has a recurring monitor)."""
+        a monitor failure of the DRBD primitive. Scenarios that do not apply (no promotable clone, one node,
+        no monitor, DRBD running nowhere) are left out and listed in :attr:`skipped` with the reason."""
         results = [self.cold_start()]
-        if self.clone is not None and len(self.nodes) > 1:
-            results += [self.standby_primary(), self.swap_promotion()]
-        if self.clone is not None and monitor_interval(self.cib_root, self.primitive) is not None:
-            results.append(self.monitor_failure())
+        wanted = (("standby-primary", self.standby_primary), ("swap-promotion", self.swap_promotion),
+                  ("monitor-failure", self.monitor_failure))
+        for name, scenario in wanted:
+            if self.clone is None:
+                self.skipped[name] = "no promotable clone"
+                continue
+            try:
+                results.append(scenario())
+            except ScenarioNotApplicable as exc:
+                self.skipped[name] = str(exc)
         return results
 
 

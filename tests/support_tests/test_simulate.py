@@ -175,3 +175,26 @@ def test_temporary_directory_is_removed(reference):
     assert os.path.isdir(sim.workdir)
     sim.close()
     assert not os.path.exists(sim.workdir)
+
+
+def test_cib_from_a_newer_pacemaker_is_simulated_and_noted(reference, tmp_path):
+    root = xml(reference)
+    root.set("crm_feature_set", "99.1.0")          # as written by a future Pacemaker
+    newer = tmp_path / "newer.xml"
+    etree.ElementTree(root).write(str(newer))
+    with Simulator(str(newer)) as sim:
+        assert sim.cold_start().after.promoted("ms_drbd_r0") == ["node1"]
+        assert len(sim.notes) == 1 and "99.1.0" in sim.notes[0]
+    with Simulator(reference) as sim:
+        assert sim.notes == []
+
+
+def test_scenarios_that_do_not_apply_are_skipped_with_a_reason(crmsh, tmp_path):
+    single = empty_cib(tmp_path / "one.xml", nodes=("solo",))
+    from support.cib_build import crm_load, reference_crm
+    crm_load(single, reference_crm(p_drbd_r0="primitive p_drbd_r0 ocf:linbit:drbd params drbd_resource=r0"))
+    with Simulator(single) as sim:
+        assert [r.scenario for r in sim.scenarios()] == ["cold-start"]
+        assert set(sim.skipped) == {"standby-primary", "swap-promotion", "monitor-failure"}
+        assert "second node" in sim.skipped["standby-primary"]
+        assert "no recurring monitor" in sim.skipped["monitor-failure"]
