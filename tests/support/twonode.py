@@ -596,6 +596,19 @@ class TwoNodeCluster:
         found.sort(key=lambda item: item[0])
         return [item[1:] for item in found]
 
+    def load_configuration(self, configuration: bytes, via=1) -> None:
+        """Replace the live resources and constraints by those of CONFIGURATION (a ``<cib>``).
+
+        Resources go first, so that the constraints never name a resource the CIB lacks.
+        """
+        root = ET.fromstring(configuration)
+        for section in ("resources", "constraints"):
+            element = root if root.tag == section else root.find(f".//{section}")
+            if element is None:
+                raise TwoNodeError(f"configuration has no <{section}> section")
+            self.node(via).run("cibadmin", "--replace", "--scope", section, "--xml-pipe",
+                               input=ET.tostring(element, encoding="unicode"))
+
     def crm(self, *args: str, via=1, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
         return self.node(via).run("crm", *args, check=check, **kwargs)
 

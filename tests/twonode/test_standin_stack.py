@@ -1,0 +1,48 @@
+"""The stand-in substitution (support/standin_stack.py) keeps a stack valid and its constraints intact.
+
+Runs offline (no cluster), with the real crmsh and crm_verify.
+"""
+import subprocess
+
+from lxml import etree
+
+from support import cib_build, standin_stack
+from support.tools import require_tools
+
+REFERENCE_WITH_AGENT = cib_build.reference_crm(
+    p_ve="primitive p_ve ocf:crm-ve:ManageVE params veid=101 checkpoint_on_stop=true "
+         "dumpfile=/vz/dump/101.dump op monitor interval=10s",
+)
+
+
+def _constraints(xml: bytes) -> bytes:
+    return etree.tostring(etree.fromstring(xml).find(".//constraints"), method="c14n")
+
+
+def test_substitution_swaps_agents_and_keeps_constraints(tmp_path):
+    require_tools("crm", "cibadmin", "crm_verify")
+    cib = tmp_path / "cib.xml"
+    cib_build.empty_cib(cib)
+    # crmsh checks agents' meta-data; ManageVE may not be installed here, hence -F.
+    cib_build.crm_load(cib, REFERENCE_WITH_AGENT, force=True)
+    before = cib.read_bytes()
+    after = standin_stack.substitute_standins(before, "/srv/shared", "/run/crmve-node",
+                                              vzctl="/run/crmve-node/vzctl")
+    root = etree.fromstring(after)
+    agents = {p.get("id"): (p.get("class"), p.get("provider"), p.get("type")) for p in root.iter("primitive")}
+    assert agents == {"p_drbd_r0": ("ocf", "pacemaker", "Stateful"),
+                      "p_fs": ("ocf", "crmve-test", "FakeFS"),
+                      "p_ve": ("ocf", "crm-ve", "ManageVE")}
+    params = {p.get("id"): {nv.get("name"): nv.get("value") for nv in p.iter("nvpair")
+                            if nv.getparent().tag == "instance_attributes"} for p in root.iter("primitive")}
+    assert params["p_drbd_r0"] == {}
+    assert params["p_fs"] == {"source": "/srv/shared", "directory": "/run/crmve-node/vz"}
+    assert params["p_ve"] == {"veid": "101", "checkpoint_on_stop": "true",
+                              "dumpfile": "/run/crmve-node/vz/dump/101.dump", "vzctl": "/run/crmve-node/vzctl"}
+    assert _constraints(after) == _constraints(before)
+    assert standin_stack.mount_points(after) == {"p_fs": "/run/crmve-node/vz"}
+    out = tmp_path / "standins.xml"
+    out.write_bytes(after)
+    # Stateful and FakeFS need not be installed for crm_verify: it checks the configuration.
+    proc = subprocess.run(["crm_verify", "-x", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
