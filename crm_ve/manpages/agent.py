@@ -46,15 +46,6 @@ INSTALLED_PATH = "/" + install.AGENT_TARGET
 #: The project's own pages, which the agent cannot know about.
 PROJECT_SEE_ALSO = ("crm-ve(1)", "crm-ve-rules(7)")
 
-#: Actions the agent accepts but does not advertise get no description in its table.
-HIDDEN_ACTION_TEXT = {
-    "status": "an alias of monitor, for upstream compatibility",
-    "usage": "prints the usage line",
-    "man-data": "prints, as JSON, what this page needs beyond the meta-data",
-}
-
-TOOL_LABELS = {"crm": "crm shell", "pcs": "pcs"}
-
 _LABELLED = re.compile(r"^([A-Z][^.:]{2,60}):\s+(\S.*)$", re.S)
 _SEE_ALSO = re.compile(r"^(\S+)\((\d\w*)\)$")
 
@@ -85,7 +76,7 @@ def build(path=None):
     examples = page.section("Examples")
     for item in man["examples"]:
         subsection(examples, item["title"], example(item["text"]))
-    page.section("See also", para(*_see_also(man.get("see_also", ()))))
+    page.section("See also", para(*_see_also(man["see_also"])))
     return page
 
 
@@ -173,18 +164,11 @@ def _actions(meta, man):
                 body.append(para(_sentence(text[0].upper() + text[1:])))
         items.append((bold(name), body))
     blocks = [terms(items)]
-    hidden = [name for name in man.get("hidden_actions", ()) if name not in described]
+    hidden = [row for row in man["hidden_actions"] if row["name"] not in described]
     if hidden:
-        unknown = [name for name in hidden if name not in HIDDEN_ACTION_TEXT]
-        if unknown:
-            raise CrmVeError(f"man: the agent accepts the hidden action {unknown[0]!r}, which the man page does not "
-                             "describe (add it to HIDDEN_ACTION_TEXT in crm_ve/manpages/agent.py)")
-        parts = ["Also accepted, not advertised to the cluster: "]
-        for index, name in enumerate(hidden):
-            if index:
-                parts.append(", " if index < len(hidden) - 1 else " and ")
-            parts += [code(name), f" ({HIDDEN_ACTION_TEXT[name]})"]
-        blocks.append(para(*parts, "."))
+        blocks.append(para("Also accepted, but not advertised to the cluster (neither in the meta-data nor in the "
+                           "usage line):"))
+        blocks.append(terms([(bold(row["name"]), para(row["description"])) for row in hidden]))
     return blocks
 
 

@@ -1,7 +1,8 @@
 """What the agent says about itself: its OCF meta-data, and the documentation OCF meta-data cannot carry.
 
 Both come from running the agent, never from a copy: ``ra/ManageVE meta-data`` (XML) and ``ra/ManageVE man-data``
-(JSON: exit status table, files, examples and action descriptions, kept in the agent beside its action table).
+(JSON: action descriptions, exit status table, files, examples and see-also entries, kept in the agent beside its
+action table; :data:`MAN_DATA_SHAPE` is the part the page reads).
 """
 import json
 import subprocess
@@ -15,6 +16,18 @@ from crm_ve.errors import CrmVeError
 #: Agents read nothing from the caller's environment (Pacemaker passes none); this keeps generation reproducible.
 AGENT_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C", "OCF_ROOT": "/usr/lib/ocf"}
 TIMEOUT_S = 30
+
+#: The part of ``man-data`` the page reads, and its shape (other keys are ignored).
+MAN_DATA_SHAPE = {
+    "provider": str,
+    "usage": str,
+    "actions": [{"name": str, "description": str}],
+    "hidden_actions": [{"name": str, "description": str}],
+    "exit_status": [{"code": int, "name": str, "meaning": str}],
+    "files": [{"path": str, "description": str}],
+    "examples": [{"title": str, "tool": str, "text": str}],
+    "see_also": [str],
+}
 
 
 @dataclass(frozen=True)
@@ -87,9 +100,41 @@ def load(path):
         man = json.loads(run_action(path, "man-data"))
     except json.JSONDecodeError as exc:
         raise CrmVeError(f"man: {path} man-data did not print JSON: {exc}") from None
-    if not isinstance(man, dict):
-        raise CrmVeError(f"man: {path} man-data printed {type(man).__name__}, expected a JSON object")
+    problem = shape_problem(man, MAN_DATA_SHAPE, "")
+    if problem:
+        raise CrmVeError(f"man: {path} man-data: {problem}")
     return AgentDocs(path=str(path), meta=meta, man=man)
+
+
+def shape_problem(value, shape, where):
+    """Why ``value`` does not have ``shape`` (a type, ``[item shape]`` or ``{key: shape}``), or None."""
+    name = where or "the output"
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            return f"{name} is {_kind(value)}, expected an object"
+        for key, item_shape in shape.items():
+            if key not in value:
+                return f"{name} has no {key!r}" if where else f"no {key!r}"
+            problem = shape_problem(value[key], item_shape, f"{where}.{key}" if where else key)
+            if problem:
+                return problem
+        return None
+    if isinstance(shape, list):
+        if not isinstance(value, list):
+            return f"{name} is {_kind(value)}, expected a list"
+        for index, item in enumerate(value):
+            problem = shape_problem(item, shape[0], f"{where}[{index}]")
+            if problem:
+                return problem
+        return None
+    if not isinstance(value, shape) or isinstance(value, bool) and shape is int:
+        return f"{name} is {_kind(value)}, expected {'a string' if shape is str else 'an integer'}"
+    return None
+
+
+def _kind(value):
+    return {dict: "an object", list: "a list", str: "a string", int: "an integer", bool: "a boolean",
+            type(None): "null"}.get(type(value), type(value).__name__)
 
 
 def parse_metadata(text, source="meta-data"):

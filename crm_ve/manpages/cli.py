@@ -29,16 +29,13 @@ EXAMPLES = (
      "Explain one rule: what it does, why it matters, an example and the fix."),
 )
 
-#: (variable, meaning).
+#: (variable, meaning): every variable crm-ve reads, no other (tests/man checks both ways against the code).
 ENVIRONMENT = (
     (plugins.DISABLE_AUTOLOAD_ENV,
      "When set to a non-empty value, no third-party plugin is loaded (built-in rules only), as if every "
      "entry point of the `crm_ve` group were blocked."),
     ("NO_COLOR",
      "When set (to anything), the text report is not coloured even on a terminal (https://no-color.org/)."),
-    ("CIB_file",
-     "Passed on to the Pacemaker tools crm-ve runs (`cibadmin`, `crm_simulate`, `crm`): when set, they read and "
-     "write that CIB file instead of the live cluster, as every Pacemaker command-line tool does."),
 )
 
 #: (path, what it is); the paths are the installer's own constants.
@@ -74,7 +71,7 @@ def build():
         if options:
             blocks.append(terms(options))
         if sub_parser.epilog:
-            blocks.append(example(sub_parser.epilog))
+            blocks += _epilog(sub_parser)
         subsection(commands_section, prog, *blocks)
     page.section("Exit status", terms(_exit_status(parser.epilog)))
     page.section("Examples", *[block for command, text in EXAMPLES for block in (para(marked(text)), example(command))])
@@ -137,6 +134,13 @@ def _option_items(parser, with_help=True):
             help_text = "one of " + ", ".join(map(str, action.choices))
         items.append((code(invocation), para(marked(_sentence(help_text))) if help_text else para("")))
     return items
+
+
+def _epilog(parser):
+    """An epilog as argparse shows it: verbatim under a raw formatter, else reflowed paragraphs."""
+    if issubclass(parser.formatter_class, argparse.RawDescriptionHelpFormatter):
+        return [example(parser.epilog)]
+    return [para(marked(_sentence(block))) for block in re.split(r"\n\s*\n", parser.epilog.strip())]
 
 
 def _sentence(text):

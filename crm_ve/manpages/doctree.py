@@ -3,10 +3,11 @@
 Building nodes directly (instead of generating reST text) means no text from meta-data, argparse help or rule
 docs ever needs reST escaping: a ``*`` or a backtick in a longdesc stays a ``*`` or a backtick.
 
-The writer is docutils' own, with three corrections to what 0.22 emits: the NAME heading is upper case like every
-other section (``.SH Name`` otherwise), no ``.sp`` follows a ``.SH``/``.SS`` heading (mandoc warns "skipping
-paragraph macro"), and inline literals are never hyphenated at a line break (``\%``). Output is reproducible: no build date (a fixed date instead) and nothing that
-depends on the terminal width.
+The writer is docutils' own, with a few corrections to what 0.22 emits: the NAME heading is upper case like every
+other section (``.SH Name`` otherwise); no ``.sp`` right after a ``.SH``/``.SS`` heading (mandoc warns "skipping
+paragraph macro"); no hyphenation (``.nh``, ``.nr HY 0``) and a ragged right margin (``.ad l``); inline literals
+never break at a hyphen (``\\%``). Output is reproducible: a fixed date instead of the build date, and nothing
+that depends on the terminal width.
 """
 import re
 
@@ -26,9 +27,10 @@ _WORD_START = re.compile(r"(?:^|(?<= ))(?=\S)")
 class _Translator(manpage.Translator):
     def header(self):
         # No hyphenation and a ragged right margin: pages full of option names, paths and resource ids read better
-        # unbroken and without stretched spaces at 80 columns.
+        # unbroken and without stretched spaces at 80 columns. groff's man macros re-enable hyphenation at every
+        # paragraph with ".hy \n[HY]", hence the register as well as .nh.
         th, name = super().header().split(".SH Name\n", 1)
-        return th + ".nh\n.ad l\n.SH NAME\n" + name
+        return th + ".nh\n.nr HY 0\n.ad l\n.SH NAME\n" + name
 
     def visit_paragraph(self, node):
         super().visit_paragraph(node)

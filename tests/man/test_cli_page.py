@@ -1,0 +1,93 @@
+"""crm-ve(1) follows the parser: every subcommand and option, the exit status table, examples that parse."""
+import argparse
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from crm_ve import cli
+from crm_ve.errors import UsageError
+from crm_ve.manpages import cli as cli_page
+from crm_ve.resources import SOURCE_ROOT
+from support.man_render import CLI_PAGE, flat, section
+
+
+@pytest.fixture(scope="module")
+def page(rendered):
+    return rendered[CLI_PAGE]
+
+
+def _subparsers(parser, prog):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _subparsers(sub, f"{prog} {name}") if any(
+                    isinstance(a, argparse._SubParsersAction) for a in sub._actions) else [(f"{prog} {name}", sub)]
+
+
+def test_every_subcommand_and_option_is_documented(page):
+    parser = cli.build_parser()
+    commands = section(page, "COMMANDS")
+    synopsis = flat(section(page, "SYNOPSIS"))
+    subcommands = list(_subparsers(parser, "crm-ve"))
+    assert {prog for prog, _ in subcommands} >= {"crm-ve check", "crm-ve rule", "crm-ve man"}
+    for prog, sub in subcommands:
+        assert re.search(rf"^   {re.escape(prog)}$", commands, re.M), f"no subsection for {prog}"
+        assert prog + " " in synopsis or synopsis.endswith(prog), prog
+        body = re.search(rf"^   {re.escape(prog)}\n(.*?)(?=^   \S|\Z)", commands, re.M | re.S).group(1)
+        for action in sub._actions:
+            if isinstance(action, argparse._HelpAction) or action.help == argparse.SUPPRESS:
+                continue
+            shown = action.option_strings[-1] if action.option_strings else action.metavar or action.dest
+            assert re.search(rf"^       {re.escape(shown)}\b|, {re.escape(shown)}\b", body, re.M), (prog, shown)
+            if action.help:
+                assert flat(action.help.split("%(")[0])[:30].lower() in flat(body).lower(), (prog, shown)
+
+
+def test_exit_status_is_the_help_epilog(page):
+    exit_status = flat(section(page, "EXIT STATUS"))
+    rows = re.findall(r"^\s+(\d+)\s+(.+)$", cli.EXIT_STATUS_HELP, re.M)
+    assert len(rows) >= 4
+    for code, meaning in rows:
+        assert f"{code} {meaning[0].upper()}{meaning[1:]}" in exit_status
+
+
+@pytest.mark.parametrize("command,_", cli_page.EXAMPLES)
+def test_every_example_parses_with_the_real_parser(page, command, _):
+    assert command in [line.strip() for line in section(page, "EXAMPLES").splitlines()]
+    argv = shlex.split(command.split("|")[-1])
+    assert argv[0] == "crm-ve"
+    try:
+        cli.build_parser().parse_args(argv[1:])
+    except UsageError as exc:
+        pytest.fail(f"the example {command!r} no longer parses: {exc.message}")
+
+
+def test_environment_variables_are_the_ones_the_code_reads(page):
+    """Each documented variable is read by crm-ve (or its tools); each variable crm-ve reads is documented."""
+    code = "\n".join(p.read_text(encoding="utf-8") for p in Path(SOURCE_ROOT, "crm_ve").rglob("*.py")
+                     if "manpages" not in p.parts)
+    documented = [name for name, _ in cli_page.ENVIRONMENT]
+    for name in documented:
+        assert name in flat(section(page, "ENVIRONMENT"))
+        constant = re.search(rf'^(\w+) = "{re.escape(name)}"', code, re.M)
+        assert f'"{name}"' in code or constant, f"{name} is documented but crm-ve never reads it"
+    read = set(re.findall(r'(?:environ\.get|getenv)\(\s*"([A-Z_a-z]+)"|environ\[\s*"([A-Z_a-z]+)"\s*\]|"([A-Z_a-z]+)" (?:not )?in os\.environ', code))
+    read = {next(name for name in names if name) for names in read}
+    for constant in re.findall(r"environ\.get\((\w+)\)", code):
+        read |= set(re.findall(rf'^{constant} = "([A-Z_a-z]+)"', code, re.M))
+    assert read - set(documented) == set(), "read by crm-ve but not in crm-ve(1) ENVIRONMENT"
+
+
+def test_files_are_the_installer_paths(page):
+    from crm_ve import install
+
+    files = flat(section(page, "FILES"))
+    for target in (install.AGENT_TARGET, install.TEMPLATES_TARGET, install.SCRIPTS_TARGET, install.MANIFEST):
+        assert "/" + target in files
+
+
+def test_see_also_names_the_other_pages(page):
+    see_also = flat(section(page, "SEE ALSO"))
+    assert "crm-ve-rules(7)" in see_also and "ocf_crm-ve_ManageVE(7)" in see_also
