@@ -18,11 +18,15 @@ Better than resource-agents' ``man ocf_heartbeat_ManageVE``, point by point:
    DRBD failover move, has its own paragraph.
 7. Each parameter shows its short description as well as its long one, its type, default, whether it is required
    and unique; "no default" is said only when there is none.
-8. SYNOPSIS lists every action the agent accepts, from the agent; SUPPORTED ACTIONS gives each advertised one with
-   its advised timeout, interval and OCF_CHECK_LEVEL, in words that say what it does to the container.
+8. SYNOPSIS lists the actions of the agent's usage line and meta-data (one table in the agent), so the three never
+   disagree; the deprecated ``status`` is not among them (upstream advertises it, with an interval, beside
+   monitor) but listed apart with the other accepted, unadvertised actions. SUPPORTED ACTIONS says what each
+   action does to the container, in the agent's words, with its advised timeout and interval; upstream prints one
+   generic sentence per action name ("Starts the resource", "Performs a detailed status check").
 9. EXIT STATUS, FILES and SEE ALSO (crm(8), pcs(8), vzctl(8), crm-ve(1), crm-ve-rules(7)) exist; upstream has none
-   of them.
-10. No build date in the footer (the page is reproducible), no ragged hyphenation of paths, ids and options.
+   of them, and its SEE ALSO is a URL.
+10. No build date in the footer (the page is reproducible: a fixed date), and at 80 columns no hyphenated paths,
+    ids or options and no stretched spaces (``.nh``, ragged right); examples are verbatim literal blocks.
 
 Nothing the agent says is written here: descriptions, parameters, types, defaults and timeouts are read from its
 meta-data when the page is generated; action descriptions, exit codes, files, examples and see-also entries from

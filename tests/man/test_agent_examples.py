@@ -15,7 +15,7 @@ from crm_ve.manpages import agent as agent_page
 from crm_ve.resources import agent_path
 from support.cib_build import cibadmin, empty_cib
 from support.ocf_install import installed_agent
-from support.tools import require_tools
+from support.tools import in_ci, require_tools
 
 EXAMPLES = agent_page.examples()
 PCS_OFFLINE = 'pcs() { command pcs -f "$CIB_file" "$@"; }\n'
@@ -28,7 +28,10 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 @pytest.fixture(scope="module")
 def agent_installed():
     if os.geteuid() != 0:
-        pytest.skip("installing the agent into /usr/lib/ocf needs root")
+        message = "installing the agent into /usr/lib/ocf/resource.d needs root"
+        if in_ci():
+            pytest.fail(message + " (CI=true: run the tests as root)")
+        pytest.skip(message)
     with installed_agent(agent_path(), agent_page.PROVIDER) as path:
         yield path
 
