@@ -52,8 +52,27 @@ def _position(data, offset):
     return line, column
 
 
+# Byte-order marks and the first bytes of ``<?`` in the encodings where ASCII is not ASCII (XML 1.0 appendix F).
+_WIDE_ENCODINGS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"),
+    (b"\x00<", "utf-16-be"), (b"<\x00", "utf-16-le"),
+)
+
+
+def _ascii_view(data):
+    """The document as ASCII-compatible bytes, so a UTF-16/32 DOCTYPE cannot slip past the byte scan."""
+    for mark, encoding in _WIDE_ENCODINGS:
+        if data.startswith(mark):
+            text = data.decode(encoding, errors="replace").lstrip("\ufeff")
+            return text.encode("utf-8")
+    return data
+
+
 def _refuse_doctype(name, data):
     """Refuse a DOCTYPE (and with it every DTD and entity declaration) before the parser sees it."""
+    data = _ascii_view(data)
     pos = 0
     if data.startswith(b"\xef\xbb\xbf"):
         pos = 3
@@ -99,6 +118,12 @@ def parse_cib(data, name):
         raise InputError(f"{name}:{line}:{column}: {message}") from None
     except ValueError as exc:  # e.g. a unicode string with an encoding declaration
         raise InputError(f"{name}:1:1: malformed XML: {exc}") from None
+    if root.getroottree().docinfo.doctype or root.getroottree().docinfo.internalDTD is not None:
+        # Belt and braces: an encoding the byte scan did not understand; the parser expanded and fetched nothing.
+        raise InputError(
+            f"{name}:1:1: refused: a document type declaration (DTD or entity declarations) "
+            "is not allowed in a CIB; nothing was expanded or fetched"
+        )
     if root.tag == "cib":
         configuration = root.find("configuration")
         if configuration is None:
