@@ -81,7 +81,9 @@ def build():
 
 def _add_rule(parent, rule):
     blocks = [para(f"{rule.summary} (", italic(rule.severity.label), ")")]
-    blocks.append(para("Suppress it with ", code(f"# crm-ve: ignore[{rule.code}]"), " on ", rule.suppression_target, "."))
+    blocks.append(
+        para("Suppress it with ", code(f"# crm-ve: ignore[{rule.code}]"), " on ", rule.suppression_target, ".")
+    )
     items = []
     for field in dataclasses.fields(rule.doc):
         text = getattr(rule.doc, field.name)

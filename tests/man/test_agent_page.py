@@ -150,8 +150,10 @@ def test_a_broken_agent_is_one_clear_error(tmp_path):
 
 @pytest.mark.parametrize("change,message", [
     (lambda man: man.pop("exit_status"), r"man-data: no 'exit_status'$"),
-    (lambda man: man["hidden_actions"].append("status"), r"man-data: hidden_actions\[\d+\] is a string, expected an object$"),
-    (lambda man: man["exit_status"][0].update(code="0"), r"man-data: exit_status\[0\]\.code is a string, expected an integer$"),
+    (lambda man: man["hidden_actions"].append("status"),
+     r"man-data: hidden_actions\[\d+\] is a string, expected an object$"),
+    (lambda man: man["exit_status"][0].update(code="0"),
+     r"man-data: exit_status\[0\]\.code is a string, expected an integer$"),
     (lambda man: man["see_also"].append("vzctl"), r"lists 'vzctl' in see_also, expected NAME\(SECTION\)"),
     (lambda man: man["actions"].pop(0), r"does not describe its action 'start'"),
 ])

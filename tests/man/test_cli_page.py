@@ -73,7 +73,9 @@ def test_environment_variables_are_the_ones_the_code_reads(page):
         assert name in flat(section(page, "ENVIRONMENT"))
         constant = re.search(rf'^(\w+) = "{re.escape(name)}"', code, re.M)
         assert f'"{name}"' in code or constant, f"{name} is documented but crm-ve never reads it"
-    read = set(re.findall(r'(?:environ\.get|getenv)\(\s*"([A-Z_a-z]+)"|environ\[\s*"([A-Z_a-z]+)"\s*\]|"([A-Z_a-z]+)" (?:not )?in os\.environ', code))
+    read = set(re.findall(
+        r'(?:environ\.get|getenv)\(\s*"(\w+)"|environ\[\s*"(\w+)"\s*\]|"(\w+)" (?:not )?in os\.environ', code
+    ))
     read = {next(name for name in names if name) for names in read}
     for constant in re.findall(r"environ\.get\((\w+)\)", code):
         read |= set(re.findall(rf'^{constant} = "([A-Z_a-z]+)"', code, re.M))
