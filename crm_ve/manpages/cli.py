@@ -11,7 +11,7 @@ import re
 
 from crm_ve import cli, install, plugins
 from crm_ve.manpages import DATE, SOURCE
-from crm_ve.manpages.doctree import Page, bold, code, example, manref, marked, para, paragraphs, subsection, terms
+from crm_ve.manpages.doctree import Page, code, example, manref, marked, para, paragraphs, subsection, terms
 
 #: (command line, what it does); tests parse each line with the real parser, so an example never goes stale.
 EXAMPLES = (
