@@ -27,7 +27,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
+from typing import Dict, FrozenSet, List, Optional, Tuple, Union
 
 from lxml import etree
 
@@ -87,7 +87,7 @@ def _run(argv, what, *, env_cib=None, ok_codes=(0,)):
     _refuse_schema_errors(argv[0], what, proc.stderr)
     if proc.returncode not in ok_codes:
         raise SimulationError(f"{argv[0]} failed on {what} (exit {proc.returncode}): "
-                              f"{_first_error(proc.stderr or proc.stdout)}")
+                              f"{_first_error(proc.stderr)}")
     return proc.stdout, proc.stderr
 
 
@@ -107,7 +107,7 @@ def _first_error(text):
     for line in lines:
         if "error" in line.lower():
             return line
-    return lines[0] if lines else "no message"
+    return "no error message"
 
 
 _RNG_ERROR = re.compile(r"(?P<where>element [^:]*): Relax-NG validity error : (?P<what>.*)$")
@@ -397,25 +397,22 @@ class Change:
 
 @dataclass
 class Placement:
-    """Where each resource runs, by primitive id (clone instances merged): ``{rsc: {node: role}}``."""
+    """Where each resource runs: ``roles[resource id][node] = role``, as crm_simulate lists them (anonymous
+    clone instances under the primitive id, merged), and ``members[clone, group or bundle id]``."""
     roles: Dict[str, Dict[str, str]] = field(default_factory=dict)
+    members: Dict[str, List[str]] = field(default_factory=dict)
 
     def nodes(self, resource, role=None) -> List[str]:
-        """Nodes where ``resource`` (a primitive or clone id) is active, optionally in ``role``
-        (``Promoted`` also matches the legacy ``Master`` and vice versa)."""
+        """Nodes where ``resource`` (a primitive, instance ``p:0``, clone, group or bundle id) is active,
+        optionally in ``role`` (``Promoted`` also matches the legacy ``Master``, and so on)."""
         wanted = _role_aliases(role)
-        found = set()
-        for rid in ([resource] if resource in self.roles else self._clone_members.get(resource, [])):
-            for node, r in self.roles.get(rid, {}).items():
-                if wanted is None or r in wanted:
-                    found.add(node)
-        return sorted(found)
+        ids = self.members.get(resource) or [rid for rid in self.roles
+                                             if resource in (rid, rid.split(":", 1)[0])]
+        return sorted({node for rid in ids for node, r in self.roles.get(rid, {}).items()
+                       if wanted is None or r in wanted})
 
     def promoted(self, resource) -> List[str]:
         return self.nodes(resource, "Promoted")
-
-    def __post_init__(self):
-        self._clone_members: Dict[str, List[str]] = {}
 
 
 def _role_aliases(role):
@@ -443,7 +440,7 @@ def _placement(status_el):
             for node in rsc.iterchildren("node"):
                 roles[node.get("name")] = rsc.get("role")
         for parent in rsc.iterancestors("clone", "group", "bundle"):
-            members = place._clone_members.setdefault(parent.get("id"), [])
+            members = place.members.setdefault(parent.get("id"), [])
             if rid not in members:
                 members.append(rid)
     return place
@@ -681,9 +678,12 @@ def set_standby(cib, node, on=True):
 _TRANSITION_STOPPED = re.compile(r"invalid transition was produced|Transition failed")
 
 
-def simulate(cib, workdir, scenario="run", *, inject=(), description="") -> SimulationResult:
-    """``crm_simulate -x cib -S -G graph -O out --output-as=xml [-i spec]...`` on a prepared CIB."""
+def simulate(cib, workdir, scenario="run", *, inject=(), description="", label=None) -> SimulationResult:
+    """``crm_simulate -x cib -S -G graph -O out --output-as=xml [-i spec]...`` on a prepared CIB.
+
+    ``label`` names the CIB in error messages (default: its path)."""
     cib = str(cib)
+    label = label or cib
     graph_file = os.path.join(workdir, f"{scenario}.graph.xml")
     out = os.path.join(workdir, f"{scenario}.out.xml")
     argv = ["crm_simulate", "-x", cib, "-S", "-s", "-G", graph_file, "-O", out, "--output-as=xml"]
@@ -691,16 +691,16 @@ def simulate(cib, workdir, scenario="run", *, inject=(), description="") -> Simu
         argv += ["-i", spec]
     # Exit 1 with "An invalid transition was produced" is a scheduler answer (an action is blocked, so the
     # simulated execution stops), not a failure of the harness: keep the graph and say so.
-    stdout, _ = _run(argv, cib, ok_codes=(0, 1))
-    result = _parse_xml(stdout, f"crm_simulate output for {cib}", is_text=True)
+    stdout, _ = _run(argv, label, ok_codes=(0, 1))
+    result = _parse_xml(stdout, f"crm_simulate output for {label}", is_text=True)
     status = result.find("status")
     errors = [e.text or "" for e in result.xpath("status/errors/error")]
     if status is not None and status.get("code") not in (None, "0"):
         if not errors or not all(_TRANSITION_STOPPED.search(e) for e in errors):
-            raise SimulationError(f"crm_simulate failed on {cib}: "
+            raise SimulationError(f"crm_simulate failed on {label}: "
                                   f"{(errors or [status.get('message')])[0]}")
     if not os.path.exists(graph_file):
-        raise SimulationError(f"crm_simulate wrote no transition graph for {cib}")
+        raise SimulationError(f"crm_simulate wrote no transition graph for {label}")
     cib_root = _parse_xml(cib, f"CIB {cib}")
     graph = TransitionGraph.from_file(graph_file, _resource_ids(cib_root))
     changes = [Change(el.get("action"), el.get("resource"), el.get("node"), el.get("source"), el.get("dest"),
@@ -725,7 +725,8 @@ class Simulator:
             _tool(tool)
         self.source = str(cib)
         self._own_dir = workdir is None
-        self.workdir = workdir or tempfile.mkdtemp(prefix="crm-ve-sim-")
+        self.workdir = str(workdir) if workdir else tempfile.mkdtemp(prefix="crm-ve-sim-")
+        os.makedirs(self.workdir, exist_ok=True)
         self.prepared = os.path.join(self.workdir, "prepared.xml")
         #: what had to be adapted to simulate this CIB, one sentence each
         self.notes: List[str] = []
@@ -798,7 +799,8 @@ class Simulator:
 
     def run(self, name, cib=None, *, inject=(), description=""):
         """Simulate ``cib`` (default: the prepared CIB) as scenario ``name``."""
-        return simulate(cib or self.prepared, self.workdir, name, inject=inject, description=description)
+        return simulate(cib or self.prepared, self.workdir, name, inject=inject, description=description,
+                        label=f"{self.source} (scenario {name})")
 
     def cold_start(self) -> SimulationResult:
         """Everything stopped, all nodes online: the first transition."""
