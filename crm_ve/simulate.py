@@ -18,7 +18,8 @@ Example::
         for facts in stack_facts(sim, "ms_drbd_r0", "p_fs", "p_ve"):
             print(facts.scenario, facts.problems())
 
-Only lxml and the Pacemaker command-line tools are needed (``crm_simulate``, ``crm_attribute``).
+Only lxml, :mod:`crm_ve.errors` and the Pacemaker command-line tools are needed (``crm_simulate``,
+``crm_attribute``, ``cibadmin``: Debian package pacemaker-cli-utils).
 """
 import functools
 import os
@@ -31,14 +32,7 @@ from typing import Dict, FrozenSet, List, Optional, Tuple, Union
 
 from lxml import etree
 
-try:
-    from crm_ve.errors import CrmVeError, ToolMissingError
-except ImportError:  # pragma: no cover - only while the foundation's errors module is not there
-    class CrmVeError(Exception):
-        exit_code = 2
-
-    class ToolMissingError(CrmVeError):
-        pass
+from crm_ve.errors import CrmVeError, ToolMissingError
 
 
 class SimulationError(CrmVeError):
