@@ -15,6 +15,7 @@ COMMANDS = (
     "crm_ve.commands.check",
     "crm_ve.commands.rule",
     "crm_ve.commands.install",
+    "crm_ve.commands.stack",
     "crm_ve.commands.man",
 )
 
