@@ -8,6 +8,7 @@ terminal that ran the generator.
 """
 import argparse
 import re
+import textwrap
 
 from crm_ve import cli, install, plugins
 from crm_ve.manpages import DATE, SOURCE
@@ -36,6 +37,14 @@ ENVIRONMENT = (
      "entry point of the `crm_ve` group were blocked."),
     ("NO_COLOR",
      "When set (to anything), the text report is not coloured even on a terminal (https://no-color.org/)."),
+    ("CIB_file",
+     "Honoured by cibadmin, as by every Pacemaker tool: with `--live`, crm-ve checks this CIB file instead of "
+     "the running cluster's, and names the document `live(CIB_file=PATH)` in the report."),
+    ("CIB_shadow",
+     "Likewise: with `--live`, crm-ve checks the crm_shadow copy of this name, named `live(CIB_shadow=NAME)`."),
+    ("CIB_shadow_dir",
+     "Where `--shadow NAME` looks for the file `shadow.NAME` when crm_shadow is not installed to say where it "
+     "is (default: /var/lib/pacemaker/cib)."),
 )
 
 #: (path, what it is); the paths are the installer's own constants.
@@ -137,10 +146,34 @@ def _option_items(parser, with_help=True):
 
 
 def _epilog(parser):
-    """An epilog as argparse shows it: verbatim under a raw formatter, else reflowed paragraphs."""
-    if issubclass(parser.formatter_class, argparse.RawDescriptionHelpFormatter):
-        return [example(parser.epilog)]
-    return [para(marked(_sentence(block))) for block in re.split(r"\n\s*\n", parser.epilog.strip())]
+    """An epilog as the reader of ``--help`` sees it, laid out for 80 columns.
+
+    Under a raw formatter it is read block by block (blocks are separated by blank lines): an unindented
+    ``label:`` line over indented lines is a labelled block (an exit status table becomes a list, anything else
+    stays verbatim); a block with no indented line is prose and is reflowed; any other block stays verbatim.
+    Under argparse's default formatter the whole epilog is prose.
+    """
+    blocks = [block for block in re.split(r"\n\s*\n", parser.epilog.strip("\n")) if block.strip()]
+    if not issubclass(parser.formatter_class, argparse.RawDescriptionHelpFormatter):
+        return [para(marked(_sentence(" ".join(block.split())))) for block in blocks]
+    out = []
+    for block in blocks:
+        lines = block.splitlines()
+        head, rest = lines[0], lines[1:]
+        if _is_label(head) and rest and all(line.startswith((" ", "\t")) for line in rest):
+            label = head.strip()[:-1]
+            out.append(para(label[0].upper() + label[1:] + ":"))
+            rows = _exit_rows(rest) if label.lower() == "exit status" else None
+            out.append(terms(rows) if rows else example(textwrap.dedent("\n".join(rest))))
+        elif not any(line.startswith((" ", "\t")) for line in lines):
+            out.append(para(marked(_sentence(" ".join(block.split())))))
+        else:
+            out.append(example(block))
+    return out
+
+
+def _is_label(line):
+    return not line.startswith((" ", "\t")) and line.rstrip().endswith(":") and len(line.split()) <= 4
 
 
 def _sentence(text):
@@ -148,10 +181,26 @@ def _sentence(text):
     return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".") if text else text
 
 
+def _exit_rows(lines):
+    """``  N  meaning`` rows (a meaning may go on over more indented lines) as definition list items."""
+    rows = []
+    for line in lines:
+        match = _EXIT_LINE.match(line)
+        if match:
+            rows.append([match.group(1), match.group(2).strip()])
+        elif rows and line.strip():
+            rows[-1][1] += " " + line.strip()
+        elif line.strip():
+            return None
+    return [(code(number), para(marked(_sentence(meaning)))) for number, meaning in rows]
+
+
 def _exit_status(epilog):
-    """Rows ``  N  meaning`` of the top-level epilog (the table ``crm-ve --help`` prints)."""
-    rows = [_EXIT_LINE.match(line) for line in (epilog or "").splitlines()]
-    return [(code(m.group(1)), para(_sentence(m.group(2)))) for m in rows if m]
+    """The exit status table of the top-level epilog (the one ``crm-ve --help`` prints)."""
+    lines = (epilog or "").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip().lower() == "exit status:")
+    end = next((i for i, line in enumerate(lines[start + 1:], start + 1) if not line.startswith(" ")), len(lines))
+    return _exit_rows(lines[start + 1:end])
 
 
 def _refs(*pages):

@@ -93,3 +93,23 @@ def test_files_are_the_installer_paths(page):
 def test_see_also_names_the_other_pages(page):
     see_also = flat(section(page, "SEE ALSO"))
     assert "crm-ve-rules(7)" in see_also and "ocf_crm-ve_ManageVE(7)" in see_also
+
+
+def test_a_raw_epilog_is_laid_out_for_80_columns(tmp_path):
+    """Raw --help epilogs: prose is reflowed, an exit status table becomes a list, examples stay verbatim."""
+    from crm_ve.manpages.doctree import Page, subsection
+    from support.man_render import render
+
+    parser = argparse.ArgumentParser(prog="crm-ve demo", formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="example:\n  crm-ve demo --x 1\n\nexit status:\n  0  fine\n"
+                                     "  2  a bad parameter, with a reason long enough to need a second\n"
+                                     "     line in --help\n\nSome prose that --help prints as it is written, "
+                                     "at whatever width\nits author chose, which a man page reflows.")
+    page = Page("demo", 1, "demo", manual="crm-ve", source="crm-ve", date="2026-01-01")
+    subsection(page.section("Commands"), "crm-ve demo", *cli_page._epilog(parser))
+    (tmp_path / "demo.1").write_text(page.render())
+    text = render(tmp_path / "demo.1")
+    assert "          crm-ve demo --x 1\n" in text
+    assert "Exit status: 0 Fine. 2 A bad parameter, with a reason long enough to need a second line in --help." \
+        in flat(text), text
+    assert "Some prose that --help prints as it is written, at whatever width its" in flat(text)
