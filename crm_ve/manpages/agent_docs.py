@@ -5,6 +5,7 @@ Both come from running the agent, never from a copy: ``ra/ManageVE meta-data`` (
 action table; :data:`MAN_DATA_SHAPE` is the part the page reads).
 """
 import json
+import os
 import subprocess
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
@@ -83,7 +84,7 @@ def run_action(path, action):
     """stdout of ``AGENT ACTION``; a failure is one line naming the agent and the action."""
     try:
         proc = subprocess.run(
-            [str(path), action], env=AGENT_ENV, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            _command(path) + [action], env=AGENT_ENV, stdin=subprocess.DEVNULL, capture_output=True, text=True,
             timeout=TIMEOUT_S, check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -92,6 +93,22 @@ def run_action(path, action):
         reason = (proc.stderr.strip().splitlines() or ["no message"])[-1]
         raise CrmVeError(f"man: {path} {action} exited {proc.returncode}: {reason}")
     return proc.stdout
+
+
+def _command(path):
+    """How to run the agent: directly, or through its ``#!`` interpreter when it lost its execute bit (a wheel
+    does not keep file modes)."""
+    path = str(path)
+    if os.access(path, os.X_OK):
+        return [path]
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline().decode("utf-8", "replace")
+    except OSError as exc:
+        raise CrmVeError(f"man: cannot read the agent {path}: {exc.strerror}") from None
+    if not first.startswith("#!"):
+        raise CrmVeError(f"man: the agent {path} is not executable and has no #! line")
+    return first[2:].split() + [path]
 
 
 def load(path):

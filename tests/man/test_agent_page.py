@@ -165,3 +165,10 @@ def test_man_data_that_does_not_fit_is_one_clear_error(tmp_path, docs, change, m
     change(man)
     with pytest.raises(agent_docs.CrmVeError, match=message):
         agent_page.build(_fake_agent(tmp_path, json.dumps(man)))
+
+
+def test_an_agent_without_its_execute_bit_runs_through_its_interpreter(tmp_path, docs):
+    copy = tmp_path / "ManageVE"
+    copy.write_bytes(agent_path().read_bytes())
+    copy.chmod(0o644)
+    assert agent_docs.load(copy).meta == docs.meta
