@@ -1,0 +1,141 @@
+"""Start-up and teardown of the live cluster outside the session fixture: what is left afterwards.
+
+These tests start clusters of their own, so they run before any test starts the session's
+(OWN_CLUSTER, see conftest.py).
+"""
+import hashlib
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from support import live_cluster as lc
+from support.tools import in_ci
+
+pytestmark = pytest.mark.live
+OWN_CLUSTER = True
+TESTS_DIR = Path(__file__).resolve().parent.parent
+
+#: Started in a child process: a cluster, then "READY <workdir>", then nothing until killed.
+OWNER_SCRIPT = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from support.live_cluster import LiveCluster
+cluster = LiveCluster()
+cluster.start()
+print("READY", cluster.workdir, flush=True)
+time.sleep(3600)
+"""
+
+
+def _snapshot():
+    """What the machine's cluster state looks like: files (with content digests) and owners."""
+    snap = {}
+    for directory in list(lc.STATE_DIRS) + list(lc.KEEP_ATTRS):
+        st = os.stat(directory)
+        snap[directory] = (st.st_mode, st.st_uid, st.st_gid)
+    for directory in lc.STATE_DIRS:
+        for entry in sorted(Path(directory).iterdir()):
+            if entry.is_file():
+                snap[str(entry)] = hashlib.sha256(entry.read_bytes()).hexdigest()
+    return snap
+
+
+def _no_cluster_running_precondition():
+    lc.require_live_cluster_possible()
+    if lc._SESSION_CLUSTER:
+        pytest.fail("the session's live cluster is already running: this test must run before any test "
+                    "that uses live_cluster (see tests/live/conftest.py)", pytrace=False)
+    assert lc.running_reasons() == [], "a cluster is running before the test"
+
+
+def _wait_until(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)
+
+
+def test_kill_9_of_the_test_process_still_stops_the_cluster_and_puts_state_back():
+    _no_cluster_running_precondition()
+    before = _snapshot()
+    owner = subprocess.Popen([sys.executable, "-c", OWNER_SCRIPT, str(TESTS_DIR)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=dict(os.environ, CRM_VE_LIVE_LOCK_WAIT="60"),
+                             start_new_session=True)
+    workdir = None
+    try:
+        ready, _, _ = select.select([owner.stdout], [], [], 180)
+        line = owner.stdout.readline() if ready else ""
+        assert line.startswith("READY "), f"the cluster did not start: {line!r} {owner.stderr.read() if owner.poll() is not None else ''}"
+        workdir = Path(line.split(" ", 1)[1].strip())
+        running = {name for _, name in lc.cluster_processes()}
+        assert {"corosync", "pacemakerd", "pacemaker-based", "pacemaker-contr"} <= running
+        state = json.loads(lc.STATE_FILE.read_text())
+        assert state["owner"] == owner.pid
+
+        os.kill(owner.pid, signal.SIGKILL)
+        owner.wait(timeout=30)
+
+        _wait_until(lambda: not lc.cluster_processes() and not lc.STATE_FILE.exists(), 180,
+                    f"cluster processes left after kill -9 of the owner: {lc.cluster_processes()}")
+        assert _snapshot() == before
+        assert not any(os.path.lexists(d + lc.SAVED_SUFFIX) for d in lc.STATE_DIRS)
+        # Pacemaker was asked to stop (it shut down cleanly), it was not killed.
+        log = (workdir / "pacemaker.log").read_text(errors="replace")
+        assert "Shutdown complete" in log
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+            owner.wait()
+        owner.stdout.close()
+        owner.stderr.close()
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def test_a_distribution_corosync_service_is_stopped_and_our_cluster_started_then_nothing_is_left(capsys):
+    _no_cluster_running_precondition()
+    script = Path("/etc/init.d/corosync")
+    if not script.exists():
+        if in_ci():
+            pytest.fail("/etc/init.d/corosync is missing (the corosync package installs it)", pytrace=False)
+        pytest.skip("no /etc/init.d/corosync on this machine")
+    if lc.configured_reasons():
+        pytest.fail("this machine looks configured: " + "; ".join(lc.configured_reasons()), pytrace=False)
+    before = _snapshot()
+    logs_before = set(os.listdir("/var/log/corosync")) if os.path.isdir("/var/log/corosync") else set()
+    subprocess.run([str(script), "start"], check=True, capture_output=True, timeout=60)
+    cluster = lc.LiveCluster()
+    try:
+        _wait_until(lambda: any(name == "corosync" for _, name in lc.cluster_processes()), 30,
+                    "the distribution corosync did not start")
+        # What `apt-get install` starts where services may start: corosync with the package's
+        # corosync.conf.  It is not a configured cluster, so it is stopped and ours runs instead.
+        cluster.start()
+        assert "corosync" in cluster.stopped_services
+        assert "stopped the distribution service corosync" in capsys.readouterr().err
+        assert cluster.run("corosync-cmapctl", "-g", "totem.cluster_name").stdout.split()[-1] == lc.CLUSTER_NAME
+        assert cluster.dc() == cluster.node_name
+        report = cluster.stop()
+        assert [d["name"] for d in report["daemons"]] == ["pacemakerd", "corosync"]
+        assert not any(d.get("killed") for d in report["daemons"]), report
+        assert report["errors"] == [] and sorted(report["restored"]) == sorted(lc.STATE_DIRS)
+        assert lc.cluster_processes() == []
+        assert not lc.STATE_FILE.exists()
+    finally:
+        cluster.stop(check=False)
+        cluster.remove_workdir()
+        # What the distribution corosync wrote (its ringid file, its log) goes too.
+        for entry in Path("/var/lib/corosync").iterdir():
+            if str(entry) not in before:
+                entry.unlink()
+        for name in set(os.listdir("/var/log/corosync")) - logs_before:
+            os.unlink(os.path.join("/var/log/corosync", name))
+    assert _snapshot() == before
