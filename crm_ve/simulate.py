@@ -969,15 +969,22 @@ def facts_for(result: SimulationResult, drbd_primitive, drbd_clone, filesystem, 
 
 def stack_facts(cib_or_simulator, drbd_clone, filesystem, container) -> List[StackFacts]:
     """Order and placement facts of the stack ``drbd_clone`` -> ``filesystem`` -> ``container`` in every
-    scenario of :meth:`Simulator.scenarios`. Accepts a CIB path or a :class:`Simulator`."""
+    scenario of :meth:`Simulator.scenarios`, plus a monitor failure of the Filesystem (its in-place
+    recovery) when it has a recurring monitor. Accepts a CIB path or a :class:`Simulator` acting on
+    ``drbd_clone``; scenarios that do not apply are listed in the simulator's ``skipped``."""
     own = not isinstance(cib_or_simulator, Simulator)
     sim = Simulator(cib_or_simulator, drbd_clone=drbd_clone) if own else cib_or_simulator
     try:
         clone = sim._pick_clone(drbd_clone)
         if sim.clone is None or sim.clone.id != clone.id:
-            raise SimulationError(f"{sim.source}: simulator acts on {sim.clone and sim.clone.id}, "
+            raise SimulationError(f"{sim.source}: the simulator acts on {sim.clone and sim.clone.id}, "
                                   f"not on {drbd_clone}")
-        return [facts_for(r, clone.primitives[0], clone.id, filesystem, container) for r in sim.scenarios()]
+        results = sim.scenarios()
+        try:
+            results.append(sim.monitor_failure(filesystem))
+        except ScenarioNotApplicable as exc:
+            sim.skipped[f"monitor-failure-{filesystem}"] = str(exc)
+        return [facts_for(r, clone.primitives[0], clone.id, filesystem, container) for r in results]
     finally:
         if own:
             sim.close()

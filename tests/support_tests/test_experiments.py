@@ -30,7 +30,7 @@ def xml(path):
 
 @pytest.fixture(scope="module", params=["crm", "pcs"])
 def reference(request, tmp_path_factory):
-    path = build(request.param, tmp_path_factory.mktemp("e-m0") / "ref.xml")
+    path = build(request.param, tmp_path_factory.mktemp("e-m0") / f"ref-{request.param}.xml")
     with Simulator(path) as sim:
         yield sim
 
@@ -56,8 +56,12 @@ def test_e_m0_standby_of_primary_reverses_then_moves(reference):
 
 def test_e_m0_every_scenario_has_sound_stack_facts(reference):
     facts = stack_facts(reference, *STACK)
-    assert [f.scenario for f in facts] == ["cold-start", "standby-primary", "swap-promotion",
-                                           "monitor-failure-p_drbd_r0"]
+    scenarios = ["cold-start", "standby-primary", "swap-promotion", "monitor-failure-p_drbd_r0"]
+    if reference.source.endswith("pcs.xml"):          # pcs gives the Filesystem a monitor op
+        scenarios.append("monitor-failure-p_fs")
+    else:
+        assert "no recurring monitor" in reference.skipped["monitor-failure-p_fs"]
+    assert [f.scenario for f in facts] == scenarios
     for f in facts:
         assert f.problems() == [], f
         assert f.fs_on_promoted_node and f.container_on_fs_node, f
@@ -66,6 +70,11 @@ def test_e_m0_every_scenario_has_sound_stack_facts(reference):
             move.unmount_before_demote) == (True, True, True, True)
     # Mandatory order: the DRBD recovery restarts the Filesystem and the container around it (E-OPT)
     assert {"p_drbd_r0", "p_fs", "p_ve"} <= set(facts[3].stopped)
+    if len(facts) > 4:                                 # in-place recovery of the Filesystem
+        fs_failure = facts[4]
+        assert fs_failure.stopped == ["p_fs", "p_ve"]
+        assert fs_failure.container_stop_before_unmount and fs_failure.mount_before_container_start
+        assert fs_failure.unmount_before_demote is None and fs_failure.promote_before_mount is None
 
 
 # --------------------------------------------------------------------------------------------- E-M1
