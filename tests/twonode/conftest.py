@@ -54,3 +54,16 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, "rep_" + rep.when, rep)
+
+
+REPO = SUPPORT.parent.parent
+AGENT_SOURCE = REPO / "ra" / "ManageVE"
+
+
+@pytest.fixture(scope="session")
+def manageve_agent():
+    """Our agent, installed as ocf:crm-ve:ManageVE for the session (crmsh and the executor look there)."""
+    if not AGENT_SOURCE.exists():
+        pytest.fail(f"{AGENT_SOURCE} is missing", pytrace=False)
+    with installed_agent(AGENT_SOURCE, "crm-ve") as path:
+        yield f"ocf:crm-ve:{path.name}"

@@ -6,7 +6,7 @@ import subprocess
 
 from lxml import etree
 
-from support import cib_build, standin_stack
+from support import cib_build, crm_template, standin_stack
 from support.tools import require_tools
 
 REFERENCE_WITH_AGENT = cib_build.reference_crm(
@@ -45,4 +45,24 @@ def test_substitution_swaps_agents_and_keeps_constraints(tmp_path):
     out.write_bytes(after)
     # Stateful and FakeFS need not be installed for crm_verify: it checks the configuration.
     proc = subprocess.run(["crm_verify", "-x", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+#: The stack template's parameters, as its own "# Example:" lines give them.
+TEMPLATE_PARAMS = dict(id="vz1", drbd_resource="r0", device="/dev/drbd/by-res/r0/0", directory="/vz",
+                       fstype="ext4", container="ve101", veid="101", dumpfile="/vz/dump/Dump.101")
+
+
+def test_template_stack_with_standins_verifies(tmp_path, manageve_agent):
+    require_tools("crm", "cibadmin", "crm_verify")
+    cib = cib_build.empty_cib(tmp_path / "cib.xml")
+    crm_template.apply_template(cib, "ve-drbd-stack", "vz1", TEMPLATE_PARAMS, tmp_path)
+    before = cib.read_bytes()
+    after = standin_stack.substitute_standins(before, "/srv/shared", "/run/crmve-node")
+    types = sorted(p.get("type") for p in etree.fromstring(after).iter("primitive"))
+    assert types == ["FakeFS", "ManageVE", "Stateful"]
+    assert len(etree.fromstring(after).find(".//constraints")) >= 4
+    assert _constraints(after) == _constraints(before)
+    (tmp_path / "standins.xml").write_bytes(after)
+    proc = subprocess.run(["crm_verify", "-x", str(tmp_path / "standins.xml")], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
