@@ -9,6 +9,7 @@ from typing import List, Optional, Sequence
 from crm_ve.errors import EXIT_CANNOT_RUN, EXIT_CLEAN, EXIT_FINDINGS
 from crm_ve.findings import Finding, Severity
 from crm_ve.model import build_model
+from crm_ve.suppressions import ignored_by_resource, index_suppressions, is_meta
 
 
 @dataclass
@@ -18,6 +19,8 @@ class CheckContext:
     document: object
     model: object
     workload_agents: tuple
+    #: The document's inline ``# crm-ve: ignore[...]`` directives (crm_ve.suppressions), read by the meta rules.
+    suppressions: object = None
 
     def is_workload(self, resource):
         """True when ``resource`` is a primitive of a declared workload agent (a container)."""
@@ -71,29 +74,44 @@ def select_rules(rules, select=None, ignore=None):
     return [rule for rule in chosen if not ignore or not any(rule_matches(rule, s) for s in ignore)]
 
 
-def check_document(document, rules, workload_agents):
-    """Findings and failures of ``rules`` on one document, lines mapped to the user's source."""
-    context = CheckContext(document=document, model=build_model(document), workload_agents=tuple(workload_agents))
+def check_document(document, rules, workload_agents, known_rules=None, per_resource_ignores=()):
+    """Findings and failures of ``rules`` on one document, lines mapped to the user's source.
+
+    Inline suppressions apply to every finding; the meta rules (CV9xx: unused or invalid suppressions) run last.
+    ``known_rules`` (every loaded rule) tells a directive naming a deselected rule from one naming no rule.
+    """
+    context = CheckContext(document=document, model=build_model(document), workload_agents=tuple(workload_agents),
+                           suppressions=index_suppressions(document, known_rules or rules))
     findings, failures = [], []
-    for rule in rules:
+
+    def run(rule):
         try:
             found = list(rule.check(context) or ())
         except Exception as exc:  # a broken rule is reported by plugin name, the others still run
             failures.append(RuleFailure(rule.plugin or "?", rule.code, document.name, f"{type(exc).__name__}: {exc}"))
-            continue
-        for finding in found:
-            finding.file = document.name
-            finding.line = document.source_line(finding.line)
-            findings.append(finding)
+            return False
+        findings.extend(context.suppressions.apply(found))
+        return True
+
+    ran = [rule.code for rule in rules if not is_meta(rule) and run(rule)]
+    context.suppressions.ran.update(ran)
+    for rule in rules:
+        if is_meta(rule):
+            run(rule)
+    findings = [finding for finding in findings if not ignored_by_resource(finding, per_resource_ignores)]
+    for finding in findings:
+        finding.file = document.name
+        finding.line = document.source_line(finding.line)
     findings.sort(key=lambda f: (f.line or 0, -f.severity, f.code))
     return findings, failures
 
 
-def check_documents(documents, host, select=None, ignore=None, strict=False):
+def check_documents(documents, host, select=None, ignore=None, strict=False, per_resource_ignores=()):
     rules = select_rules(host.rules, select, ignore)
     report = Report(rules=rules, strict=strict)
     for document in documents:
-        findings, failures = check_document(document, rules, host.workload_agents)
+        findings, failures = check_document(document, rules, host.workload_agents, known_rules=host.rules,
+                                            per_resource_ignores=per_resource_ignores)
         report.files.append(document.name)
         report.findings.extend(findings)
         report.failures.extend(failures)

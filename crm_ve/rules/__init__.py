@@ -5,4 +5,5 @@ Add a rule module here (one line) to register it; ``-p no:crm_ve.rules.NAME`` tu
 
 BUILTIN = (
     "crm_ve.rules.drbd_agent",
+    "crm_ve.rules.unused_suppression",
 )
