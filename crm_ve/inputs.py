@@ -1,15 +1,121 @@
-"""Where CIBs come from: files, standard input (``-``) and, as they land, shadows, the live cluster and crm text.
+"""Where CIBs come from: files, standard input (``-``), crm_shadow copies, the live cluster and crm shell text.
 
-``load_inputs(args)`` turns the ``check`` command's input options into parsed :class:`~crm_ve.reader.CibDocument`s.
+``load_inputs(args)`` turns the ``check`` command's input options into parsed
+:class:`~crm_ve.reader.CibDocument`\\ s:
+
+- ``FILE`` -- CIB XML (``<cib>`` or ``<configuration>``); ``*.crm`` is crm shell text, converted by crmsh;
+- ``-`` -- standard input: XML, or crm shell text when it does not start with ``<``;
+- ``--shadow NAME`` -- the crm_shadow copy NAME (where ``crm_shadow --file`` says it lives);
+- ``--live`` -- what ``cibadmin --query`` returns: the running cluster's CIB (like every Pacemaker tool,
+  cibadmin honours ``CIB_file``/``CIB_shadow`` when they are set, and then the document is named after them).
 """
-from crm_ve.errors import UsageError
-from crm_ve.reader import read_cib
+import os
+import re
+import shutil
+import subprocess
+
+from crm_ve.crm_text import read_crm_text
+from crm_ve.errors import InputError, UsageError
+from crm_ve.reader import STDIN_NAME, parse_cib, read_bytes, read_cib
+
+CRM_TEXT_SUFFIX = ".crm"
+#: Where Pacemaker keeps shadow CIBs when neither crm_shadow nor CIB_shadow_dir says otherwise.
+DEFAULT_SHADOW_DIR = "/var/lib/pacemaker/cib"
+CIBADMIN_TIMEOUT = 60
+_SHADOW_NAME = re.compile(r"^[^/\s\x00]+$")
+
+
+def is_crm_text(path):
+    return str(path).endswith(CRM_TEXT_SUFFIX)
+
+
+def looks_like_xml(data):
+    """Standard input is XML when its first non-blank character is ``<`` (a BOM or UTF-16 counts as XML)."""
+    head = data.lstrip()
+    return not head or head[:1] == b"<" or head[:3] == b"\xef\xbb\xbf" or b"\x00" in head[:4] or \
+        head[:2] in (b"\xff\xfe", b"\xfe\xff")
+
+
+def read_input(path):
+    """One FILE argument: XML, crm shell text (``*.crm``), or standard input (either, sniffed)."""
+    if path == "-":
+        name, data = read_bytes(path)
+        if looks_like_xml(data):
+            return parse_cib(data, name)
+        return read_crm_text(None, data=data, name=STDIN_NAME)
+    if is_crm_text(path):
+        return read_crm_text(path)
+    return read_cib(path)
+
+
+def shadow_path(name):
+    """The file of the crm_shadow copy ``name``: crm_shadow's own answer, else CIB_shadow_dir or the default."""
+    crm_shadow = shutil.which("crm_shadow")
+    if crm_shadow:
+        env = dict(os.environ, CIB_shadow=name)
+        env.pop("CIB_file", None)
+        try:
+            proc = subprocess.run([crm_shadow, "--file"], env=env, capture_output=True, text=True,
+                                  timeout=CIBADMIN_TIMEOUT, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.SubprocessError):
+            proc = None
+        if proc is not None and proc.returncode == 0 and proc.stdout.strip():
+            return proc.stdout.strip().splitlines()[-1]
+    directory = os.environ.get("CIB_shadow_dir") or DEFAULT_SHADOW_DIR
+    return os.path.join(directory, f"shadow.{name}")
+
+
+def read_shadow(name):
+    label = f"shadow:{name}"
+    if not _SHADOW_NAME.match(name or ""):
+        raise UsageError(f"--shadow {name!r}: not a shadow name (no '/', no blanks)")
+    path = shadow_path(name)
+    if not os.path.isfile(path):
+        raise InputError(
+            f"{label}: no shadow CIB named {name!r} ({path} does not exist; "
+            f"create it with 'crm_shadow --create {name}' or 'crm cib new {name}')"
+        )
+    _, data = read_bytes(path)
+    return parse_cib(data, label)
+
+
+def live_name():
+    """How to call the document cibadmin returns: ``live``, or the file/shadow Pacemaker's tools are pointed at."""
+    if os.environ.get("CIB_file"):
+        return f"live(CIB_file={os.environ['CIB_file']})"
+    if os.environ.get("CIB_shadow"):
+        return f"live(CIB_shadow={os.environ['CIB_shadow']})"
+    return "live"
+
+
+def read_live():
+    name = live_name()
+    cibadmin = shutil.which("cibadmin")
+    if cibadmin is None:
+        raise InputError(f"{name}: --live needs cibadmin, which is not installed (install pacemaker-cli-utils)")
+    try:
+        proc = subprocess.run([cibadmin, "--query"], capture_output=True, timeout=CIBADMIN_TIMEOUT,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise InputError(f"{name}: cibadmin --query did not answer within {CIBADMIN_TIMEOUT} s") from None
+    except OSError as exc:
+        raise InputError(f"{name}: cannot run cibadmin: {exc}") from None
+    if proc.returncode != 0:
+        message = " ".join(proc.stderr.decode("utf-8", "replace").split()) or f"exit status {proc.returncode}"
+        raise InputError(f"{name}: cannot read the cluster's CIB (is the cluster running?): cibadmin --query: {message}")
+    return parse_cib(proc.stdout, name)
 
 
 def load_inputs(args):
     paths = list(getattr(args, "files", None) or ())
+    shadows = list(getattr(args, "shadow", None) or ())
+    live = bool(getattr(args, "live", False))
     if paths.count("-") > 1:
         raise UsageError("standard input ('-') can be read only once")
-    if not paths:
-        raise UsageError("nothing to check: name CIB files (or - for standard input)")
-    return [read_cib(path) for path in paths]
+    if not paths and not shadows and not live:
+        raise UsageError("nothing to check: name CIB files (or - for standard input), --shadow NAME or --live")
+    documents = [read_input(path) for path in paths]
+    documents.extend(read_shadow(name) for name in shadows)
+    if live:
+        documents.append(read_live())
+    return documents

@@ -1,8 +1,10 @@
 """``crm-ve check``: validate CIBs before they are committed."""
+import argparse
 import os
 import sys
 
 from crm_ve.checker import check_documents, unknown_selectors
+from crm_ve.config import load_config
 from crm_ve.errors import UsageError
 from crm_ve.inputs import load_inputs
 from crm_ve.plugins import PluginHost
@@ -30,7 +32,8 @@ def plugin_host(args):
 
 
 def use_color(stream):
-    return stream.isatty() and "NO_COLOR" not in os.environ
+    """Colour only on a terminal, and never when NO_COLOR is set to a non-empty value (no-color.org)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
 def register(subparsers):
@@ -40,28 +43,62 @@ def register(subparsers):
         description="Check CIB XML (a <cib> or a <configuration> fragment) for DRBD -> Filesystem -> container "
         "order and colocation mistakes, and print the commands that fix them.",
     )
-    parser.add_argument("files", nargs="*", metavar="FILE", help="CIB files; - reads standard input")
-    parser.add_argument("--format", default="text", metavar="FORMAT", help="report format (default: text)")
+    parser.add_argument("files", nargs="*", metavar="FILE",
+                        help="CIB XML files; *.crm files are crm shell text (converted by crmsh); "
+                        "- reads standard input (XML, or crm shell text when it does not start with '<')")
+    parser.add_argument("--shadow", action="append", metavar="NAME",
+                        help="check the crm_shadow CIB NAME (where 'crm_shadow --file' finds it); repeatable")
+    parser.add_argument("--live", action="store_true",
+                        help="check the running cluster's CIB (cibadmin --query)")
+    parser.add_argument("--format", metavar="FORMAT",
+                        help="report format: text (default), json, sarif, github, or one a plugin adds")
     parser.add_argument("--select", action="append", metavar="RULES",
                         help="only these rules: codes, code prefixes or names, comma-separated")
     parser.add_argument("--ignore", action="append", metavar="RULES",
                         help="skip these rules: codes, code prefixes or names, comma-separated")
-    parser.add_argument("--strict", action="store_true", help="warnings fail the check too (exit 1)")
+    parser.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
+                        help="warnings fail the check too (exit 1)")
+    parser.add_argument("--config", metavar="FILE",
+                        help="read settings from FILE ([tool.crm_ve] in *.toml, else [tool:crm_ve]) instead of "
+                        "the nearest pyproject.toml or setup.cfg")
+    parser.add_argument("--no-config", action="store_true", help="read no configuration file")
     add_plugin_options(parser)
     parser.set_defaults(func=run)
 
 
-def run(args):
-    host = plugin_host(args)
+def _settings(args, config, host):
+    """Command line over configuration file over defaults; a bad configured value names the file and key."""
     formats = host.output_formats
-    if args.format not in formats:
-        raise UsageError(f"--format {args.format}: unknown format (choose from {', '.join(sorted(formats))})")
+    if args.format is None and config.format is not None and config.format not in formats:
+        raise UsageError(f"{config.where('format')} = {config.format}: unknown format "
+                         f"(choose from {', '.join(sorted(formats))})")
+    output = args.format or config.format or "text"
+    if output not in formats:
+        raise UsageError(f"--format {output}: unknown format (choose from {', '.join(sorted(formats))})")
+    for key, values in (("select", config.select), ("ignore", config.ignore),
+                        ("per-resource-ignores", [s for _, rules in config.per_resource_ignores for s in rules])):
+        unknown = unknown_selectors(host.rules, values)
+        if unknown:
+            raise UsageError(f"{config.where(key)}: no rule matches {', '.join(unknown)} (see 'crm-ve rule')")
     select, ignore = _split(args.select), _split(args.ignore)
     unknown = unknown_selectors(host.rules, select + ignore)
     if unknown:
         raise UsageError(f"--select/--ignore: no rule matches {', '.join(unknown)} (see 'crm-ve rule')")
+    if args.select is None:
+        select = config.select or []
+        if args.ignore is None:
+            ignore = config.ignore or []
+    strict = args.strict if args.strict is not None else bool(config.strict)
+    return output, select, ignore, strict
+
+
+def run(args):
+    host = plugin_host(args)
+    config = load_config(args.config, args.no_config)
+    output, select, ignore, strict = _settings(args, config, host)
     documents = load_inputs(args)
-    report = check_documents(documents, host, select=select, ignore=ignore, strict=args.strict)
-    report.color = args.format == "text" and use_color(sys.stdout)
-    sys.stdout.write(formats[args.format].render(report))
+    report = check_documents(documents, host, select=select, ignore=ignore, strict=strict,
+                             per_resource_ignores=config.per_resource_ignores)
+    report.color = output == "text" and use_color(sys.stdout)
+    sys.stdout.write(host.output_formats[output].render(report))
     return report.exit_code
