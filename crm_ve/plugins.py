@@ -23,6 +23,8 @@ DEFAULT_PLUGINS = (
     "crm_ve.workloads",
     "crm_ve.report.text",
     "crm_ve.report.json",
+    "crm_ve.report.sarif",
+    "crm_ve.report.github",
 ) + rules.BUILTIN
 
 _CODE = re.compile(r"^([A-Z]+)(\d+)$")

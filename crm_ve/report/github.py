@@ -1,0 +1,61 @@
+"""Built-in plugin: ``--format github``, GitHub Actions workflow commands that annotate the checked files.
+
+One line per finding, ``::error file=F,line=N,title=CODE name::message`` (``warning`` for warnings, ``notice``
+for infos), with the fix commands on the following lines of the message. Escaping follows the Actions toolkit
+(``@actions/core`` command.ts): ``%``, ``\\r`` and ``\\n`` in the message; also ``:`` and ``,`` in properties.
+"""
+import os
+
+from crm_ve import hookimpl
+from crm_ve.findings import OutputFormat, Severity
+
+COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text):
+    return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text):
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def workflow_command(command, message, **properties):
+    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items() if value is not None)
+    return f"::{command}{' ' + props if props else ''}::{escape_data(message)}"
+
+
+def annotation(finding):
+    lines = [finding.message]
+    if finding.fix.crm:
+        lines.append("fix (crm shell):")
+        lines.extend(f"  {command}" for command in finding.fix.crm)
+    if finding.fix.pcs:
+        lines.append("fix (pcs):")
+        lines.extend(f"  {command}" for command in finding.fix.pcs)
+    in_file = bool(finding.file) and os.path.isfile(finding.file)
+    return workflow_command(
+        COMMANDS[finding.severity],
+        "\n".join(lines) if in_file else f"{finding.file}: " + "\n".join(lines),
+        file=finding.file if in_file else None,
+        line=finding.line if in_file and finding.line else None,
+        title=f"{finding.code} {finding.name}",
+    )
+
+
+def render(report):
+    out = [annotation(finding) for finding in report.findings]
+    for failure in report.failures:
+        out.append(workflow_command(
+            "error", f"{failure.file}: rule {failure.code} of plugin {failure.plugin!r} failed: {failure.error}",
+            title=f"crm-ve plugin {failure.plugin} failed",
+        ))
+    counts = ", ".join(f"{report.count(s)} {s.label}{'' if report.count(s) == 1 else 's'}"
+                       for s in (Severity.ERROR, Severity.WARNING, Severity.INFO))
+    out.append(f"crm-ve: {counts} in {len(report.files)} file{'' if len(report.files) == 1 else 's'}.")
+    return "\n".join(out) + "\n"
+
+
+@hookimpl
+def crm_ve_output_formats():
+    return [OutputFormat("github", "GitHub Actions workflow annotations", render)]
