@@ -1,0 +1,58 @@
+"""Fixtures for the templates tests (issue 9): the real crmsh pointed at the repository's templates.
+
+crmsh 4.4 reads configuration templates only from ``<sharedir>/templates`` (``[path] sharedir`` in crm.conf,
+default /usr/share/crmsh) and cluster scripts from ``~/.config/crm/scripts`` and ``<sharedir>/scripts``. The
+per-user crm.conf is ``~/.config/crm/crm.conf`` (or $CRM_CONFIG_FILE). So, without root and without touching
+/usr/share/crmsh or /etc/crm, a private HOME gets a crm.conf whose sharedir holds a ``templates`` link to the
+repository's ``templates/`` (plus crmsh's own ``utils``, which ``crm script run`` copies to the nodes), and the
+repository's scripts are linked into ``~/.config/crm/scripts``.
+
+crmsh and pcs accept ``ocf:crm-ve:ManageVE`` only when the agent is installed in the OCF directory: the session
+installs ``ra/ManageVE`` there (root) with tests/support/ocf_install.py and removes it afterwards.
+"""
+import os
+
+import pytest
+
+from crm_ve.resources import agent_path
+from support.ocf_install import installed_agent
+from support.tools import in_ci, require_tools
+from templates_support import CRMSH_SHARE, SCRIPTS, TEMPLATES, Crmsh
+
+
+def _link(target, link):
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(target)
+
+
+@pytest.fixture(scope="session")
+def crmsh(tmp_path_factory):
+    require_tools("crm", "cibadmin", "crm_attribute", "crm_verify", "crm_simulate")
+    root = tmp_path_factory.mktemp("crmsh")
+    share, home = root / "share", root / "home"
+    _link(TEMPLATES, share / "templates")
+    _link(CRMSH_SHARE / "utils", share / "utils")
+    (share / "version").write_text((CRMSH_SHARE / "version").read_text())
+    config = home / ".config" / "crm"
+    config.mkdir(parents=True)
+    (config / "crm.conf").write_text(f"[path]\nsharedir = {share}\n")
+    for script in sorted(SCRIPTS.iterdir()):
+        _link(script, config / "scripts" / script.name)
+    return Crmsh(home)
+
+
+@pytest.fixture(scope="session")
+def manage_ve_agent():
+    """ocf:crm-ve:ManageVE installed for the session (needs root: the OCF directory is compiled in)."""
+    if os.geteuid() != 0:
+        message = "installing ocf:crm-ve:ManageVE into /usr/lib/ocf/resource.d needs root"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    with installed_agent(agent_path(), "crm-ve") as path:
+        yield path
+
+
+@pytest.fixture
+def pcs_tool():
+    require_tools("pcs", "cibadmin", "crm_attribute")
