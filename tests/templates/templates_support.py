@@ -104,8 +104,17 @@ def examples_params(examples, **changes):
 
 
 def script_verify_text(stdout):
-    """The crm shell text in ``crm script verify`` output (its action bodies are indented by one tab)."""
-    lines = [line[1:] for line in _clean(stdout).splitlines() if line.startswith("\t")]
+    """The crm shell text in ``crm script verify`` output: its action bodies are indented by one tab, their
+    continuation lines by two, without the backslashes ``crm configure load`` needs (crmsh joins them itself
+    when it runs a script)."""
+    lines = []
+    for line in _clean(stdout).splitlines():
+        if not line.startswith("\t") or not line.strip():
+            continue
+        line = line[1:].rstrip()
+        if line.startswith("\t") and lines:
+            lines[-1] += " \\"
+        lines.append(line)
     assert lines, f"no configuration in crm script verify output:\n{stdout}"
     return "\n".join(lines) + "\n"
 
