@@ -1,0 +1,188 @@
+"""The agent's meta-data, usage and man-data, and what the file itself must be."""
+import ast
+import json
+import os
+import stat
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import AGENT, DTD_DIR, need_root, need_tool, run_agent
+
+
+def meta_data_text(env=None):
+    run = run_agent("meta-data", env or {})
+    assert run.rc == 0, run
+    return run.stdout
+
+
+def test_meta_data_is_valid_against_the_ocf_dtd():
+    xmllint = need_tool("xmllint")
+    text = meta_data_text()
+    assert text.splitlines()[1] == '<!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">'
+    # as ocf-tester does it: in the DTD's directory, the DOCTYPE resolves there
+    proc = subprocess.run([xmllint, "--noout", "--valid", "-"], input=text, text=True,
+                          cwd=DTD_DIR, capture_output=True)
+    assert proc.returncode == 0, proc.stderr
+    proc = subprocess.run([xmllint, "--noout", "--dtdvalid",
+                           os.path.join(DTD_DIR, "ra-api-1.dtd"), "-"], input=text, text=True,
+                          capture_output=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_meta_data_describes_the_contract():
+    root = ET.fromstring(meta_data_text())
+    assert root.get("name") == "ManageVE"
+    assert root.findtext("version") == "1.0"
+    params = {p.get("name"): p for p in root.iter("parameter")}
+    assert list(params) == ["veid", "dumpfile", "checkpoint_on_stop", "vzctl", "vz_conf",
+                            "register_private"]
+    veid = params["veid"]
+    assert (veid.get("required"), veid.get("unique")) == ("1", "1")
+    for name, param in params.items():
+        content = param.find("content")
+        assert content.get("type") in ("string", "boolean", "integer")
+        if name != "veid":   # every optional parameter has a default
+            assert param.get("required") == "0" and content.get("default") is not None, name
+    assert params["checkpoint_on_stop"].find("content").get("default") == "false"
+    assert params["vzctl"].find("content").get("default") == "/usr/sbin/vzctl"
+    assert params["vz_conf"].find("content").get("default") == "/etc/vz/vz.conf"
+    actions = [a.get("name") for a in root.iter("action")]
+    assert actions == ["start", "stop", "monitor", "migrate_to", "migrate_from",
+                       "validate-all", "meta-data"]
+    for action in root.iter("action"):
+        assert action.get("timeout").endswith("s")
+
+
+def test_texts_are_not_indented():
+    """pcs and crmsh print longdesc verbatim: no indentation may leak into them."""
+    root = ET.fromstring(meta_data_text())
+    for element in root.iter():
+        if element.tag in ("longdesc", "shortdesc"):
+            text = element.text or ""
+            assert text.strip() == text and text, element
+            assert not any(line.startswith(" ") for line in text.splitlines())
+
+
+def test_usage_lists_exactly_the_actions_of_the_meta_data():
+    root = ET.fromstring(meta_data_text())
+    advertised = list(dict.fromkeys(a.get("name") for a in root.iter("action")))
+    run = run_agent("usage", {})
+    assert run.rc == 0
+    line = run.stdout.strip()
+    assert line.startswith("usage: ManageVE {") and line.endswith("}")
+    assert line[len("usage: ManageVE {"):-1].split("|") == advertised
+
+
+def test_man_data_completes_the_meta_data():
+    run = run_agent("man-data", {})
+    assert run.rc == 0, run
+    data = json.loads(run.stdout)
+    root = ET.fromstring(meta_data_text())
+    advertised = list(dict.fromkeys(a.get("name") for a in root.iter("action")))
+    assert [a["name"] for a in data["actions"]] == advertised
+    assert all(a["description"] for a in data["actions"])
+    assert [a["name"] for a in data["hidden_actions"]] == ["status", "usage", "man-data"]
+    assert data["usage"] == run_agent("usage", {}).stdout.strip()
+    assert data["provider"] == "crm-ve"
+    codes = [e["code"] for e in data["exit_status"]]
+    assert codes == sorted(codes) and {0, 1, 5, 6, 7} <= set(codes)
+    assert {e["tool"] for e in data["examples"]} == {"crm", "pcs"}
+    assert all(f["path"] and f["description"] for f in data["files"])
+    assert "vzctl(8)" in data["see_also"]
+
+
+def test_meta_data_works_as_nobody_and_without_binaries():
+    """ocf-tester's first steps: the agent must be runnable by anyone, and meta-data cannot
+    fail even when every binary is missing."""
+    need_root()
+    mode = os.stat(AGENT).st_mode
+    assert stat.S_IMODE(mode) == 0o755
+    proc = subprocess.run(["su", "nobody", "-s", "/bin/sh", "-c", "%s meta-data" % AGENT],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == meta_data_text()
+    assert meta_data_text({"OCF_TESTER_FAIL_HAVE_BINARY": "1"}) == proc.stdout
+
+
+@pytest.mark.parametrize("argv, rc", [([], 2), (["start", "stop"], 2), (["notify"], 3),
+                                      (["promote"], 3), (["reload"], 3), (["bogus"], 3)])
+def test_wrong_calls(argv, rc):
+    proc = subprocess.run([AGENT] + argv, capture_output=True, text=True, env={})
+    assert proc.returncode == rc
+    assert "usage: ManageVE {" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def agent_sources():
+    """The agent file, and the cold path it keeps as text (compiled only when needed)."""
+    with open(AGENT) as f:
+        text = f.read()
+    module = ast.parse(text)
+    cold = [node.value.value for node in module.body if isinstance(node, ast.Assign)
+            and getattr(node.targets[0], "id", None) == "COLD_SOURCE"]
+    assert len(cold) == 1
+    return text, cold[0]
+
+
+def test_shebang_and_python_36_compatibility(tmp_path):
+    text, cold = agent_sources()
+    assert text.startswith("#!/usr/bin/python3 -IS\n")
+    vermin = os.path.join(os.path.dirname(sys.executable), "vermin")
+    cold_file = tmp_path / "cold_path.py"
+    cold_file.write_text(cold)
+    for path in (AGENT, str(cold_file)):
+        proc = subprocess.run([vermin, "-t=3.6-", "--no-tips", "--violations", path],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_standard_library_only():
+    text, cold = agent_sources()
+    imported = set()
+    for source in (text, cold):
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                imported.add(node.module.split(".")[0])
+    assert imported and imported <= set(sys.stdlib_module_names), imported
+
+
+def test_monitor_imports_almost_nothing(world):
+    """The monitor path loads only builtin modules: no os, json, xml, subprocess, re."""
+    stub = os.path.join(world, "vzctl")
+    with open(stub, "w") as f:
+        f.write('#!/bin/sh\necho "CTID 101 exist mounted running"\n')
+    os.chmod(stub, 0o755)
+    env = {"OCF_RESKEY_veid": "101", "OCF_RESKEY_vzctl": stub, "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run(["/usr/bin/python3", "-IS", "-X", "importtime", AGENT, "monitor"],
+                          env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    modules = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines()
+               if line.startswith("import time:") and "|" in line}
+    baseline = subprocess.run(["/usr/bin/python3", "-IS", "-X", "importtime", "-c", "pass"],
+                              capture_output=True, text=True).stderr
+    startup = {line.rsplit("|", 1)[1].strip() for line in baseline.splitlines()
+               if line.startswith("import time:") and "|" in line}
+    assert modules - startup <= {"select"}, modules - startup
+
+
+def test_fork_path_for_python_without_posix_spawn(world):
+    """Python 3.6 and 3.7 have no posix_spawn: the agent forks instead."""
+    stub = os.path.join(world, "vzctl")
+    with open(stub, "w") as f:
+        f.write('#!/bin/sh\necho "CTID $2 exist mounted running"; echo warning >&2\n')
+    os.chmod(stub, 0o755)
+    code = ("import posix, runpy, sys; del posix.posix_spawn; sys.argv = [%r, 'monitor'];"
+            "runpy.run_path(%r, run_name='__main__')" % (AGENT, AGENT))
+    env = {"OCF_RESKEY_veid": "101", "OCF_RESKEY_vzctl": stub}
+    assert subprocess.run(["/usr/bin/python3", "-IS", "-c", code], env=env).returncode == 0
+    env["OCF_RESKEY_veid"] = "102"   # a wrong answer proves that the stub really ran
+    with open(stub, "w") as f:
+        f.write('#!/bin/sh\necho "CTID 101 exist mounted running"\n')
+    proc = subprocess.run(["/usr/bin/python3", "-IS", "-c", code], env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and "reported container 101" in proc.stderr
