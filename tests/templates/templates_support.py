@@ -97,6 +97,15 @@ def constraints(cib):
     return xml(cib).xpath("//constraints/rsc_order | //constraints/rsc_colocation")
 
 
+def apply_template(crmsh, cib, config, template, params, method="update"):
+    """template new + apply; the configuration (kept in ~/.config/crm/crmconf/CONFIG) is deleted afterwards."""
+    crmsh.run("configure", "template", "new", config, template, "params", *params, cib=cib)
+    try:
+        crmsh.run("configure", "template", "apply", method, config, cib=cib)
+    finally:
+        crmsh.run("configure", "template", "delete", config, "force", cib=cib)
+
+
 def examples_params(examples, **changes):
     """``name=value`` words for ``template new ... params`` / ``crm script`` from {name: value}."""
     merged = dict(examples, **changes)

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from templates_support import (TEMPLATES, assert_stack_orders, constraints, crm_verify, crm_ve_check_clean,
-                               examples_params, new_cib, stack_summary, template_examples, xml)
+from templates_support import (TEMPLATES, apply_template, assert_stack_orders, constraints, crm_verify,
+                               crm_ve_check_clean, examples_params, new_cib, stack_summary, template_examples, xml)
 
 TEMPLATE_NAMES = ("ve-drbd-stack", "ve-add-container")
 
@@ -42,21 +42,12 @@ def test_header_warns_that_plain_apply_replaces_everything(name):
     assert re.search(r'plain "apply".*\n?.*REPLACES THE WHOLE\s+#?\s*CLUSTER CONFIGURATION', head), head
 
 
-def _apply(crmsh, cib, config, template, params, method="update"):
-    """template new + apply; the configuration (kept in ~/.config/crm/crmconf/CONFIG) is deleted afterwards."""
-    crmsh.run("configure", "template", "new", config, template, "params", *params, cib=cib)
-    try:
-        crmsh.run("configure", "template", "apply", method, config, cib=cib)
-    finally:
-        crmsh.run("configure", "template", "delete", config, "force", cib=cib)
-
-
 @pytest.fixture(scope="module")
 def stack_cib(crmsh, manage_ve_agent, tmp_path_factory):
     """The stack template applied with its own example values (the bar of issue 9)."""
     cib = new_cib(tmp_path_factory.mktemp("tmpl") / "cib.xml")
     examples = template_examples("ve-drbd-stack")
-    _apply(crmsh, cib, examples.pop("id"), "ve-drbd-stack", examples_params(examples))
+    apply_template(crmsh, cib, examples.pop("id"), "ve-drbd-stack", examples_params(examples))
     return cib
 
 
@@ -93,8 +84,8 @@ def test_second_and_third_container_keep_the_stack_correct(crmsh, manage_ve_agen
     cib.write_bytes(stack_cib.read_bytes())
     examples = template_examples("ve-add-container")
     assert examples["filesystem"] == "vz1-fs"
-    _apply(crmsh, cib, "ve102", "ve-add-container", examples_params(examples))
-    _apply(crmsh, cib, "ve103", "ve-add-container",
+    apply_template(crmsh, cib, "ve102", "ve-add-container", examples_params(examples))
+    apply_template(crmsh, cib, "ve103", "ve-add-container",
            examples_params(examples, container="ve103", veid="103", dumpfile="/vz/dump/Dump.103"))
     crm_verify(cib)
     crm_ve_check_clean(cib)
@@ -126,7 +117,7 @@ def test_template_on_a_pre_3_7_schema_gets_master_roles(crmsh, manage_ve_agent, 
     them (pacemaker-3.7); the promotable clone itself is valid from pacemaker-3.0."""
     cib = new_cib(tmp_path / "cib.xml", schema="pacemaker-3.5")
     examples = template_examples("ve-drbd-stack")
-    _apply(crmsh, cib, examples.pop("id"), "ve-drbd-stack", examples_params(examples))
+    apply_template(crmsh, cib, examples.pop("id"), "ve-drbd-stack", examples_params(examples))
     crm_verify(cib)
     root = xml(cib)
     assert root.get("validate-with") == "pacemaker-3.5"
