@@ -10,7 +10,7 @@ import argparse
 import re
 import textwrap
 
-from crm_ve import cli, install, plugins
+from crm_ve import cli, config, install, plugins
 from crm_ve.manpages import DATE, SOURCE
 from crm_ve.manpages.doctree import Page, code, example, manref, marked, para, paragraphs, subsection, terms
 
@@ -18,8 +18,12 @@ from crm_ve.manpages.doctree import Page, code, example, manref, marked, para, p
 EXAMPLES = (
     ("crm-ve check cib.xml",
      "Check a saved CIB; exit 1 if an error is found, and print the crm and pcs commands that fix each finding."),
-    ("cibadmin --query | crm-ve check -",
-     "Check the live cluster's configuration, read from standard input."),
+    ("crm-ve check --live",
+     "Check the running cluster's configuration (what `cibadmin --query` returns)."),
+    ("crm-ve check --shadow before-move",
+     "Check a crm_shadow copy (`crm cib new before-move`) before committing it to the cluster."),
+    ("crm-ve check stack.crm",
+     "Check crm shell text before `crm configure load update stack.crm`; findings name its lines."),
     ("crm-ve check --select CV1 --format json cib.xml",
      "Only the storage-chain rules, as JSON for another program."),
     ("crm-ve check --strict --ignore CV301 cib.xml",
@@ -55,6 +59,11 @@ FILES = (
     ("/" + install.SCRIPTS_TARGET + "/", "crmsh cluster scripts (crm script), one directory each with its main.yml."),
     ("/" + install.MAN_TARGET + "/", "These man pages: crm-ve(1), crm-ve-rules(7) and ocf_crm-ve_ManageVE(7)."),
     ("/" + install.MANIFEST, "What crm-ve install placed, so that crm-ve install --uninstall removes exactly that."),
+    ("pyproject.toml, setup.cfg",
+     f"Settings of crm-ve check, in the table [{'.'.join(config.TOML_TABLE)}] of pyproject.toml or the section "
+     f"[{config.CFG_SECTION}] of setup.cfg: the first file with it, from the current directory upward; keys "
+     f"{', '.join(config.KEYS)}. The command line wins; `--config FILE` names another file, `--no-config` "
+     "reads none."),
 )
 
 _EXIT_LINE = re.compile(r"^\s+(\d+)\s+(.+)$")
