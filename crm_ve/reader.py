@@ -109,7 +109,8 @@ def parse_cib(data, name):
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (exc.lineno or 1, exc.offset or 0)
-        message = re.sub(r", line \d+, column \d+$", "", exc.msg or str(exc))
+        # libxml2's messages may end in (or hold) newlines: the error stays one line.
+        message = " ".join(re.sub(r", line \d+, column \d+$", "", (exc.msg or str(exc)).strip()).split())
         # libxml2 names its limits ("huge text node", "Excessive depth", "xmlSAX2Characters: huge text node"...)
         if re.search(r"huge|excessive depth|depth exceeded|too large|exceeds", message, re.I):
             message = f"document exceeds the parser's size limits: {message}"
