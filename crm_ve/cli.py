@@ -17,6 +17,8 @@ COMMANDS = (
     "crm_ve.commands.install",
     "crm_ve.commands.stack",
     "crm_ve.commands.man",
+    "crm_ve.commands.commit",
+    "crm_ve.commands.push",
 )
 
 EXIT_STATUS_HELP = """exit status:
