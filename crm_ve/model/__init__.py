@@ -1,82 +1,348 @@
 """The model of a CIB: resources, constraints and the relations Pacemaker derives from them.
 
-Rules read the model, never the XML. ``build_model(document)`` is the one entry point.
-(Foundation skeleton: resources only; the model of constraints and relations grows here.)
+Rules read the model, never the XML. ``build_model(document)`` is the one entry point; it follows section 12
+of the semantics reference (resolve objects, derive primitive relations). The queries rules use:
+
+* ``model.resources[id]`` (:class:`Resource`: ``.id .kind .agent .params .line .parent .children .element``),
+  ``model.top(id)``, ``model.ancestors(id)``, ``model.primitives_under(id)``, ``model.group_of(id)``;
+* ``model.meta(id, name)`` -> :class:`MetaValue` (effective, every outcome of rules that may apply),
+  ``model.meta_truth(id, name, default)``, ``model.promotable(id)`` -> :class:`Truth`,
+  ``model.op_timeout(id, op_name, interval_ms=0, role=None)`` -> (milliseconds, where from);
+* ``model.constraints`` (by id), ``model.constraints_naming(id)``, ``model.order_edges``,
+  ``model.colocation_edges`` (every edge, ignored ones flagged), ``model.orders_from/orders_to(id, action)``,
+  ``model.colocations_of(dependent)``, ``model.colocations_with(primary)``;
+* ``model.order_path((A, action), (B, action), ...)``, ``model.has_mandatory_order_path(...)``,
+  ``model.colocation_path(dependent, primary, role, ...)``;
+* ``model.stacks(workload_agents)`` -> :class:`Stacks` (which container sits on which Filesystem on which
+  DRBD clone, and why); ``model.vocabulary`` (role names and spellings the CIB's schema accepts).
 """
-from dataclasses import dataclass, field
-from typing import Dict, Optional
+from collections import defaultdict
+from typing import Dict, List, Optional, Tuple
 
-from lxml import etree
+from crm_ve.model.colocations import ColocationEdge, PlacementGraph, constraint_colocation_edges
+from crm_ve.model.conditions import RuleContext
+from crm_ve.model.constraints import CONSTRAINT_TAGS, Constraint, Resolver, ResourceSet, read_constraint
+from crm_ve.model.nvsets import Candidate, MetaValue, candidates_from, read_blocks
+from crm_ve.model.orders import MANDATORY, OPTIONAL, SERIALIZE, ActionGraph, OrderEdge, constraint_order_edges
+from crm_ve.model.resources import Operation, Resource, read_resources, read_tags
+from crm_ve.model.stacks import Stack, Stacks, Tie, recognise
+from crm_ve.model.values import INFINITY, Role, Truth, parse_bool, parse_interval_ms
+from crm_ve.model.vocabulary import Vocabulary
 
+#: Pacemaker's operation timeout when neither the op nor op_defaults set one (20 s).
+DEFAULT_OP_TIMEOUT_MS = 20_000
 
-@dataclass
-class Resource:
-    """A resource element: primitive, group, clone, master or bundle."""
-
-    id: str
-    kind: str
-    element: etree._Element = field(repr=False)
-    standard: Optional[str] = None
-    provider: Optional[str] = None
-    type: Optional[str] = None
-    params: Dict[str, str] = field(default_factory=dict)
-    parent: Optional[str] = None
-
-    @property
-    def line(self):
-        return self.element.sourceline
-
-    @property
-    def agent(self):
-        if self.kind != "primitive" or not self.type:
-            return None
-        if self.provider:
-            return f"{self.standard}:{self.provider}:{self.type}"
-        return f"{self.standard}:{self.type}"
+__all__ = [
+    "build_model", "CibModel", "Resource", "Operation", "Constraint", "ResourceSet", "OrderEdge",
+    "ColocationEdge", "MetaValue", "Candidate", "Role", "Truth", "INFINITY", "MANDATORY", "OPTIONAL",
+    "SERIALIZE", "Stack", "Stacks", "Tie", "Vocabulary",
+]
 
 
-@dataclass
 class CibModel:
-    document: object
-    resources: Dict[str, Resource] = field(default_factory=dict)
+    """Everything rules need to know about one CIB, indexed by id. Relations are derived once; path
+    closures are computed on demand and cached."""
 
+    def __init__(self, document):
+        self.document = document
+        configuration = document.configuration
+        self.index: Dict[str, object] = {}
+        for element in configuration.iter():
+            if isinstance(element.tag, str):
+                eid = element.get("id")
+                if eid is not None and eid not in self.index:
+                    self.index[eid] = element
+        self.resources, self._template_elements = read_resources(configuration.find("resources"), self.index)
+        self.tags = read_tags(configuration.find("tags"))
+        self.templates = {tid: [r.id for r in self.resources.values() if r.template == tid]
+                          for tid in self._template_elements}
+        self._rsc_defaults = read_blocks(_children(configuration.find("rsc_defaults")), "meta_attributes",
+                                         self.index)
+        self._op_defaults = read_blocks(_children(configuration.find("op_defaults")), "meta_attributes",
+                                        self.index)
+        self._meta_cache: Dict[Tuple[str, str], MetaValue] = {}
 
-_RESOURCE_TAGS = {"primitive", "group", "clone", "master", "bundle"}
+        resolver = Resolver(self.resources, self._template_elements, self.tags)
+        self.constraint_list: List[Constraint] = []
+        constraints_section = configuration.find("constraints")
+        ids = list(self.resources)
+        top_ids = [rid for rid in ids if self.resources[rid].parent is None]
+        for element in (constraints_section if constraints_section is not None else ()):
+            if isinstance(element.tag, str) and element.tag in CONSTRAINT_TAGS:
+                self.constraint_list.append(read_constraint(element, resolver, self.index, top_ids))
+        self.constraints: Dict[str, Constraint] = {}
+        self._naming: Dict[str, List[Constraint]] = defaultdict(list)
+        for constraint in self.constraint_list:
+            if constraint.id is not None:
+                self.constraints.setdefault(constraint.id, constraint)
+            for rid in constraint.resources:
+                self._naming[rid].append(constraint)
 
+        self.order_edges: List[OrderEdge] = []
+        self.colocation_edges: List[ColocationEdge] = []
+        for constraint in self.constraint_list:
+            if constraint.type == "order":
+                self.order_edges.extend(constraint_order_edges(constraint))
+            elif constraint.type == "colocation":
+                self.colocation_edges.extend(constraint_colocation_edges(constraint, self.promotable))
+        self._action_graph: Optional[ActionGraph] = None
+        self._placement_graph: Optional[PlacementGraph] = None
+        self._stacks: Dict[tuple, Stacks] = {}
+        self._colocations_with: Optional[Dict[str, List[ColocationEdge]]] = None
+        uses_new = any(c.get("with-rsc-role") in ("Promoted", "Unpromoted") or c.get("rsc-role") in
+                       ("Promoted", "Unpromoted") for c in self.constraint_list)
+        self.vocabulary = Vocabulary(document.validate_with, uses_new)
 
-def _params(element):
-    values = {}
-    for nvset in element.findall("instance_attributes"):
-        for nvpair in nvset.findall("nvpair"):
-            if nvpair.get("name") is not None:
-                values.setdefault(nvpair.get("name"), nvpair.get("value"))
-    return values
+    # -- resources
 
+    def resource(self, rid) -> Optional[Resource]:
+        return self.resources.get(rid)
 
-def build_model(document):
-    model = CibModel(document=document)
-    resources = document.configuration.find("resources")
-    if resources is None:
-        return model
+    def ancestors(self, rid) -> List[str]:
+        """The groups/clones containing ``rid``, innermost first."""
+        out = []
+        parent = self.resources[rid].parent
+        while parent is not None:
+            out.append(parent)
+            parent = self.resources[parent].parent
+        return out
 
-    def walk(parent_element, parent_id):
-        for child in parent_element:
-            if not isinstance(child.tag, str) or child.tag not in _RESOURCE_TAGS:
+    def top(self, rid) -> str:
+        """The outermost resource containing ``rid`` (itself when top-level): what constraints should name."""
+        chain = self.ancestors(rid)
+        return chain[-1] if chain else rid
+
+    def group_of(self, rid) -> Optional[str]:
+        parent = self.resources[rid].parent
+        return parent if parent is not None and self.resources[parent].is_group else None
+
+    def clone_of(self, rid) -> Optional[str]:
+        for ancestor in self.ancestors(rid):
+            if self.resources[ancestor].is_clone:
+                return ancestor
+        return None
+
+    def primitives_under(self, rid) -> List[str]:
+        """Primitives in ``rid`` (itself for a primitive), in document order."""
+        resource = self.resources[rid]
+        if resource.is_primitive:
+            return [rid]
+        return [p for child in resource.children for p in self.primitives_under(child)]
+
+    def is_agent(self, rid, type_name) -> bool:
+        resource = self.resources.get(rid)
+        return resource is not None and resource.is_primitive and resource.type == type_name
+
+    # -- meta attributes (reference section 7.2; 2.1.5 get_meta_attributes)
+
+    def meta(self, rid, name) -> MetaValue:
+        """The effective meta attribute: own blocks, then every ancestor's own blocks (innermost first), then
+        ``rsc_defaults`` (rules evaluated for this resource), then the parent's effective value."""
+        key = (rid, name)
+        if key in self._meta_cache:
+            return self._meta_cache[key]
+        candidates: List[Candidate] = []
+        resource = self.resources[rid]
+        ctx = resource.rule_context
+        done = candidates_from(resource.meta_blocks, name, ctx, self.index, candidates)
+        for ancestor in ([] if done else self.ancestors(rid)):
+            if candidates_from(self.resources[ancestor].meta_blocks, name, ctx, self.index, candidates):
+                done = True
+                break
+        if not done:
+            done = candidates_from(self._rsc_defaults, name, ctx, self.index, candidates)
+        if not done and resource.parent is not None:
+            for candidate in self.meta(resource.parent, name).candidates:
+                if candidate not in candidates:
+                    candidates.append(candidate)
+        value = MetaValue(name, tuple(candidates))
+        self._meta_cache[key] = value
+        return value
+
+    def meta_truth(self, rid, name, default) -> Truth:
+        """Truth that boolean meta ``name`` is true, over every outcome (``default`` when unset)."""
+        value = self.meta(rid, name)
+        return value.truth(lambda v: parse_bool(v, default) if isinstance(v, str) else v, default=default)
+
+    def promotable(self, rid) -> Truth:
+        """Can ``rid`` have a Promoted role: a ``<master>``, a clone with effective ``promotable=true``, a
+        bundle with ``promoted-max``/``master-max`` > 0, or anything inside one of them."""
+        resource = self.resources.get(rid)
+        if resource is None:
+            return Truth.FALSE
+        for current in [rid] + self.ancestors(rid):
+            kind = self.resources[current].kind
+            if kind == "master":
+                return Truth.TRUE
+            if kind == "clone":
+                return self.meta_truth(current, "promotable", False)
+            if kind == "bundle":
+                bundle = self.resources[current].element
+                values = [c.get("promoted-max") or c.get("masters") for c in bundle
+                          if isinstance(c.tag, str) and c.tag in ("docker", "podman", "rkt")]
+                return Truth.of(any((v or "0").strip().isdigit() and int(v) > 0 for v in values))
+        return Truth.FALSE
+
+    def _bool_meta_condition(self, rid, name, default):
+        truth = self.meta_truth(rid, name, default)
+        value = self.meta(rid, name)
+        condition = None
+        if truth is Truth.MAYBE:
+            condition = f"{name} depends on " + (", ".join(value.conditions) or "a rule")
+        return truth, condition
+
+    def group_ordered(self, gid):
+        """(Truth, condition text) that group ``gid`` orders its members (meta ``ordered``, default true)."""
+        return self._bool_meta_condition(gid, "ordered", True)
+
+    def group_collocated(self, gid):
+        return self._bool_meta_condition(gid, "collocated", True)
+
+    # -- operations
+
+    def operations(self, rid) -> Tuple[Operation, ...]:
+        return self.resources[rid].operations
+
+    def op_timeout(self, rid, name, interval_ms=0, role=None):
+        """(timeout in ms, where it comes from) of operation ``name``: the op's own timeout, then
+        ``op_defaults`` (rules with op/rsc expressions evaluated; one that may apply counts), then 20 s."""
+        resource = self.resources[rid]
+        role = Role.parse(role) if isinstance(role, str) else role
+        for op in resource.operations:
+            if op.name != name or op.interval_ms != (interval_ms or 0):
                 continue
-            rid = child.get("id")
-            if rid is None:
+            if role is not None and not role.is_any and op.role is not role:
                 continue
-            model.resources[rid] = Resource(
-                id=rid,
-                kind=child.tag,
-                element=child,
-                standard=child.get("class"),
-                provider=child.get("provider"),
-                type=child.get("type"),
-                params=_params(child) if child.tag == "primitive" else {},
-                parent=parent_id,
-            )
-            walk(child, rid)
+            if op.timeout is not None:
+                ms = parse_interval_ms(op.timeout)
+                if ms is not None:
+                    return ms, f"op {op.id or name}"
+        ctx = RuleContext(resource.standard, resource.provider, resource.type, name, interval_ms or 0)
+        candidates: List[Candidate] = []
+        candidates_from(self._op_defaults, "timeout", ctx, self.index, candidates)
+        for candidate in candidates:
+            ms = parse_interval_ms(candidate.value)
+            if ms is not None:
+                return ms, f"op_defaults ({candidate.source})"
+        return DEFAULT_OP_TIMEOUT_MS, "Pacemaker's default (20s)"
 
-    walk(resources, None)
-    return model
+    # -- constraints and edges
+
+    def constraints_naming(self, rid) -> List[Constraint]:
+        """Constraints (not ignored) that name ``rid`` after resolution (tags expanded, clone children
+        mapped to their clone)."""
+        return self._naming.get(rid, [])
+
+    @property
+    def action_graph(self) -> ActionGraph:
+        if self._action_graph is None:
+            self._action_graph = ActionGraph(self.resources, self.order_edges, self.group_ordered,
+                                             self.promotable)
+        return self._action_graph
+
+    @property
+    def placement_graph(self) -> PlacementGraph:
+        if self._placement_graph is None:
+            self._placement_graph = PlacementGraph(self.resources, self.colocation_edges, self.group_collocated)
+        return self._placement_graph
+
+    def orders_from(self, rid, action=None) -> List[OrderEdge]:
+        return [e for e in self.action_graph.edges_from(rid, action) if e.explicit]
+
+    def orders_to(self, rid, action=None) -> List[OrderEdge]:
+        return [e for e in self.action_graph.edges_to(rid, action) if e.explicit]
+
+    def colocations_of(self, dependent) -> List[ColocationEdge]:
+        """Explicit colocation edges whose dependent is ``dependent``."""
+        return self.placement_graph.edges_of(dependent)
+
+    def colocations_with(self, primary) -> List[ColocationEdge]:
+        if self._colocations_with is None:
+            index = defaultdict(list)
+            for edge in self.colocation_edges:
+                index[edge.primary].append(edge)
+            self._colocations_with = index
+        return self._colocations_with.get(primary, [])
+
+    def order_path(self, first, then, kinds=(MANDATORY,), allow_or=False, conditional=False,
+                   inverse=True) -> Optional[List[OrderEdge]]:
+        """The edges of a path by which ``then`` = (rid, action) waits for ``first`` = (rid, action), through
+        chains, groups and clones; None when there is none.
+
+        :param kinds: order kinds an explicit edge may have (Mandatory only: the default).
+        :param allow_or: accept edges out of a ``require-all=false`` set (then waits for any one member).
+        :param conditional: accept edges that exist only if a rule that may apply does (default: no, the
+            worse outcome for a required order).
+        :param inverse: accept edges generated by symmetrical orders.
+        """
+        kinds = tuple(kinds)
+
+        def allowed(edge):
+            if edge.kind not in kinds and edge.explicit:
+                return False
+            if not edge.require_all and not allow_or:
+                return False
+            if edge.condition is not None and not conditional:
+                return False
+            if edge.inverse and not inverse:
+                return False
+            return True
+        return self.action_graph.path(tuple(first), tuple(then), allowed,
+                                      key=(kinds, allow_or, conditional, inverse))
+
+    def has_mandatory_order_path(self, first, then) -> bool:
+        """``then`` (rid, action) can never run before ``first`` (rid, action) completed: a path of Mandatory
+        edges (DRBD -> LVM -> Filesystem -> container is as good as direct; an order before a group's start
+        applies to all its members, after it waits for all of them)."""
+        return self.order_path(first, then) is not None
+
+    def colocation_path(self, dependent, primary, role=None, min_score=INFINITY, include_ignored=False,
+                        conditional=False, dependent_role=Role.ANY,
+                        same_node=True) -> Optional[List[ColocationEdge]]:
+        """The edges by which ``dependent`` is placed with ``primary`` (in ``role``: a :class:`Role`, its name,
+        or None for any role), dependent -> primary only (``B with A`` does not place A with B); None when
+        there is none.
+
+        :param min_score: the least score every explicit edge must have (INFINITY: mandatory placement).
+        :param include_ignored: accept edges Pacemaker ignores (score 0, void role) - for diagnosis.
+        :param conditional: accept edges that exist only if a rule that may apply does.
+        :param same_node: require edges to mean the same node (no ``node-attribute`` other than ``#uname``).
+        """
+        if isinstance(role, str):
+            role = Role.parse(role)
+        if role is Role.ANY:
+            role = None
+
+        def allowed(edge):
+            if edge.condition is not None and not conditional:
+                return False
+            if not edge.explicit:
+                return True
+            if edge.ignored is not None:
+                return include_ignored and edge.score >= 0
+            if edge.score < min_score or edge.score <= 0:
+                return False
+            if same_node and not edge.same_node:
+                return False
+            return True
+        return self.placement_graph.path(dependent, primary, role, allowed, dependent_role)
+
+    # -- stacks
+
+    def stacks(self, workload_agents=()) -> Stacks:
+        """Stack recognition (validator.md) for these workload agents (records with ``.spec`` and
+        ``.dump_parameter``, or ``class:provider:type`` strings); cached per set of agents."""
+        key = tuple(sorted(a if isinstance(a, str) else f"{a.spec}|{getattr(a, 'dump_parameter', None)}"
+                           for a in workload_agents))
+        if key not in self._stacks:
+            self._stacks[key] = recognise(self, workload_agents)
+        return self._stacks[key]
+
+
+def _children(element):
+    return [] if element is None else [c for c in element if isinstance(c.tag, str)]
+
+
+def build_model(document) -> CibModel:
+    """The model of one parsed CIB (:class:`crm_ve.reader.CibDocument`)."""
+    return CibModel(document)

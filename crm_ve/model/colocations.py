@@ -1,0 +1,250 @@
+"""Colocation edges ("dependent with primary") and the placement graph they form, with path queries.
+
+Pacemaker Explained, "Placing Resources Relative to other Resources" and "Colocating Sets of Resources";
+2.1.5 ``pcmk_sched_colocation.c``:
+
+* two resources: ``rsc`` is the dependent, ``with-rsc`` the primary (placed first); no ``score`` or 0 means
+  the constraint is ignored; scores are clamped to +/-INFINITY; ``Started``/no role means any role;
+* inside a sequential set (``ordering="group"``, positive score) each member is placed *with the previous
+  one*: the listed order is the placement order, the reverse of "A with B" (``ordering="listed"`` flips it);
+  a negative score anti-colocates each member with every earlier one; ``sequential="false"`` relates none;
+* between consecutive sets S1, S2: S1 *with* S2, from S1's first member (every member if S1 is
+  ``sequential="false"``) to S2's last member (every member likewise), with S1's and S2's roles; the set's own
+  ``score`` applies inside it, the constraint's between sets;
+* a group places each member with the previous one unless ``collocated=false``; a group's or clone's own
+  colocations apply through its first member (every member if not collocated) or its instances;
+* a role of Promoted on a resource that cannot be promoted makes the edge a silent no-op (reference E-R4).
+"""
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Tuple
+
+from crm_ve.model.values import INFINITY, Role, Truth, parse_score
+
+
+@dataclass(frozen=True)
+class ColocationEdge:
+    """``dependent`` (in ``dependent_role``) is placed with ``primary`` (in ``primary_role``).
+
+    ``origin``: ``colocation`` (two-resource), ``set`` (inside a set), ``between-sets``, ``group`` (implied by a
+    group), ``member`` (a member inherits its group's or clone's colocations). ``ignored`` says why Pacemaker
+    drops it (score 0, void role), else None. ``set_ids`` name the set(s) it came from.
+    """
+
+    dependent: str
+    primary: str
+    score: int
+    dependent_role: Role = Role.ANY
+    primary_role: Role = Role.ANY
+    constraint: Optional[str] = None
+    origin: str = "colocation"
+    set_ids: Tuple[Optional[str], ...] = ()
+    ignored: Optional[str] = None
+    node_attribute: Optional[str] = None
+    via_child: bool = False
+    condition: Optional[str] = None
+    element: object = field(default=None, repr=False, compare=False, hash=False)
+
+    @property
+    def line(self):
+        return self.element.sourceline if self.element is not None else None
+
+    @property
+    def mandatory(self):
+        return self.score >= INFINITY
+
+    @property
+    def same_node(self):
+        return self.node_attribute in (None, "#uname")
+
+    @property
+    def explicit(self):
+        return self.constraint is not None
+
+    def describe(self):
+        dep = self.dependent + (f":{self.dependent_role.value}" if not self.dependent_role.is_any else "")
+        pri = self.primary + (f":{self.primary_role.value}" if not self.primary_role.is_any else "")
+        return f"{dep} with {pri} ({self.score})" + (f" [{self.constraint}]" if self.constraint else "")
+
+
+def constraint_colocation_edges(constraint, promotable: Callable[[str], Truth]):
+    """The colocation edges of one ``rsc_colocation`` (``pcmk__unpack_colocation``); edges Pacemaker drops
+    are kept with ``ignored`` set so rules can name them."""
+    if constraint.ignored:
+        return []
+    get = constraint.element.get
+    score = parse_score(get("score"))
+    node_attribute = get("node-attribute")
+    common = dict(constraint=constraint.id, element=constraint.element, node_attribute=node_attribute)
+    edges: List[ColocationEdge] = []
+
+    def make(dependent, primary, score_, dep_role, pri_role, origin, set_ids, missing_score=False):
+        ignored = None
+        if score_ == 0:
+            ignored = "no score (defaults to 0)" if missing_score else "score 0"
+        for rid, role, side in ((dependent, dep_role, "rsc"), (primary, pri_role, "with-rsc")):
+            if role is Role.PROMOTED and not promotable(rid).possible:
+                ignored = ignored or f"role {role.value} on {rid}, which cannot be promoted"
+        via = bool(constraint.via_child) and (dependent in constraint.via_child.values()
+                                             or primary in constraint.via_child.values())
+        edges.append(ColocationEdge(dependent, primary, score_, _role(dep_role), _role(pri_role),
+                                    origin=origin, set_ids=set_ids, ignored=ignored, via_child=via, **common))
+
+    if not constraint.sets:
+        dependent, primary = constraint.sides
+        make(dependent, primary, score, Role.parse(get("rsc-role")), Role.parse(get("with-rsc-role")),
+             "colocation", (), missing_score=get("score") is None)
+        return edges
+
+    previous = None
+    for rset in constraint.sets:
+        local = rset.score if rset.score is not None else score
+        members = rset.members
+        if rset.sequential is not False and len(members) > 1:
+            if local > 0 and rset.ordering != "listed":
+                for earlier, later in zip(members, members[1:]):
+                    make(later, earlier, local, rset.role, rset.role, "set", (rset.id,))
+            elif local > 0:
+                for earlier, later in zip(members, members[1:]):
+                    make(earlier, later, local, rset.role, rset.role, "set", (rset.id,))
+            elif local < 0:
+                for i, later in enumerate(members):
+                    for earlier in members[:i]:
+                        make(later, earlier, local, rset.role, rset.role, "set", (rset.id,))
+            else:
+                for earlier, later in zip(members, members[1:]):
+                    make(later, earlier, 0, rset.role, rset.role, "set", (rset.id,),
+                         missing_score=get("score") is None)
+        if previous is not None and previous.members and rset.members:
+            dependents = [previous.members[0]] if previous.sequential is not False else list(previous.members)
+            primaries = [rset.members[-1]] if rset.sequential is not False else list(rset.members)
+            for dependent in dependents:
+                for primary in primaries:
+                    make(dependent, primary, score, previous.role, rset.role, "between-sets",
+                         (previous.id, rset.id), missing_score=get("score") is None)
+        previous = rset
+    return edges
+
+
+def _role(role):
+    # an unrecognised role text reads as "any role" (text2role), Stopped never matches a placement
+    return Role.ANY if role is Role.UNKNOWN else role
+
+
+# ------------------------------------------------------------------------------------------------------
+# the placement graph
+
+class PlacementGraph:
+    """Colocation edges between resources, with what groups and clones imply, and path queries.
+
+    Nodes are ``("r", id)`` (being placed with the resource) and ``("up", id)`` (a group's or clone's own
+    colocations, which its members inherit). A group as primary leads to its last member (each member is
+    with the previous one), and a member to the previous member, the first one to the group's own
+    colocations; a clone leads to its child and the child to the clone's own colocations.
+    """
+
+    def __init__(self, resources, edges, group_collocated: Callable[[str], Tuple[Truth, Optional[str]]]):
+        self.resources = resources
+        self.edges = list(edges)
+        self._out: Dict[tuple, List[Tuple[ColocationEdge, tuple]]] = {}
+        self._group_collocated = group_collocated
+        for edge in self.edges:
+            source = self.node_as_dependent(edge.dependent)
+            self._out.setdefault(source, []).append((edge, ("r", edge.primary)))
+        self._structural_cache: Dict[tuple, list] = {}
+
+    def node_as_dependent(self, rid):
+        resource = self.resources.get(rid)
+        if resource is not None and not resource.is_primitive:
+            return ("up", rid)
+        return ("r", rid)
+
+    def _structural(self, node):
+        if node in self._structural_cache:
+            return self._structural_cache[node]
+        kind, rid = node
+        out = []
+        resource = self.resources.get(rid)
+        if resource is not None:
+            if kind == "r" and not resource.is_primitive:
+                # being with a group or clone is being with its members, and with what they are with
+                out.append((ColocationEdge(rid, rid, INFINITY, origin="member"), ("up", rid)))
+                if resource.is_group and resource.children:
+                    truth, cond = self._group_collocated(rid)
+                    c = cond if truth is Truth.MAYBE else None
+                    if truth.possible:  # collocated: the last member is with all the others
+                        out.append((ColocationEdge(rid, resource.children[-1], INFINITY, origin="group",
+                                                   set_ids=(rid,), condition=c), ("r", resource.children[-1])))
+                    if truth is not Truth.TRUE:  # not collocated: with every member
+                        for member in resource.children:
+                            out.append((ColocationEdge(rid, member, INFINITY, origin="group", set_ids=(rid,),
+                                                       condition=c), ("r", member)))
+                elif resource.is_clone:
+                    for child in resource.children:
+                        out.append((ColocationEdge(rid, child, INFINITY, origin="member"), ("r", child)))
+            parent = self.resources.get(resource.parent) if resource.parent else None
+            if parent is not None:
+                if parent.is_group:
+                    truth, cond = self._group_collocated(parent.id)
+                    c = cond if truth is Truth.MAYBE else None
+                    index = parent.children.index(rid)
+                    if index > 0 and truth.possible:  # a member is placed with the previous one
+                        previous = parent.children[index - 1]
+                        out.append((ColocationEdge(rid, previous, INFINITY, origin="group", set_ids=(parent.id,),
+                                                   condition=c), ("r", previous)))
+                    if index == 0 or truth is not Truth.TRUE:  # ...and the first with the group's colocations
+                        out.append((ColocationEdge(rid, parent.id, INFINITY, origin="member",
+                                                   set_ids=(parent.id,), condition=c if index else None),
+                                    ("up", parent.id)))
+                else:  # instances follow their clone's (bundle's) colocations
+                    out.append((ColocationEdge(rid, parent.id, INFINITY, origin="member"), ("up", parent.id)))
+        self._structural_cache[node] = out
+        return out
+
+    def successors(self, node):
+        return self._out.get(node, []) + self._structural(node)
+
+    def path(self, dependent, primary, role: Optional[Role], allowed: Callable[[ColocationEdge], bool],
+             dependent_role: Role = Role.ANY) -> Optional[List[ColocationEdge]]:
+        """Edges of a placement path: ``dependent`` (in ``dependent_role``) is, through allowed edges, placed
+        with ``primary`` in ``role`` (None: any role, the last edge may name one). None when there is none.
+
+        A hop is followed only when it constrains the instances the path is about: an edge whose dependent
+        role is Promoted does not constrain "any instance".
+        """
+        start = (("r", dependent), dependent_role)
+        seen = {start: None}
+        queue = deque([start])
+        while queue:
+            state = queue.popleft()
+            (kind, rid), current_role = state
+            if kind == "r" and rid == primary and state != start and (role is None or current_role is role):
+                return self._unwind(seen, state)
+            for edge, nxt in self.successors(state[0]):
+                if not allowed(edge):
+                    continue
+                if edge.constraint is None:  # implied by a group or clone: same instances, same role
+                    new_role = current_role
+                else:
+                    if not edge.dependent_role.is_any and edge.dependent_role is not current_role:
+                        continue
+                    new_role = edge.primary_role
+                new_state = (nxt, new_role)
+                if new_state in seen:
+                    continue
+                seen[new_state] = (state, edge)
+                queue.append(new_state)
+        return None
+
+    @staticmethod
+    def _unwind(seen, state):
+        path = []
+        while seen[state] is not None:
+            state, edge = seen[state]
+            path.append(edge)
+        path.reverse()
+        return path
+
+    def edges_of(self, rid):
+        """Explicit edges where ``rid`` is the dependent."""
+        return [edge for edge, _ in self._out.get(self.node_as_dependent(rid), ())]

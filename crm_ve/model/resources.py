@@ -1,0 +1,226 @@
+"""Resources as Pacemaker sees them: primitives (templates merged), groups, clones, ``<master>``, bundles.
+
+Pacemaker Explained, "Reusing Parts of the Configuration": a primitive with ``template=`` takes the
+template's class, provider, type, parameters, meta attributes and operations; its own win (on equal block
+scores the later block wins, and the primitive's blocks come after the template's; operations are merged by
+name and role, 2.1.5 ``unpack_template``).
+"""
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from crm_ve.model.conditions import RuleContext
+from crm_ve.model.nvsets import NvBlock, read_blocks
+from crm_ve.model.values import Role, Truth, parse_interval_ms
+
+RESOURCE_TAGS = ("primitive", "group", "clone", "master", "bundle")
+COLLECTIVE_KINDS = ("group", "clone", "master", "bundle")
+CLONE_KINDS = ("clone", "master", "bundle")
+
+
+@dataclass
+class Operation:
+    """One ``<op>`` of a primitive (template ops merged in)."""
+
+    name: str
+    interval_ms: int
+    role: Role
+    element: object = field(repr=False)
+    timeout: Optional[str] = None
+    meta_blocks: Tuple[NvBlock, ...] = ()
+
+    @property
+    def id(self):
+        return self.element.get("id")
+
+    @property
+    def line(self):
+        return self.element.sourceline
+
+
+@dataclass
+class Resource:
+    """A resource element: ``primitive``, ``group``, ``clone``, ``master`` or ``bundle``.
+
+    ``params`` are the instance attributes as configured (blocks whose rule may apply included, the first
+    such value kept); ``meta_blocks`` the resource's own meta blocks in precedence order. ``children`` are
+    member ids in document order (a group's members, a clone's one child, a bundle's primitive).
+    """
+
+    id: str
+    kind: str
+    element: object = field(repr=False)
+    standard: Optional[str] = None
+    provider: Optional[str] = None
+    type: Optional[str] = None
+    params: Dict[str, str] = field(default_factory=dict)
+    parent: Optional[str] = None
+    children: Tuple[str, ...] = ()
+    template: Optional[str] = None
+    meta_blocks: Tuple[NvBlock, ...] = field(default=(), repr=False)
+    operations: Tuple[Operation, ...] = field(default=(), repr=False)
+
+    @property
+    def line(self):
+        return self.element.sourceline
+
+    @property
+    def agent(self):
+        """``class:provider:type`` (or ``class:type``) of a primitive; None for anything else."""
+        if self.kind != "primitive" or not self.type:
+            return None
+        if self.provider:
+            return f"{self.standard}:{self.provider}:{self.type}"
+        return f"{self.standard}:{self.type}"
+
+    @property
+    def is_primitive(self):
+        return self.kind == "primitive"
+
+    @property
+    def is_group(self):
+        return self.kind == "group"
+
+    @property
+    def is_clone(self):
+        """A clone, ``<master>`` or bundle: something with instances."""
+        return self.kind in CLONE_KINDS
+
+    @property
+    def rule_context(self):
+        return RuleContext(self.standard, self.provider, self.type)
+
+
+def _children(element):
+    return [c for c in element if isinstance(c.tag, str)]
+
+
+def _params(children, index, ctx):
+    values = {}
+    for block in read_blocks(children, "instance_attributes", index):
+        if not block.truth(ctx, index).possible:
+            continue
+        for name, value in block.pairs.items():
+            values.setdefault(name, value)
+    return values
+
+
+def _op_key(op):
+    # 2.1.5 template_op_key: name and role, Started/Unpromoted/Slave/none counting as one
+    role = op.get("role")
+    if role is None or role.lower() in ("started", "unpromoted", "slave"):
+        role = "Unknown"
+    return f"{op.get('name')}-{role}"
+
+
+def _operations(children, template_children, index):
+    own = [c for c in children if c.tag == "operations"]
+    ops = [op for block in own for op in _resolved_ops(block, index)]
+    if template_children is not None:
+        have = {_op_key(op) for op in ops}
+        for block in (c for c in template_children if c.tag == "operations"):
+            ops.extend(op for op in _resolved_ops(block, index) if _op_key(op) not in have)
+    result = []
+    for op in ops:
+        op_children = _children(op)
+        meta_blocks = tuple(read_blocks(op_children, "meta_attributes", index)
+                            + read_blocks(op_children, "instance_attributes", index))
+        timeout = op.get("timeout")
+        if timeout is None:
+            for block in meta_blocks:
+                if "timeout" in block.pairs:
+                    timeout = block.pairs["timeout"]
+                    break
+        result.append(Operation(op.get("name") or "", parse_interval_ms(op.get("interval"), 0) or 0,
+                                Role.parse(op.get("role")), op, timeout, meta_blocks))
+    return tuple(result)
+
+
+def _resolved_ops(operations, index):
+    if operations.get("id-ref") is not None:
+        operations = index.get(operations.get("id-ref"), operations)
+    out = []
+    for op in operations:
+        if not isinstance(op.tag, str) or op.tag != "op":
+            continue
+        if op.get("id-ref") is not None and op.get("name") is None:
+            op = index.get(op.get("id-ref"), op)
+        out.append(op)
+    return out
+
+
+def read_resources(resources_section, index):
+    """(resources by id, templates by id) from ``<resources>``; nested resources get ``parent``."""
+    resources: Dict[str, Resource] = {}
+    templates: Dict[str, object] = {}
+    if resources_section is None:
+        return resources, templates
+    for child in resources_section:
+        if isinstance(child.tag, str) and child.tag == "template" and child.get("id"):
+            templates[child.get("id")] = child
+
+    def walk(parent_element, parent_id):
+        ids = []
+        for child in parent_element:
+            if not isinstance(child.tag, str) or child.tag not in RESOURCE_TAGS:
+                continue
+            rid = child.get("id")
+            if rid is None:
+                continue
+            ids.append(rid)
+            resources[rid] = _resource(child, rid, parent_id, templates, index)
+            resources[rid].children = tuple(walk(child, rid))
+        return ids
+
+    walk(resources_section, None)
+    return resources, templates
+
+
+def _resource(element, rid, parent_id, templates, index):
+    children = _children(element)
+    if element.tag != "primitive":
+        return Resource(rid, element.tag, element, parent=parent_id,
+                        meta_blocks=tuple(read_blocks(children, "meta_attributes", index)))
+    template_id = element.get("template")
+    template = templates.get(template_id) if template_id else None
+    source = template if template is not None else element
+    standard, provider, type_ = source.get("class"), source.get("provider"), source.get("type")
+    ctx = RuleContext(standard, provider, type_)
+    template_children = _children(template) if template is not None else None
+    merged = (template_children or []) + children  # the primitive's blocks after the template's: they win ties
+    return Resource(
+        rid, "primitive", element, standard=standard, provider=provider, type=type_,
+        params=_params(merged, index, ctx), parent=parent_id, template=template_id,
+        meta_blocks=tuple(read_blocks(merged, "meta_attributes", index)),
+        operations=_operations(children, template_children, index),
+    )
+
+
+@dataclass
+class Template:
+    """A ``<template>`` and the primitives derived from it."""
+
+    id: str
+    element: object = field(repr=False)
+    primitives: List[str] = field(default_factory=list)
+
+
+def read_tags(tags_section):
+    """Tag id -> referenced ids (``obj_ref``), in document order."""
+    tags = {}
+    if tags_section is None:
+        return tags
+    for tag in tags_section:
+        if isinstance(tag.tag, str) and tag.tag == "tag" and tag.get("id"):
+            tags[tag.get("id")] = [ref.get("id") for ref in tag
+                                   if isinstance(ref.tag, str) and ref.tag == "obj_ref" and ref.get("id")]
+    return tags
+
+
+def truth_of_bool(meta_value, default):
+    """Truth that a boolean meta attribute is true, over every outcome (``default`` when unset)."""
+    from crm_ve.model.values import parse_bool
+    return meta_value.truth(lambda v: parse_bool(v, default) if isinstance(v, str) else v, default=default)
+
+
+__all__ = ["Operation", "Resource", "Template", "read_resources", "read_tags", "truth_of_bool", "Truth",
+           "COLLECTIVE_KINDS", "CLONE_KINDS", "RESOURCE_TAGS"]

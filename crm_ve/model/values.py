@@ -1,0 +1,166 @@
+"""Pacemaker's value syntax: scores, booleans, intervals, roles, and a three-valued truth for rules.
+
+Everything here follows Pacemaker 2.1.5's parsers (``char2score``, ``crm_str_to_boolean``,
+``crm_parse_interval_spec``, ``text2role``) so the model reads a CIB the way the scheduler does.
+"""
+import enum
+import re
+
+#: Pacemaker's INFINITY (``CRM_SCORE_INFINITY``); scores beyond it are clamped to it.
+INFINITY = 1_000_000
+
+_INT_PREFIX = re.compile(r"\s*([+-]?\d+)")
+
+
+def parse_score(text):
+    """An integer score as ``char2score`` reads it: +/-INFINITY, clamped integers, 0 for anything else.
+
+    ``None`` (no attribute) is 0; ``red`` is -INFINITY (the node-health default); ``yellow``/``green`` are 0.
+    """
+    if text is None:
+        return 0
+    value = text.strip()
+    lowered = value.lower()
+    if lowered == "-infinity":
+        return -INFINITY
+    if lowered in ("infinity", "+infinity"):
+        return INFINITY
+    if lowered == "red":
+        return -INFINITY
+    if lowered in ("yellow", "green"):
+        return 0
+    match = _INT_PREFIX.match(value)
+    if not match:
+        return 0
+    return max(-INFINITY, min(INFINITY, int(match.group(1))))
+
+
+def format_score(score):
+    """A score the way crmsh writes it in ``crm configure`` text (``inf``, ``-inf``, or the integer)."""
+    if score >= INFINITY:
+        return "inf"
+    if score <= -INFINITY:
+        return "-inf"
+    return str(score)
+
+
+def format_score_xml(score):
+    """A score the way pcs and the CIB write it (``INFINITY``, ``-INFINITY``, or the integer)."""
+    if score >= INFINITY:
+        return "INFINITY"
+    if score <= -INFINITY:
+        return "-INFINITY"
+    return str(score)
+
+
+_TRUE = {"true", "on", "yes", "y", "1"}
+_FALSE = {"false", "off", "no", "n", "0"}
+
+
+def parse_bool(text, default=None):
+    """``crm_str_to_boolean``: true/on/yes/y/1 and false/off/no/n/0 (any case); ``default`` otherwise."""
+    if text is None:
+        return default
+    lowered = text.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    return default
+
+
+_ISO_DURATION = re.compile(
+    r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$", re.I)
+_UNITS_MS = {"": 1000, "s": 1000, "sec": 1000, "ms": 1, "msec": 1, "us": 0.001, "usec": 0.001,
+             "m": 60_000, "min": 60_000, "h": 3_600_000, "hr": 3_600_000}
+_INTERVAL = re.compile(r"^\s*(\d+)\s*([a-z]*)\s*$", re.I)
+
+
+def parse_interval_ms(text, default=None):
+    """An interval or timeout in milliseconds (``29s``, ``1m``, ``500ms``, ``PT30S``, ``30``); ``default`` when
+    unparsable. A bare number is seconds (``crm_parse_interval_spec``)."""
+    if text is None:
+        return default
+    value = text.strip()
+    if not value:
+        return default
+    iso = _ISO_DURATION.match(value)
+    if iso and value.upper() != "P":
+        parts = {k: int(v) for k, v in iso.groupdict().items() if v}
+        seconds = (parts.get("years", 0) * 365 * 86400 + parts.get("months", 0) * 30 * 86400
+                   + parts.get("weeks", 0) * 7 * 86400 + parts.get("days", 0) * 86400
+                   + parts.get("hours", 0) * 3600 + parts.get("minutes", 0) * 60 + parts.get("seconds", 0))
+        return seconds * 1000
+    match = _INTERVAL.match(value)
+    if not match:
+        return default
+    factor = _UNITS_MS.get(match.group(2).lower())
+    if factor is None:
+        return default
+    return int(int(match.group(1)) * factor)
+
+
+class Role(enum.Enum):
+    """A resource role in a constraint, normalised: ``Started`` and no role are ANY (Pacemaker Explained,
+    "Colocation Properties": ``Started`` matches any role); ``Master``/``Slave`` are the legacy names of
+    ``Promoted``/``Unpromoted`` (Pacemaker Explained, "Deprecated Terminology")."""
+
+    ANY = "Started"
+    STOPPED = "Stopped"
+    UNPROMOTED = "Unpromoted"
+    PROMOTED = "Promoted"
+    UNKNOWN = "?"
+
+    @classmethod
+    def parse(cls, text):
+        if text is None or not text.strip():
+            return cls.ANY
+        lowered = text.strip().lower()
+        return _ROLE_NAMES.get(lowered, cls.UNKNOWN)
+
+    @property
+    def is_any(self):
+        return self is Role.ANY
+
+
+_ROLE_NAMES = {
+    "started": Role.ANY, "unknown": Role.ANY, "stopped": Role.STOPPED,
+    "slave": Role.UNPROMOTED, "unpromoted": Role.UNPROMOTED,
+    "master": Role.PROMOTED, "promoted": Role.PROMOTED,
+}
+
+
+class Truth(enum.Enum):
+    """Three-valued truth for rules: a date or node expression "may apply" (Kleene logic)."""
+
+    FALSE = 0
+    MAYBE = 1
+    TRUE = 2
+
+    @classmethod
+    def of(cls, value):
+        return cls.TRUE if value else cls.FALSE
+
+    def __and__(self, other):
+        return Truth(min(self.value, other.value))
+
+    def __or__(self, other):
+        return Truth(max(self.value, other.value))
+
+    def __invert__(self):
+        return Truth(2 - self.value)
+
+    @property
+    def possible(self):
+        """True unless certainly false."""
+        return self is not Truth.FALSE
+
+    @property
+    def certain(self):
+        return self is Truth.TRUE
+
+
+#: Pacemaker's action names in constraints and the inverse used for symmetrical orders (``invert_action``).
+ACTIONS = ("start", "stop", "promote", "demote")
+INVERSE_ACTION = {"start": "stop", "stop": "start", "promote": "demote", "demote": "promote"}
