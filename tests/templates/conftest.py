@@ -9,12 +9,16 @@ repository's scripts are linked into ``~/.config/crm/scripts``.
 
 crmsh and pcs accept ``ocf:crm-ve:ManageVE`` only when the agent is installed in the OCF directory: the session
 installs ``ra/ManageVE`` there (root) with tests/support/ocf_install.py and removes it afterwards.
+
+``crm script run`` needs a cluster: test_templates_live.py uses the session's single-node cluster
+(tests/support/live_cluster.py, imported here like every area that uses it).
 """
 import os
 
 import pytest
 
 from crm_ve.resources import agent_path
+from support.live_cluster import clean_live_cluster, live_cluster, pytest_runtest_makereport  # noqa: F401
 from support.ocf_install import installed_agent
 from support.tools import in_ci, require_tools
 from templates_support import CRMSH_SHARE, SCRIPTS, TEMPLATES, Crmsh
