@@ -4,7 +4,7 @@ A rule that raises does not stop the others: its failure is recorded naming its 
 still reported, and the run exits 2.
 """
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from crm_ve.errors import EXIT_CANNOT_RUN, EXIT_CLEAN, EXIT_FINDINGS
 from crm_ve.findings import Finding, Severity
@@ -49,6 +49,12 @@ class Report:
     strict: bool = False
     color: bool = False
     notes: List[str] = field(default_factory=list)
+    #: document name -> its ``source_kind`` ("xml", "crm", "shadow", "live"): which names are files of the user's.
+    sources: Dict[str, str] = field(default_factory=dict)
+
+    def is_file(self, name):
+        """True when ``name`` is a file the user gave (XML or crm text), not stdin, a shadow or the live CIB."""
+        return self.sources.get(name) in ("xml", "crm") and name != "<stdin>"
 
     def count(self, severity):
         return sum(1 for finding in self.findings if finding.severity == severity)
@@ -113,6 +119,7 @@ def check_documents(documents, host, select=None, ignore=None, strict=False, per
         findings, failures = check_document(document, rules, host.workload_agents, known_rules=host.rules,
                                             per_resource_ignores=per_resource_ignores)
         report.files.append(document.name)
+        report.sources[document.name] = document.source_kind
         report.findings.extend(findings)
         report.failures.extend(failures)
     return report

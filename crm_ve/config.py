@@ -54,12 +54,12 @@ class Config:
 
 def _toml_loader():
     try:
-        import tomllib  # Python 3.11+
+        import tomllib  # novermin (Python 3.11+; tomli below for 3.9 and 3.10)
 
         return tomllib
     except ImportError:
         try:
-            import tomli  # the same parser, for Python 3.9 and 3.10
+            import tomli
 
             return tomli
         except ImportError:

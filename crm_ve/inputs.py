@@ -76,7 +76,9 @@ def read_shadow(name):
             f"create it with 'crm_shadow --create {name}' or 'crm cib new {name}')"
         )
     _, data = read_bytes(path)
-    return parse_cib(data, label)
+    document = parse_cib(data, label)
+    document.source_kind = "shadow"
+    return document
 
 
 def live_name():
@@ -103,7 +105,9 @@ def read_live():
     if proc.returncode != 0:
         message = " ".join(proc.stderr.decode("utf-8", "replace").split()) or f"exit status {proc.returncode}"
         raise InputError(f"{name}: cannot read the cluster's CIB (is the cluster running?): cibadmin --query: {message}")
-    return parse_cib(proc.stdout, name)
+    document = parse_cib(proc.stdout, name)
+    document.source_kind = "live"
+    return document
 
 
 def load_inputs(args):

@@ -4,8 +4,6 @@ One line per finding, ``::error file=F,line=N,title=CODE name::message`` (``warn
 for infos), with the fix commands on the following lines of the message. Escaping follows the Actions toolkit
 (``@actions/core`` command.ts): ``%``, ``\\r`` and ``\\n`` in the message; also ``:`` and ``,`` in properties.
 """
-import os
-
 from crm_ve import hookimpl
 from crm_ve.findings import OutputFormat, Severity
 
@@ -25,7 +23,7 @@ def workflow_command(command, message, **properties):
     return f"::{command}{' ' + props if props else ''}::{escape_data(message)}"
 
 
-def annotation(finding):
+def annotation(finding, report):
     lines = [finding.message]
     if finding.fix.crm:
         lines.append("fix (crm shell):")
@@ -33,7 +31,7 @@ def annotation(finding):
     if finding.fix.pcs:
         lines.append("fix (pcs):")
         lines.extend(f"  {command}" for command in finding.fix.pcs)
-    in_file = bool(finding.file) and os.path.isfile(finding.file)
+    in_file = report.is_file(finding.file)
     return workflow_command(
         COMMANDS[finding.severity],
         "\n".join(lines) if in_file else f"{finding.file}: " + "\n".join(lines),
@@ -44,7 +42,7 @@ def annotation(finding):
 
 
 def render(report):
-    out = [annotation(finding) for finding in report.findings]
+    out = [annotation(finding, report) for finding in report.findings]
     for failure in report.failures:
         out.append(workflow_command(
             "error", f"{failure.file}: rule {failure.code} of plugin {failure.plugin!r} failed: {failure.error}",

@@ -83,13 +83,9 @@ def artifact_uri(path):
     return quote(path.replace(os.sep, "/"))
 
 
-def is_file_input(name):
-    return bool(name) and os.path.isfile(name)
-
-
-def location(finding):
+def location(finding, report):
     elements = [{"name": name, "kind": "element"} for name in (*finding.resources, *finding.constraints)]
-    if is_file_input(finding.file):
+    if report.is_file(finding.file):
         physical = {"artifactLocation": {"uri": artifact_uri(finding.file)}}
         if finding.line and finding.line > 0:
             physical["region"] = {"startLine": finding.line}
@@ -106,7 +102,7 @@ def fingerprint(finding):
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def result(finding, rule_index):
+def result(finding, rule_index, report):
     entry = {"ruleId": finding.code}
     if finding.code in rule_index:
         entry["ruleIndex"] = rule_index[finding.code]
@@ -114,7 +110,7 @@ def result(finding, rule_index):
         {
             "level": LEVELS[finding.severity],
             "message": {"text": finding.message},
-            "locations": [location(finding)],
+            "locations": [location(finding, report)],
             "partialFingerprints": {FINGERPRINT_KEY: fingerprint(finding)},
             "properties": {
                 "name": finding.name,
@@ -159,8 +155,8 @@ def sarif_log(report):
                      "toolExecutionNotifications": notifications}
                 ],
                 "artifacts": [{"location": {"uri": artifact_uri(name)}} for name in report.files
-                              if is_file_input(name)],
-                "results": [result(finding, rule_index) for finding in report.findings],
+                              if report.is_file(name)],
+                "results": [result(finding, rule_index, report) for finding in report.findings],
             }
         ],
     }

@@ -100,3 +100,17 @@ def test_live_without_cibadmin_is_one_line(tmp_path):
     assert result.stderr.rstrip().endswith("--live needs cibadmin, which is not installed (install pacemaker-cli-utils)")
     assert result.stderr.count("\n") == 1
     assert shutil.which("cibadmin", path=str(no_tools)) is None
+
+
+def test_sarif_of_a_shadow_has_a_logical_location(tmp_path, crm_ve, monkeypatch):
+    make_shadow(tmp_path, "sarif")
+    monkeypatch.setenv("CIB_shadow_dir", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "shadow:sarif").write_text("a file that happens to share the name")
+    code, out, err = crm_ve("check", "--format", "sarif", *ONLY, "--shadow", "sarif")
+    assert code == 0, err
+    run = json.loads(out)["runs"][0]
+    (result,) = run["results"]
+    assert "physicalLocation" not in result["locations"][0]
+    assert result["locations"][0]["logicalLocations"][0] == {"name": "shadow:sarif", "kind": "module"}
+    assert run["artifacts"] == []

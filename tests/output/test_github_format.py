@@ -40,7 +40,8 @@ def test_levels_fix_lines_and_inputs_that_are_not_files(tmp_path):
     error.file = str(path)
     info = Finding.of(rule, "advice", severity=Severity.INFO, line=5)
     info.file = "live"
-    lines = github.render(Report(files=[str(path), "live"], findings=[error, info])).splitlines()
+    report = Report(files=[str(path), "live"], findings=[error, info], sources={str(path): "xml", "live": "live"})
+    lines = github.render(report).splitlines()
     assert lines[0] == (
         f"::error file={github.escape_property(str(path))},line=3,title=CV301 drbd-deprecated-agent::broken 100%25"
         "%0Afix (crm shell):%0A  crm configure delete o1%0Afix (pcs):%0A  pcs constraint delete o1"

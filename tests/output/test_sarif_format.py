@@ -84,6 +84,7 @@ def test_error_levels_fixes_and_rule_failures(tmp_path):
     info = Finding.of(rule, "advice", severity=Severity.INFO)
     info.file = "<stdin>"
     report = Report(files=[str(path), "<stdin>"], findings=[finding, info], rules=host.rules,
+                    sources={str(path): "xml", "<stdin>": "xml"},
                     failures=[RuleFailure("crm_ve.rules.x", "CV999", str(path), "KeyError: 'x'")])
     log = json.loads(sarif.render(report))
     run = assert_sarif_2_1_0(log)
