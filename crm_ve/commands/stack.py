@@ -54,8 +54,8 @@ def register(subparsers):
     parser = subparsers.add_parser(
         "stack",
         help="print or apply a checked DRBD -> Filesystem -> container stack (pcs or crm shell)",
-        description="Generate the DRBD -> Filesystem -> container stack, or one more container on it, as pcs "
-        "commands or crm shell text, after checking every parameter.",
+        description="Generate the DRBD -> Filesystem -> container stack, or one more container on it,\n"
+        "as pcs commands or crm shell text, after checking every parameter.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = parser.add_subparsers(dest="stack_command", metavar="ACTION", parser_class=type(parser))
@@ -90,8 +90,8 @@ def register(subparsers):
 
 
 def _target(args):
-    if args.apply and not args.cib_file:
-        raise UsageError("--apply needs -f FILE (the CIB file to change)")
+    if args.apply and args.cib_file in (None, "-"):
+        raise UsageError("--apply needs -f FILE (the CIB file to change; not standard input)")
     if args.cib_file and args.schema:
         raise UsageError("--schema: the schema comes from -f FILE; give one or the other")
     target = TargetCib.read(args.cib_file) if args.cib_file else None
