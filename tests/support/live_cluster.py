@@ -772,7 +772,15 @@ def live_cluster(request):
     temporary directories are closed to the hacluster user, which Pacemaker's daemons log as);
     it is removed after a session without failures, unless CRM_VE_LIVE_KEEP_LOGS=1.  The teardown
     fails when a corosync or pacemaker process is left behind.
+
+    Each area's conftest imports this fixture, and pytest keeps one session fixture per conftest:
+    the first to run starts the cluster, the others share it (a second cluster would wait for the
+    first one's lock until the session ends).
     """
+    shared = _SESSION_CLUSTER.get("cluster")
+    if shared is not None:
+        yield shared
+        return
     require_live_cluster_possible()
     cluster = LiveCluster()
     _SESSION_CLUSTER["cluster"] = cluster
