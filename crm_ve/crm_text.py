@@ -32,6 +32,7 @@ _REFERENCE_TAGS = frozenset({"resource_ref", "obj_ref", "role_ref", "role", "rsc
 CRM_TIMEOUT = 120
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _DOLLAR_ID = re.compile(r"^\$id=[\"']?([^\"'\s]+)")
+_XML_ID = re.compile(r"""^xml\s+<[\w-]+\s[^>]*?\bid=["']([^"']+)["']""")
 
 
 class CrmStatement:
@@ -81,7 +82,13 @@ def crm_statements(text):
             number += 1
         tokens = logical.split()
         keyword = tokens[0]
-        object_id = _statement_id(keyword, tokens) if keyword in ID_STATEMENTS else None
+        if keyword in ID_STATEMENTS:
+            object_id = _statement_id(keyword, tokens)
+        elif keyword == "xml":  # ``xml <tag id="..."...>``: what crmsh prints for what it cannot render
+            raw_id = _XML_ID.search(logical)
+            object_id = raw_id.group(1) if raw_id else None
+        else:
+            object_id = None
         statements.append(CrmStatement(keyword, object_id, start, comments))
         comments = []
     return statements

@@ -41,8 +41,8 @@ INVALID = Rule(
     doc=RuleDoc(
         what_it_does=(
             "Flags `crm-ve:` comments that suppress nothing because they cannot: a blanket `# crm-ve: ignore` "
-            "without codes, an empty or malformed `ignore[...]`, a code or name that no loaded rule has, or a "
-            "comment attached to no element with an id."
+            "without codes, an empty or malformed `ignore[...]`, a code prefix, a code or name that no loaded "
+            "rule has, or a comment attached to no element with an id."
         ),
         why_is_this_bad=(
             "Suppressions must name the codes they silence, so a new kind of mistake on the same object is never "
@@ -96,10 +96,12 @@ def check_invalid(context):
             continue
         unknown = [token for token in directive.tokens if index.rule_for(token) is None]
         if unknown:
+            prefixes = [t for t in unknown if any(rule.code.startswith(t.upper()) for rule in index.rules)]
+            hint = " (codes are explicit: name each code, not a prefix)" if prefixes else " (see 'crm-ve rule')"
             yield Finding.of(
                 INVALID,
                 f"'{directive.text}'{target}: {', '.join(unknown)} "
-                f"name{'s' if len(unknown) == 1 else ''} no known rule (see 'crm-ve rule')",
+                f"name{'s' if len(unknown) == 1 else ''} no known rule{hint}",
                 line=directive.line,
                 suppress_on=directive.owner_id,
                 **_where(directive),

@@ -91,6 +91,15 @@ def test_statements_fold_continuations_and_keep_comments():
     assert statements[0].comments == [(1, "# one"), (2, "# two")]
 
 
+def test_raw_xml_statements_map_by_their_id(tmp_path, crm_ve):
+    require_tools("crm", "cibadmin", "crm_attribute")
+    path = write(tmp_path, "primitive a Dummy\n"
+                           'xml <primitive id="d_raw" class="ocf" provider="heartbeat" type="drbd"/>\n', "raw.crm")
+    code, out, err = crm_ve("check", "--format", "json", *ONLY, path)
+    assert code == 0, err
+    assert [(f["resources"], f["line"]) for f in json.loads(out)["findings"]] == [(["d_raw"], 2)]
+
+
 def test_references_map_to_the_constraint_not_the_referenced_resource(tmp_path):
     require_tools("crm", "cibadmin", "crm_attribute")
     text = "primitive a Dummy\nprimitive b Dummy\nprimitive c Dummy\norder o_set Mandatory: a ( b c )\n"

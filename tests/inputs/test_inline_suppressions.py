@@ -58,13 +58,15 @@ def test_unused_and_invalid_suppressions_are_reported(tmp_path, crm_ve):
         "# crm-ve: ignore", "primitive p_blanket Dummy",            # blanket: not allowed
         "# crm-ve: ignore[CV301, no-such-rule]", DEPRECATED.format(id="d_typo"),  # one used, one unknown
         "# crm-ve: ignore[]", "primitive p_empty Dummy",
+        "# crm-ve: ignore[CV3]", DEPRECATED.format(id="d_prefix"),  # prefixes are not codes
     ]) + "\n"
     path = build(tmp_path, text)
     found = {(code, resources) for code, resources, _ in findings(crm_ve, path)}
     assert found == {("CV901", ("p_fine",)), ("CV902", ("p_blanket",)), ("CV902", ("d_typo",)),
-                     ("CV902", ("p_empty",))}
+                     ("CV902", ("p_empty",)), ("CV902", ("d_prefix",)), ("CV301", ("d_prefix",))}
     code, out, _ = crm_ve("check", *ONLY, path)
     assert "a blanket 'crm-ve: ignore' is not allowed" in out and "no-such-rule names no known rule" in out
+    assert "CV3 names no known rule (codes are explicit: name each code, not a prefix)" in out
 
 
 def test_a_deselected_rule_makes_no_unused_suppression(tmp_path, crm_ve):
