@@ -81,6 +81,10 @@ _INITIATING = re.compile(
     r"^(?P<stamp>\w{3} [ \d]\d \d\d:\d\d:\d\d\.\d{3}) \S+ pacemaker-controld .*?"
     r"Initiating (?P<action>\w+) operation (?P<key>\S+) (?:locally )?on (?P<node>[^\s|]+)")
 
+#: Actions that are not part of a transition's moves: recurring monitors (and their cancellation),
+#: clone notifications.
+HOUSEKEEPING = ("monitor", "cancel", "notify")
+
 PR_SET_PDEATHSIG = 1
 NAMESPACE_KINDS = ("net", "mnt", "uts", "pid")
 
@@ -274,6 +278,11 @@ class Node:
                 if any((kind, _ns_inode(pid, kind)) in mine for kind in NAMESPACE_KINDS):
                     out.append((pid, _comm(pid)))
         return out
+
+    def is_mounted(self, path: str) -> bool:
+        """Is PATH a mount point in this node's own mount namespace?"""
+        return self.run("awk", '$5 == p { f = 1 } END { exit !f }', "p=" + path,
+                        "/proc/self/mountinfo", check=False).returncode == 0
 
     def alive(self) -> bool:
         return self.init_start is not None and _start_time(self.init_pid) == self.init_start
@@ -567,10 +576,11 @@ class TwoNodeCluster:
         return mark
 
     def initiated_actions(self, since: Optional[Dict[str, int]] = None,
-                          include_monitors: bool = False) -> List[tuple]:
+                          include_housekeeping: bool = False) -> List[tuple]:
         """The resource actions the DC initiated, in order: (action, resource, node) tuples.
 
-        Monitors and cancellations of monitors are left out unless INCLUDE_MONITORS.
+        Monitors, their cancellations and clone notifications are left out unless
+        INCLUDE_HOUSEKEEPING.
 
         Read from the controllers' "Initiating ACTION operation KEY [locally] on NODE" log lines
         of both nodes (whichever was DC), merged by their millisecond time stamps.  A DC initiates
@@ -589,7 +599,7 @@ class TwoNodeCluster:
                 text = log.read().decode(errors="replace")
             for line in text.splitlines():
                 m = _INITIATING.match(line)
-                if not m or (m["action"] in ("monitor", "cancel") and not include_monitors):
+                if not m or (m["action"] in HOUSEKEEPING and not include_housekeeping):
                     continue
                 resource = m["key"][:m["key"].rfind("_" + m["action"] + "_")].split(":")[0]
                 found.append((m["stamp"], m["action"], resource, m["node"]))

@@ -37,8 +37,7 @@ location ms-prefers-node1 ms-stateful rule $role=Promoted 100: #uname eq node1
 
 def mounted(node) -> bool:
     """Is the shared directory mounted in NODE's own mount namespace?"""
-    return node.run("awk", f'$5 == "{MOUNT_POINT}" {{ f = 1 }} END {{ exit !f }}',
-                    "/proc/self/mountinfo", check=False).returncode == 0
+    return node.is_mounted(MOUNT_POINT)
 
 
 def test_nodes_are_separate_hosts(cluster):
