@@ -203,3 +203,12 @@ def test_a_disabled_container_is_a_configuration_error(legacy):
     run = legacy.agent("start")
     assert run.rc == 6 and run.reasons() == ["vzctl start 101 failed (exit 105): Container "
                                              "start disabled"]
+
+
+def test_logging_to_syslog_as_well(legacy):
+    """HA_LOGFACILITY adds syslog; stderr keeps every line (no syslog daemon needed)."""
+    run = legacy.agent("start", HA_LOGFACILITY="daemon")
+    assert run.rc == 0 and run.lines == [l for l in run.lines if "ManageVE(ct101)[" in l]
+    assert any("INFO: started container 101 cold" in line for line in run.lines)
+    run = legacy.agent("validate-all", veid="x y", HA_LOGFACILITY="local7")
+    assert run.rc == 6 and len(run.lines) == 1
