@@ -178,9 +178,9 @@ class CibModel:
                 return self.meta_truth(current, "promotable", False)
             if kind == "bundle":
                 bundle = self.resources[current].element
-                values = [c.get("promoted-max") or c.get("masters") for c in bundle
+                values = [(c.get("promoted-max") or c.get("masters") or "0").strip() for c in bundle
                           if isinstance(c.tag, str) and c.tag in ("docker", "podman", "rkt")]
-                return Truth.of(any((v or "0").strip().isdigit() and int(v) > 0 for v in values))
+                return Truth.of(any(v.isdigit() and int(v) > 0 for v in values))
         return Truth.FALSE
 
     def _bool_meta_condition(self, rid, name, default):

@@ -5,5 +5,9 @@ Add a rule module here (one line) to register it; ``-p no:crm_ve.rules.NAME`` tu
 
 BUILTIN = (
     "crm_ve.rules.drbd_agent",
+    "crm_ve.rules.chain_fs_colocation",
+    "crm_ve.rules.chain_fs_order",
+    "crm_ve.rules.chain_container_colocation",
+    "crm_ve.rules.chain_container_order",
     "crm_ve.rules.unused_suppression",
 )

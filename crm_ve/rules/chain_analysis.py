@@ -1,0 +1,614 @@
+"""The storage-chain analysis shared by rules CV101-CV104 (one pass per CIB, cached on the model).
+
+For each recognised stack (DRBD clone M -> Filesystem F -> containers VE) the four required relations of the
+semantics reference's section 12, step C:
+
+* CV101 (P1): F is placed with M's Promoted role, INFINITY (``colocation_path(F, M, Promoted)``);
+* CV102 (P2): F's start waits for M's promote, and M's demote for F's stop, Mandatory;
+* CV103 (P3): VE is placed with F, INFINITY, dependent -> primary (``F with VE`` does not count);
+* CV104 (P4): VE's start waits for F's start, F's stop for VE's stop, Mandatory.
+
+A relation that does not hold is diagnosed in the form the user wrote it (catalogue rows C1-C17), and a
+relation that holds *backwards* (an inverted dependency) is an error even if the right one also exists. Each
+problem names the constraint(s) responsible; problems caused by the same constraint are merged into one
+finding, and a fix that deletes a constraint re-adds every required relation that constraint also provided.
+"""
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from crm_ve.model import INFINITY, MANDATORY, OPTIONAL, SERIALIZE, Role, Truth
+from crm_ve.rules.chain_fixes import ColocationSpec, GroupMoveSpec, MetaSpec, OrderSpec, render_fix
+
+FS_COLOCATION, FS_ORDER, CONTAINER_COLOCATION, CONTAINER_ORDER = "CV101", "CV102", "CV103", "CV104"
+
+
+@dataclass
+class Requirement:
+    """One required relation of one stack."""
+
+    code: str
+    lower: str            # the dependent side: Filesystem (CV101/102) or container (CV103/104)
+    upper: str            # DRBD clone (CV101/102) or Filesystem (CV103/104)
+    tie_reason: str
+    paths: Tuple[Optional[list], ...] = ()  # satisfying paths (colocation; order start, stop)
+
+    @property
+    def satisfied(self):
+        return all(p is not None for p in self.paths)
+
+
+@dataclass
+class Problem:
+    """What one finding will say and how to fix it."""
+
+    code: str
+    form: str
+    message: str
+    line: Optional[int]
+    resources: Tuple[str, ...]
+    suppress_on: str
+    culprits: List[str] = field(default_factory=list)        # constraint ids to delete
+    adds: List[object] = field(default_factory=list)         # specs (ids filled in at the end)
+    reuse: Dict[tuple, str] = field(default_factory=dict)    # spec key -> culprit id whose id it takes
+    requirement: Optional[Requirement] = None
+    fix: object = None
+    group_key: Optional[str] = None                          # a group whose member order the fix changes
+
+    @property
+    def constraints(self):
+        return tuple(dict.fromkeys(self.culprits))
+
+
+class ChainAnalysis:
+    """Runs the analysis for one model and one set of workload agents."""
+
+    def __init__(self, model, workload_agents):
+        self.model = model
+        self.vocabulary = model.vocabulary
+        self.stacks = model.stacks(workload_agents)
+        self.requirements: List[Requirement] = []
+        self.problems: List[Problem] = []
+        self.chain_resources = set()
+
+    # -- helpers
+
+    def ref(self, rid):
+        """What a new constraint should name for ``rid``: the group or clone containing it."""
+        return self.model.top(rid)
+
+    def role(self, role):
+        return self.vocabulary.role_name(role) or "any role"
+
+    def words(self, cid):
+        constraint = self.model.constraints.get(cid)
+        if constraint is None:
+            return cid
+        noun = "colocation" if constraint.type == "colocation" else "order"
+        return f"{noun} set {cid}" if constraint.uses_sets else f"{noun} {cid}"
+
+    def meta_reset(self, rid, name):
+        """Delete ``name`` from the resource's own meta (back to Pacemaker's default, true), or, when the
+        value comes from elsewhere (``rsc_defaults``), set it to true on the resource."""
+        own = any(name in block.pairs for block in self.model.resources[rid].meta_blocks)
+        return MetaSpec(rid, name, None if own else "true")
+
+    def edge_words(self, edge):
+        """``dependent[:Role] with primary[:Role]`` in the CIB's role names."""
+        def side(rid, role):
+            name = self.vocabulary.role_name(role)
+            return f"{rid}:{name}" if name else rid
+        return f"{side(edge.dependent, edge.dependent_role)} with {side(edge.primary, edge.primary_role)}"
+
+    def line_of(self, cid, fallback):
+        constraint = self.model.constraints.get(cid)
+        if constraint is not None:
+            return constraint.line
+        resource = self.model.resources.get(fallback)
+        return resource.line if resource is not None else None
+
+    @staticmethod
+    def first_explicit(path):
+        return next((edge for edge in path if edge.explicit), None) if path else None
+
+    def group_problem(self, path):
+        """The group whose implied relation a path uses and whose meta may switch it off."""
+        for edge in path or ():
+            if edge.condition is not None and edge.set_ids:
+                return edge.set_ids[0], edge.condition
+        return None, None
+
+    # -- the run
+
+    def run(self):
+        model = self.model
+        for stack in self.stacks.stacks:
+            self.chain_resources.add(self.ref(stack.filesystem))
+            if stack.drbd is not None:
+                self.chain_resources.add(stack.drbd)
+            for tie in stack.containers:
+                self.chain_resources.add(self.ref(tie.lower))
+        for stack in self.stacks.stacks:
+            fs = stack.filesystem
+            if stack.drbd is not None and model.promotable(stack.drbd).possible:
+                reason = stack.filesystem_tie.reason
+                self._fs_colocation(Requirement(FS_COLOCATION, fs, stack.drbd, reason))
+                self._fs_order(Requirement(FS_ORDER, fs, stack.drbd, reason))
+            for tie in stack.containers:
+                self._container_colocation(Requirement(CONTAINER_COLOCATION, tie.lower, fs, tie.reason))
+                self._container_order(Requirement(CONTAINER_ORDER, tie.lower, fs, tie.reason))
+        self._collateral()
+        merged = self._merge()
+        self._allocate_ids(merged)
+        for problem in merged:
+            problem.fix = render_fix(self.vocabulary, problem.culprits, problem.adds)
+        self.problems = merged
+        return merged
+
+    # -- canonical relations
+
+    def canonical(self, requirement):
+        lower, upper = requirement.lower, requirement.upper
+        if requirement.code == FS_COLOCATION:
+            return [ColocationSpec("", self.ref(lower), upper, INFINITY, Role.ANY, Role.PROMOTED)]
+        if requirement.code == FS_ORDER:
+            return [OrderSpec("", upper, "promote", self.ref(lower), "start")]
+        if self.ref(lower) == self.ref(upper):
+            return []  # same group: the group provides it (fixed through the group, see _same_group)
+        if requirement.code == CONTAINER_COLOCATION:
+            return [ColocationSpec("", self.ref(lower), self.ref(upper))]
+        return [OrderSpec("", self.ref(upper), "start", self.ref(lower), "start")]
+
+    def problem(self, requirement, form, message, culprits=(), adds=None, suppress_on=None, reuse=True):
+        adds = list(self.canonical(requirement) if adds is None else adds)
+        culprits = [c for c in dict.fromkeys(culprits) if c]
+        problem = Problem(requirement.code, form, message,
+                          self.line_of(culprits[0] if culprits else None, requirement.lower),
+                          (requirement.lower, requirement.upper), suppress_on or requirement.lower,
+                          culprits, adds, requirement=requirement)
+        if reuse:
+            # the replacement of a wrong two-resource constraint keeps its id
+            for cid in culprits:
+                constraint = self.model.constraints.get(cid)
+                if constraint is None or constraint.uses_sets:
+                    continue
+                for spec in adds:
+                    kind = "colocation" if isinstance(spec, ColocationSpec) else "order"
+                    if constraint.type == kind and spec.key not in problem.reuse and cid not in problem.reuse.values():
+                        problem.reuse[spec.key] = cid
+                        break
+        self._preserve(problem)
+        self.problems.append(problem)
+        return problem
+
+    def _preserve(self, problem):
+        """Re-create what a deleted *set* constraint also said about resources outside the chains."""
+        for cid in problem.culprits:
+            constraint = self.model.constraints.get(cid)
+            if constraint is None or not constraint.uses_sets:
+                continue
+            if constraint.type == "colocation":
+                for edge in self.model.colocation_edges:
+                    if edge.constraint != cid or edge.ignored is not None:
+                        continue
+                    if {edge.dependent, edge.primary} <= self.chain_resources:
+                        continue
+                    problem.adds.append(ColocationSpec("", edge.dependent, edge.primary, edge.score,
+                                                       edge.dependent_role, edge.primary_role))
+            else:
+                for edge in self.model.order_edges:
+                    if edge.constraint != cid or edge.inverse or not edge.require_all or edge.kind == SERIALIZE:
+                        continue
+                    if {edge.first, edge.then} <= self.chain_resources:
+                        continue
+                    problem.adds.append(OrderSpec("", edge.first, edge.first_action, edge.then, edge.then_action,
+                                                  edge.kind, edge.symmetrical))
+
+    # -- CV101: Filesystem with the Promoted role of its DRBD clone
+
+    def _fs_colocation(self, req):
+        model, fs, drbd = self.model, req.lower, req.upper
+        promoted = self.vocabulary.promoted
+        path = model.colocation_path(fs, drbd, Role.PROMOTED)
+        req.paths = (path,)
+        self.requirements.append(req)
+        reverse = (model.colocation_path(drbd, fs, None, min_score=1, dependent_role=Role.PROMOTED,
+                                         conditional=True)
+                   or model.colocation_path(drbd, fs, None, min_score=1, conditional=True))
+        if reverse:
+            self._reversed_colocation(req, reverse, f"{drbd}:{promoted}", fs, already=path is not None,
+                                      consequence=f"{fs}'s placement decides where DRBD is promoted, overriding "
+                                                  f"DRBD's own promotion scores")
+            return
+        if path is not None:
+            return
+        wrong_role = model.colocation_path(fs, drbd, None)
+        if wrong_role:
+            last = wrong_role[-1]
+            if last.primary_role is Role.UNPROMOTED:
+                what = f"with the {self.role(Role.UNPROMOTED)} role of {drbd}: it is mounted where DRBD is Secondary"
+            else:
+                what = (f"with {drbd} without a role: it may be mounted on a node where DRBD is Secondary "
+                        f"(any node with an instance)")
+            self.problem(req, "C3", f"{fs} is colocated {what}; it must be colocated with "
+                                    f"{drbd}:{promoted} ({self.words(last.constraint)}).", [last.constraint])
+            return
+        finite = model.colocation_path(fs, drbd, Role.PROMOTED, min_score=1)
+        if finite:
+            weak = [e for e in finite if e.explicit and e.score < INFINITY]
+            self.problem(req, "C14", f"{fs} is colocated with {drbd}:{promoted} with a finite score "
+                                     f"({', '.join(f'{e.score} in {e.constraint}' for e in weak)}): a stronger "
+                                     f"preference can mount it away from the Promoted node; use INFINITY.",
+                         [e.constraint for e in weak])
+            return
+        self._ignored_or_missing_colocation(req, Role.PROMOTED, f"{drbd}:{promoted}",
+                                            "it may be mounted where DRBD is Secondary")
+
+    def _ignored_or_missing_colocation(self, req, role, target_words, consequence):
+        model, lower, upper = self.model, req.lower, req.upper
+        ignored = model.colocation_path(lower, upper, None, min_score=1, include_ignored=True)
+        if ignored:
+            dropped = [e for e in ignored if e.explicit and e.ignored is not None]
+            void = [e for e in dropped if e.ignored.startswith("role")]
+            form = "C5" if void else "C13"
+            details = "; ".join(f"{self.words(e.constraint)}: {e.ignored}" for e in dropped)
+            self.problem(req, form, f"{lower} is not placed with {target_words}: Pacemaker ignores "
+                                    f"{details}; {consequence}.", [e.constraint for e in dropped])
+            return
+        attribute = model.colocation_path(lower, upper, role, same_node=False)
+        if attribute:
+            odd = [e for e in attribute if e.explicit and not e.same_node]
+            self.problem(req, "C14", f"{lower} is placed with {target_words} only by node attribute "
+                                     f"{odd[0].node_attribute} ({self.words(odd[0].constraint)}), not on the same "
+                                     f"node; {consequence}.", [e.constraint for e in odd])
+            return
+        conditional = model.colocation_path(lower, upper, role, conditional=True)
+        if conditional:
+            group, condition = self.group_problem(conditional)
+            self.problem(req, "C15", f"{lower} is placed with {target_words} only while group {group} is "
+                                     f"collocated, and {condition}; {consequence} when it is not.",
+                         [], adds=self._explicit_adds(req))
+            return
+        member = self._group_member_path(req, lambda m: model.colocation_path(m, upper, role))
+        if member:
+            other, path = member
+            edge = self.first_explicit(path)
+            group = model.group_of(lower)
+            self.problem(req, "C7", f"{self.words(edge.constraint)} places {other}, a later member of group "
+                                    f"{group}, with {target_words}, not the group: {lower}, placed before it, is "
+                                    f"not; {consequence}. Name the group.", [edge.constraint])
+            return
+        form = "C15" if req.code == CONTAINER_COLOCATION else "C3"
+        self.problem(req, form, f"{lower} is not colocated with {target_words} ({req.tie_reason}); "
+                                f"{consequence}.")
+
+    def _explicit_adds(self, req):
+        """Constraints on the primitives themselves (for when the group they share is unreliable)."""
+        lower, upper = req.lower, req.upper
+        if req.code == FS_COLOCATION:
+            return [ColocationSpec("", lower, upper, INFINITY, Role.ANY, Role.PROMOTED)]
+        if req.code == FS_ORDER:
+            return [OrderSpec("", upper, "promote", lower, "start")]
+        if req.code == CONTAINER_COLOCATION:
+            return [ColocationSpec("", lower, upper)]
+        return [OrderSpec("", upper, "start", lower, "start")]
+
+    def _group_member_path(self, req, query):
+        """(member, path) for a later member of ``req.lower``'s group that has the relation instead."""
+        group = self.model.group_of(req.lower)
+        if group is None:
+            return None
+        members = self.model.resources[group].children
+        for member in members[members.index(req.lower) + 1:]:
+            path = query(member)
+            if path and self.first_explicit(path) is not None:
+                return member, path
+        return None
+
+    def _reversed_colocation(self, req, reverse, upper_words, lower, already, consequence):
+        edge = self.first_explicit(reverse)
+        if edge is None:  # implied by a group listing them the wrong way round
+            group = next((e.set_ids[0] for e in reverse if e.origin == "group" and e.set_ids), None)
+            self._reversed_group(req, group)
+            return
+        constraint = self.model.constraints.get(edge.constraint)
+        if constraint is not None and constraint.uses_sets:
+            form = "C9" if edge.origin == "between-sets" and not edge.dependent_role.is_any else "C8"
+            how = (f"{self.words(edge.constraint)} is read as a chain the wrong way round: in a resource set each "
+                   f"member is placed with the one before it, and a set with the set after it, so it places "
+                   f"{self.edge_words(edge)}")
+        else:
+            form = "C4"
+            how = (f"{self.words(edge.constraint)} is reversed: it places {self.edge_words(edge)} "
+                   f"(rsc={edge.dependent} with-rsc={edge.primary})")
+        adds = None if not already else []
+        tail = (f"; {lower} is also colocated the right way, so delete it" if already
+                else f"; {lower} must be the dependent")
+        self.problem(req, form, f"Inverted dependency: {how}: {consequence}{tail}.", [edge.constraint],
+                     adds=adds, reuse=not already)
+
+    def _reversed_group(self, req, group):
+        lower, upper = req.lower, req.upper
+        if group is None:
+            self.problem(req, "C17", f"Inverted dependency: {upper} depends on {lower} (through groups or "
+                                     f"clones), the reverse of what is needed.", [], adds=[])
+            return
+        problem = self.problem(req, "C17", f"Inverted dependency: group {group} lists {lower} before {upper}, so "
+                                           f"{upper} is placed with {lower} and starts after it; {lower} must "
+                                           f"come after {upper}.", [], adds=[GroupMoveSpec(group, lower, upper)])
+        problem.line = self.model.resources[group].line
+        problem.group_key = group
+
+    # -- CV102: Filesystem start after promote, stop before demote
+
+    def _fs_order(self, req):
+        model, fs, drbd = self.model, req.lower, req.upper
+        start = model.order_path((drbd, "promote"), (fs, "start"))
+        stop = model.order_path((fs, "stop"), (drbd, "demote"))
+        req.paths = (start, stop)
+        self.requirements.append(req)
+        reverse = model.order_path((fs, "start"), (drbd, "promote"), kinds=(MANDATORY, OPTIONAL), conditional=True)
+        if reverse:
+            self._reversed_order(req, reverse, (fs, "start"), (drbd, "promote"), already=start is not None,
+                                 consequence=f"{fs} is mounted before DRBD is promoted")
+            return
+        if start is None:
+            self._fs_order_start(req)
+        elif stop is None:
+            self._order_stop(req, start, (fs, "stop"), (drbd, "demote"),
+                             f"DRBD may be demoted while {fs} is still mounted")
+
+    def _fs_order_start(self, req):
+        model, fs, drbd = self.model, req.lower, req.upper
+        consequence = "the mount can run before DRBD is promoted (\"wrong medium type\"), and DRBD be demoted " \
+                      "under the mounted Filesystem"
+        fs_side = [fs] + model.ancestors(fs)
+        for edge in model.orders_from(drbd, "promote"):
+            if edge.then in fs_side and edge.then_action == "promote" and not edge.inverse and edge.explicit:
+                if edge.then_action_defaulted:
+                    message = (f"{self.words(edge.constraint)} omits then-action, which defaults to first-action "
+                               f"(promote), not start: it orders {edge.then}'s promote, which never happens, so "
+                               f"{consequence}.")
+                else:
+                    message = (f"{self.words(edge.constraint)} orders {edge.then}:promote after {drbd}:promote; "
+                               f"{edge.then} is never promoted, so {consequence}.")
+                self.problem(req, "C2", message, [edge.constraint])
+                return
+        after_start = model.order_path((drbd, "start"), (fs, "start"))
+        if after_start:
+            edge = self.first_explicit(after_start)
+            self.problem(req, "C1", f"{self.words(edge.constraint)} orders {fs} after {drbd} start, not promote: "
+                                    f"{consequence}.", [edge.constraint])
+            return
+        self._weak_or_missing_order(req, (drbd, "promote"), (fs, "start"), consequence)
+
+    def _weak_or_missing_order(self, req, first, then, consequence):
+        model = self.model
+        optional = model.order_path(first, then, kinds=(MANDATORY, OPTIONAL))
+        if optional:
+            weak = [e for e in optional if e.explicit and e.kind == OPTIONAL]
+            self.problem(req, "C12", f"{', '.join(self.words(c) for c in dict.fromkeys(e.constraint for e in weak))} "
+                                     f"is Optional (kind=Optional, or score 0): it orders {then[0]}:{then[1]} after "
+                                     f"{first[0]}:{first[1]} only when both happen in the same transition; "
+                                     f"{consequence}. Make it Mandatory.", [e.constraint for e in weak])
+            return
+        any_one = model.order_path(first, then, allow_or=True)
+        if any_one:
+            loose = [e for e in any_one if not e.require_all]
+            self.problem(req, "C16", f"{self.words(loose[0].constraint)} orders {then[0]} after any one member of "
+                                     f"a require-all=false set, not necessarily after {first[0]}:{first[1]}; "
+                                     f"{consequence}.", [loose[0].constraint])
+            return
+        conditional = model.order_path(first, then, conditional=True)
+        if conditional:
+            group, condition = self.group_problem(conditional)
+            self.problem(req, "C16", f"{then[0]}:{then[1]} waits for {first[0]}:{first[1]} only while group "
+                                     f"{group} is ordered, and {condition}; {consequence} when it is not.",
+                         [], adds=self._explicit_adds(req))
+            return
+        serialized = [e for e in model.orders_from(first[0]) + model.orders_to(first[0])
+                      if e.kind == SERIALIZE and {e.first, e.then} & ({then[0]} | set(model.ancestors(then[0])))]
+        if serialized:
+            self.problem(req, "C12", f"{self.words(serialized[0].constraint)} is kind=Serialize: it only keeps "
+                                     f"the actions apart, in either order; {consequence}.",
+                         [serialized[0].constraint])
+            return
+        member = self._group_member_path(req, lambda m: model.order_path(first, (m, then[1])))
+        if member:
+            other, path = member
+            edge = self.first_explicit(path)
+            group = model.group_of(req.lower)
+            self.problem(req, "C7", f"{self.words(edge.constraint)} orders {other}, a later member of group {group},"
+                                    f" after {first[0]}:{first[1]}, not the group: {req.lower}, started before it, "
+                                    f"is not; {consequence}. Name the group.", [edge.constraint])
+            return
+        form = "C16" if req.code == CONTAINER_ORDER else "C1"
+        self.problem(req, form, f"{then[0]} is not ordered after {first[0]}:{first[1]} ({req.tie_reason}); "
+                                f"{consequence}.")
+
+    def _order_stop(self, req, start_path, first, then, consequence):
+        asymmetric = [e for e in start_path if e.explicit and not e.symmetrical]
+        if asymmetric:
+            cids = list(dict.fromkeys(e.constraint for e in asymmetric))
+            self.problem(req, "C11", f"{', '.join(self.words(c) for c in cids)} has symmetrical=false: "
+                                     f"{first[0]} stop is not ordered before {then[0]}:{then[1]}; {consequence}.",
+                         cids)
+            return
+        optional = self.model.order_path(first, then, kinds=(MANDATORY, OPTIONAL))
+        if optional:
+            weak = [e for e in optional if e.explicit and e.kind == OPTIONAL]
+            self.problem(req, "C12", f"{self.words(weak[0].constraint)} orders {first[0]} stop before "
+                                     f"{then[0]}:{then[1]} only as Optional; {consequence}.", [weak[0].constraint])
+            return
+        self.problem(req, "C11", f"{first[0]}:{first[1]} is not ordered before {then[0]}:{then[1]}; "
+                                 f"{consequence}.")
+
+    def _reversed_order(self, req, reverse, first, then, already, consequence):
+        edge = self.first_explicit(reverse)
+        if edge is None:
+            group = next((e.set_ids[0] for e in reverse if e.origin == "group" and e.set_ids), None)
+            self._reversed_group(req, group)
+            return
+        loop = " (together with the right order this is a loop: neither can start)" if already else ""
+        self.problem(req, "C17", f"Inverted dependency: {self.words(edge.constraint)} orders "
+                                 f"{edge.then}:{edge.then_action} after {edge.first}:{edge.first_action}, so "
+                                 f"{then[0]}:{then[1]} waits for {first[0]}:{first[1]}, the reverse of what is "
+                                 f"needed: {consequence}{loop}.",
+                     [edge.constraint], adds=[] if already else None, reuse=not already)
+
+    # -- CV103: container with its Filesystem
+
+    def _container_colocation(self, req):
+        model, ve, fs = self.model, req.lower, req.upper
+        path = model.colocation_path(ve, fs, None)
+        req.paths = (path,)
+        self.requirements.append(req)
+        reverse = model.colocation_path(fs, ve, None, min_score=1, conditional=True)
+        if reverse:
+            self._reversed_colocation(req, reverse, fs, ve, already=path is not None,
+                                      consequence=f"{fs} depends on {ve}: if {ve} cannot run (stopped, banned, "
+                                                  f"failed), {fs} is stopped too")
+            return
+        if path is not None:
+            return
+        consequence = f"{ve} can be started on another node than {fs}"
+        group = model.group_of(ve)
+        if group is not None and group == model.group_of(fs) and model.group_collocated(group)[0] is Truth.FALSE:
+            self.problem(req, "C15", f"group {group} has collocated=false: {ve} is not placed with {fs}; "
+                                     f"{consequence}.", [], adds=[self.meta_reset(group, "collocated")])
+            self.problems[-1].line = model.resources[group].line
+            return
+        finite = model.colocation_path(ve, fs, None, min_score=1)
+        if finite:
+            weak = [e for e in finite if e.explicit and e.score < INFINITY]
+            self.problem(req, "C14", f"{ve} is colocated with {fs} with a finite score "
+                                     f"({', '.join(f'{e.score} in {e.constraint}' for e in weak)}): a stronger "
+                                     f"preference places it away from its Filesystem; use INFINITY.",
+                         [e.constraint for e in weak])
+            return
+        self._ignored_or_missing_colocation(req, None, fs, consequence)
+
+    # -- CV104: container after its Filesystem
+
+    def _container_order(self, req):
+        model, ve, fs = self.model, req.lower, req.upper
+        start = model.order_path((fs, "start"), (ve, "start"))
+        stop = model.order_path((ve, "stop"), (fs, "stop"))
+        req.paths = (start, stop)
+        self.requirements.append(req)
+        reverse = model.order_path((ve, "start"), (fs, "start"), kinds=(MANDATORY, OPTIONAL), conditional=True)
+        if reverse:
+            self._reversed_order(req, reverse, (ve, "start"), (fs, "start"), already=start is not None,
+                                 consequence=f"{ve} starts before its Filesystem {fs} is mounted")
+            return
+        consequence = f"{ve} can start before {fs} is mounted and keep running while it is unmounted"
+        if start is None:
+            group = model.group_of(ve)
+            if group is not None and group == model.group_of(fs) and model.group_ordered(group)[0] is Truth.FALSE:
+                self.problem(req, "C16", f"group {group} has ordered=false: {ve} is not ordered after {fs}; "
+                                         f"{consequence}.", [], adds=[self.meta_reset(group, "ordered")])
+                self.problems[-1].line = model.resources[group].line
+                return
+            self._weak_or_missing_order(req, (fs, "start"), (ve, "start"), consequence)
+        elif stop is None:
+            self._order_stop(req, start, (ve, "stop"), (fs, "stop"),
+                             f"{fs} may be unmounted while {ve} still runs on it")
+
+    # -- merging and fixes
+
+    def _collateral(self):
+        """A fix deleting a constraint re-adds every required relation that constraint provided."""
+        for problem in self.problems:
+            deleted = set(problem.culprits)
+            if not deleted:
+                continue
+            for req in self.requirements:
+                if req is problem.requirement or not req.satisfied:
+                    continue
+                used = {e.constraint for path in req.paths for e in path if e.explicit}
+                if used & deleted:
+                    problem.adds.extend(self.canonical(req))
+
+    def _merge(self):
+        parent = list(range(len(self.problems)))
+
+        def find(i):
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        owner: Dict[tuple, int] = {}
+        for i, problem in enumerate(self.problems):
+            keys = [("delete", c) for c in problem.culprits] + [("add", s.key) for s in problem.adds]
+            if getattr(problem, "group_key", None):
+                keys.append(("group", problem.group_key))
+            for key in keys:
+                if key in owner:
+                    parent[find(i)] = find(owner[key])
+                else:
+                    owner[key] = i
+        groups: Dict[int, List[Problem]] = {}
+        for i, problem in enumerate(self.problems):
+            groups.setdefault(find(i), []).append(problem)
+        merged = []
+        for members in groups.values():
+            members.sort(key=lambda p: p.code)
+            head = members[0]
+            if len(members) > 1:
+                head.message = " ".join([head.message] + [f"Also ({p.code}): {p.message}" for p in members[1:]])
+                for other in members[1:]:
+                    head.culprits.extend(c for c in other.culprits if c not in head.culprits)
+                    head.adds.extend(other.adds)
+                    for key, cid in other.reuse.items():
+                        if cid not in head.reuse.values():
+                            head.reuse.setdefault(key, cid)
+                    head.resources = tuple(dict.fromkeys(head.resources + other.resources))
+            unique, seen = [], set()
+            for spec in head.adds:
+                if spec.key not in seen:
+                    seen.add(spec.key)
+                    unique.append(spec)
+            # meta and group changes first, then constraints
+            head.adds = sorted(unique, key=lambda s: 0 if isinstance(s, (MetaSpec, GroupMoveSpec)) else 1)
+            merged.append(head)
+        merged.sort(key=lambda p: (p.line or 0, p.code))
+        return merged
+
+    def _allocate_ids(self, problems):
+        taken = set(self.model.index)
+        for problem in problems:
+            allocated = []
+            for spec in problem.adds:
+                if isinstance(spec, (ColocationSpec, OrderSpec)):
+                    cid = problem.reuse.get(spec.key)
+                    if cid is None or cid in (s.id for s in allocated):
+                        base = (f"c_{spec.dependent}_with_{spec.primary}" if isinstance(spec, ColocationSpec)
+                                else f"o_{spec.first}_before_{spec.then}")
+                        cid, n = base, 1
+                        while cid in taken:
+                            n += 1
+                            cid = f"{base}-{n}"
+                        taken.add(cid)
+                    spec = type(spec)(cid, *[getattr(spec, f) for f in spec.__dataclass_fields__ if f != "id"])
+                allocated.append(spec)
+            problem.adds = allocated
+
+
+def analyse(context) -> List[Problem]:
+    """The problems of ``context``'s CIB (computed once per model and set of workload agents)."""
+    model = context.model
+    key = tuple(sorted(agent.spec if hasattr(agent, "spec") else str(agent) for agent in context.workload_agents))
+    cache = model.__dict__.setdefault("_chain_analysis", {})
+    if key not in cache:
+        cache[key] = ChainAnalysis(model, context.workload_agents).run()
+    return cache[key]
+
+
+def findings_for(rule, context):
+    """The findings of one chain rule."""
+    from crm_ve.findings import Finding
+    for problem in analyse(context):
+        if problem.code != rule.code:
+            continue
+        yield Finding.of(rule, problem.message, line=problem.line, resources=problem.resources,
+                         constraints=problem.constraints, fix=problem.fix, suppress_on=problem.suppress_on)

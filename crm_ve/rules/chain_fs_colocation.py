@@ -1,0 +1,56 @@
+"""CV101 filesystem-not-with-promoted-drbd: the Filesystem is not placed with its DRBD clone's Promoted role.
+
+Covers C3 (no role), C4/C10 (reversed), C5 (void role), C8/C9 (colocation set read the wrong way), C13 (no or
+zero score), C14 (finite score) for the Filesystem -> DRBD relation (reference sections 3, 4.3, 11).
+"""
+from crm_ve import hookimpl
+from crm_ve.findings import Rule, RuleDoc, Severity
+from crm_ve.rules.chain_analysis import FS_COLOCATION, findings_for
+
+RULE = Rule(
+    code=FS_COLOCATION,
+    name="filesystem-not-with-promoted-drbd",
+    severity=Severity.ERROR,
+    summary="a Filesystem on DRBD is not INFINITY-colocated with the DRBD clone's Promoted (Master) role",
+    covers=("C3", "C4", "C5", "C8", "C9", "C10", "C13", "C14", "D7"),
+    suppression_target="the Filesystem primitive",
+    doc=RuleDoc(
+        what_it_does=(
+            "For every Filesystem that sits on a promotable DRBD clone, checks that the Filesystem is placed with "
+            "the clone's Promoted (Master) role with score INFINITY, directly, through a chain (DRBD -> LVM -> "
+            "Filesystem) or through a group, and that nothing places the DRBD clone with the Filesystem instead. "
+            "The finding names the form of the mistake: no role, reversed colocation, a resource set read the "
+            "wrong way, no score or score 0, a finite score, a role on the side that cannot be promoted."
+        ),
+        why_is_this_bad=(
+            "A Filesystem colocated with the clone without a role may be mounted on the node where DRBD is "
+            "Secondary (the mount fails with \"wrong medium type\"). A reversed colocation (`ms:Master with "
+            "p_fs`) makes the Filesystem's placement decide where DRBD is promoted, overriding DRBD's own "
+            "promotion scores. A colocation without a score, with score 0 or with a role on the non-promotable "
+            "side is silently ignored; a finite score can be outweighed by any other preference. crm_verify "
+            "accepts all of these."
+        ),
+        example=(
+            "colocation c_fs_on_drbd inf: p_fs ms_drbd_r0\n"
+            "colocation c_fs_on_drbd inf: ms_drbd_r0:Master p_fs\n"
+            "colocation c_chain inf: ms_drbd_r0:Master p_fs p_ve"
+        ),
+        use_instead=(
+            "colocation c_fs_on_drbd inf: p_fs ms_drbd_r0:Master\n"
+            "pcs constraint colocation add p_fs with promoted ms_drbd_r0 INFINITY"
+        ),
+    ),
+    check=None,
+)
+
+
+def check(context):
+    return findings_for(RULE, context)
+
+
+RULE.check = check
+
+
+@hookimpl
+def crm_ve_rules():
+    return [RULE]
