@@ -181,3 +181,43 @@ def test_pacemaker_starts_monitors_checkpoints_restores_and_recovers_the_contain
     assert c.failed_actions() == [] and fail_count(c) == 0
     assert world.dump_dir_entries() == [coldstart], "a partial or failed image was left behind"
     phases.done("stop, checkpoint failing")
+
+
+def standin_processes(world):
+    """Stand-in processes (vzctl calls) still running on this world's state directory."""
+    found = []
+    marker = ("VZSTANDIN_STATE=" + world.node.state).encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/environ" % entry, "rb") as f:
+                if marker in f.read().split(b"\0"):
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.parametrize("ve_world", ["legacy"], indirect=True)   # dialect-independent
+def test_a_checkpoint_that_hangs_during_stop_is_killed_and_the_container_stopped_in_time(
+        ve_resource, ve_world):
+    """The agent bounds vzctl chkpnt by the stop timeout, kills it, and still stops the
+    container before Pacemaker would time the stop out (a timed-out stop blocks the resource
+    when there is no fencing)."""
+    c, world, node = ve_resource, ve_world, ve_world.node
+    c.crm("resource", "start", RESOURCE)
+    settle(c, "Started")
+    node.forget_calls()
+    node.inject("hang-chkpnt", 1)
+    c.crm("resource", "stop", RESOURCE)
+    settle(c, "Stopped")
+    stop = last_op(c, "stop")
+    assert (stop["rc-code"], stop["op-status"]) == ("0", "0"), stop   # op-status 2: timed out
+    assert [argv[0] for argv in node.calls() if argv[0] != "status"] == ["chkpnt", "stop"]
+    assert not node.running(VEID)
+    assert standin_processes(world) == [], "the hanging vzctl chkpnt was left running"
+    stopped = instance(c)
+    assert (stopped.role, stopped.failed, stopped.blocked) == ("Stopped", False, False), stopped
+    assert c.failed_actions() == [] and fail_count(c) == 0
+    assert world.dump_dir_entries() == [os.path.basename(world.dumpfile) + ".coldstart"]
