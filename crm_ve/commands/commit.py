@@ -74,6 +74,15 @@ def register(subparsers):
     new.add_argument("--timeout", type=_gate.positive_seconds, default=_gate.DEFAULT_TIMEOUT, metavar="SECONDS",
                      help=f"give up on crm_shadow after SECONDS (default {_gate.DEFAULT_TIMEOUT})")
     new.set_defaults(func=run_shadow_new)
+    delete = actions.add_parser(
+        "delete",
+        help="crm_shadow --delete NAME --force, and the record 'shadow new' made",
+        description="Delete the shadow CIB NAME (crm_shadow --delete NAME --force) and crm-ve's record beside it.",
+    )
+    delete.add_argument("name", metavar="NAME", help="the shadow's name")
+    delete.add_argument("--timeout", type=_gate.positive_seconds, default=_gate.DEFAULT_TIMEOUT,
+                        metavar="SECONDS", help=f"give up on crm_shadow after SECONDS (default {_gate.DEFAULT_TIMEOUT})")
+    delete.set_defaults(func=run_shadow_delete)
 
 
 def _check_name(name):
@@ -152,6 +161,26 @@ def run_shadow_new(args):
               f"{shadow_file}")
     print(f"Edit it with 'crm -c {args.name} configure ...' (or CIB_shadow={args.name} crm configure ...), "
           f"then run 'crm-ve commit {args.name}'.")
+    return EXIT_CLEAN
+
+
+def run_shadow_delete(args):
+    _check_name(args.name)
+    label = f"shadow:{args.name}"
+    shadow_file = shadow_path(args.name)
+    if not os.path.exists(shadow_file):
+        raise InputError(f"{label}: no shadow CIB named {args.name!r} ({shadow_file} does not exist)")
+    try:
+        proc = _gate.run_tool(["crm_shadow", "--delete", args.name, "--force"], args.timeout)
+    except _gate.ToolTimeout as exc:
+        raise CrmVeError(f"{label}: {exc.message}") from None
+    if proc.returncode != 0:
+        raise CrmVeError(f"{label}: crm_shadow --delete: {_gate.tool_message(proc)}")
+    try:
+        os.unlink(base_path(shadow_file))
+    except FileNotFoundError:
+        pass
+    _gate.say(f"{label}: deleted")
     return EXIT_CLEAN
 
 
