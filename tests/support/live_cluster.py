@@ -76,8 +76,6 @@ INITIAL_OPTIONS = {"stonith-enabled": "false", "dc-deadtime": "1s"}
 #: Environment variables that would point Pacemaker's tools at something other than the live CIB.
 OFFLINE_CIB_VARIABLES = ("CIB_file", "CIB_shadow", "CIB_shadow_dir")
 
-#: Distribution services that a package install may start (init scripts, stop order).
-DISTRIBUTION_SERVICES = ("pcsd", "pcsd-ruby", "pacemaker", "corosync")
 
 ENV_LOCK_WAIT = "CRM_VE_LIVE_LOCK_WAIT"      # seconds to wait for another session (default 900)
 ENV_KEEP_LOGS = "CRM_VE_LIVE_KEEP_LOGS"      # "1": keep the work directory even when all passed
@@ -240,28 +238,57 @@ def running_reasons() -> List[str]:
             + "); stop it first"]
 
 
-def stop_distribution_services(log=print) -> List[str]:
-    """Stop pcsd, and pacemaker and corosync running with the package's configuration.
+def _wait_gone(pids: Dict[int, Optional[int]], timeout: float) -> Dict[int, Optional[int]]:
+    """Wait until the processes (pid -> start tick) are gone; return those still there."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = {pid: tick for pid, tick in pids.items() if tick is not None and start_tick(pid) == tick}
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.2)
 
-    Called only when :func:`configured_reasons` found nothing, i.e. the running cluster daemons
-    (if any) are what ``apt-get install`` started with its default configuration.
+
+def _stop_processes(pids: Iterable[int], timeout: float) -> None:
+    """SIGTERM, wait, SIGKILL what is left: by process id (and start time, so a reused id is left alone)."""
+    recorded = {pid: start_tick(pid) for pid in pids}
+    for pid, tick in recorded.items():
+        _kill_recorded(pid, tick, signal.SIGTERM)
+    for pid, tick in _wait_gone(recorded, timeout).items():
+        _kill_recorded(pid, tick)
+    _wait_gone(recorded, 10)
+
+
+def stop_distribution_services(log=print, timeout: float = 120) -> List[str]:
+    """Stop pcsd, pacemaker and corosync that a package install started with its default configuration.
+
+    Called only when :func:`configured_reasons` found nothing.  They are stopped by process id, in this
+    network namespace only: the packages' init scripts find their daemons with pidof and killall, which would
+    also stop the clusters of other namespaces (the two-node tests' nodes).
     """
     stopped = []
-    running = cluster_processes()
-    pcsd = _pcsd_processes()
-    for service in DISTRIBUTION_SERVICES:
-        script = Path("/etc/init.d") / service
-        wanted = pcsd if service.startswith("pcsd") else running
-        if not wanted or not script.exists():
+    pcsd = [pid for pid, _ in _pcsd_processes()]
+    if pcsd:
+        _stop_processes(pcsd, 30)
+        stopped.append("pcsd")
+    pacemakerd = [pid for pid, comm in cluster_processes() if comm == "pacemakerd"]
+    if pacemakerd or [pid for pid, comm in cluster_processes() if comm.startswith("pacemaker-")]:
+        # pacemakerd stops its sub-daemons (and the resources) on SIGTERM; what it leaves is stopped after.
+        _stop_processes(pacemakerd, timeout)
+        _stop_processes([pid for pid, comm in cluster_processes() if comm.startswith("pacemaker-")], 30)
+        stopped.append("pacemaker")
+    corosync = [pid for pid, comm in cluster_processes() if comm == "corosync"]
+    if corosync:
+        _stop_processes(corosync, 60)
+        stopped.append("corosync")
+    for pidfile in ("/run/corosync.pid", "/run/pacemakerd.pid", "/run/pcsd.pid"):
+        try:
+            pid = int(Path(pidfile).read_text().split()[0])
+        except (OSError, ValueError, IndexError):
             continue
-        proc = subprocess.run([str(script), "stop"], capture_output=True, text=True, timeout=180,
-                              stdin=subprocess.DEVNULL)
-        log(f"live cluster: stopped the distribution service {service} "
-            f"({script} stop: exit {proc.returncode})")
-        stopped.append(service)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and (cluster_processes() or (_pcsd_processes() if pcsd else [])):
-        time.sleep(0.2)
+        if start_tick(pid) is None:
+            Path(pidfile).unlink(missing_ok=True)
+    for service in stopped:
+        log(f"live cluster: stopped the distribution service {service} (it ran with the package's configuration)")
     return stopped
 
 
