@@ -51,6 +51,8 @@ class Report:
     notes: List[str] = field(default_factory=list)
     #: document name -> its ``source_kind`` ("xml", "crm", "shadow", "live"): which names are files of the user's.
     sources: Dict[str, str] = field(default_factory=dict)
+    #: ``check --simulate``: a :class:`crm_ve.simulation_report.SimulationReport` (its exit code counts too).
+    simulation: Optional[object] = None
 
     def is_file(self, name):
         """True when ``name`` is a file the user gave (XML or crm text), not stdin, a shadow or the live CIB."""
@@ -61,12 +63,13 @@ class Report:
 
     @property
     def exit_code(self):
+        simulated = self.simulation.exit_code if self.simulation is not None else EXIT_CLEAN
         if self.failures:
             return EXIT_CANNOT_RUN
         worst = max((finding.severity for finding in self.findings), default=None)
         if worst == Severity.ERROR or (self.strict and worst == Severity.WARNING):
-            return EXIT_FINDINGS
-        return EXIT_CLEAN
+            return max(EXIT_FINDINGS, simulated)
+        return simulated
 
 
 def rule_matches(rule, selector):

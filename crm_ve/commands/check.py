@@ -62,6 +62,12 @@ def register(subparsers):
                         help="read settings from FILE ([tool.crm_ve] in *.toml, else [tool:crm_ve]) instead of "
                         "the nearest pyproject.toml or setup.cfg")
     parser.add_argument("--no-config", action="store_true", help="read no configuration file")
+    parser.add_argument("--simulate", action="store_true",
+                        help="also prove each recognised stack on the real scheduler (crm_simulate, on a copy): "
+                        "cold start, move of the primary, in-place DRBD recovery; print the order the actions "
+                        "actually take and flag any disagreement with the rules (exit 1 when the scheduler shows "
+                        "a defect the rules missed; exit 2 when crm_simulate is not installed). --live and "
+                        "--shadow are simulated from their own status (what the cluster would do next)")
     add_plugin_options(parser)
     parser.set_defaults(func=run)
 
@@ -96,9 +102,14 @@ def run(args):
     host = plugin_host(args)
     config = load_config(args.config, args.no_config)
     output, select, ignore, strict = _settings(args, config, host)
+    if args.simulate:
+        from crm_ve.simulation_report import require_simulator, simulate_documents
+        require_simulator()
     documents = load_inputs(args)
     report = check_documents(documents, host, select=select, ignore=ignore, strict=strict,
                              per_resource_ignores=config.per_resource_ignores)
+    if args.simulate:
+        report.simulation = simulate_documents(documents, report, host.workload_agents)
     report.color = output == "text" and use_color(sys.stdout)
     sys.stdout.write(host.output_formats[output].render(report))
     return report.exit_code
