@@ -226,7 +226,8 @@ class PlacementGraph:
                 if edge.constraint is None:  # implied by a group or clone: same instances, same role
                     new_role = current_role
                 else:
-                    if not edge.dependent_role.is_any and edge.dependent_role is not current_role:
+                    if (not edge.dependent_role.is_any and edge.dependent_role is not current_role
+                            and edge.ignored is None):  # an ignored edge (diagnosis) is followed whatever its role
                         continue
                     new_role = edge.primary_role
                 new_state = (nxt, new_role)
