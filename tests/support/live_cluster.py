@@ -17,6 +17,12 @@ process ends, even by ``kill -9``; the keeper also moves the machine's ``/var/li
 first CIB is written before Pacemaker starts, with ``stonith-enabled=false`` (there is no fencing
 device) and a short ``dc-deadtime``: the node is DC about 5 s after start instead of 25 s.
 
+Timing on the 2-core Debian 12 test machine (pacemaker 2.1.5, corosync 3.1.7): start about 5 s (corosync
+answers after 0.4 s, the node is DC 3.5 s later, idle 1 s after that), stop about 1.2 s (pacemakerd 0.1 s,
+corosync 1 s); with the default dc-deadtime the DC would come after about 25 s.  ``cluster.timings`` has the
+figures of a run.  :meth:`LiveCluster.wait_idle` costs about 0.1 s on an idle cluster (``crm_resource --wait``
+alone always sleeps 2 s).
+
 It refuses to run (:class:`LiveClusterError`) where a cluster is already running or configured
 (a corosync.conf that is not the package's, an authkey, a CIB with resources or constraints);
 the distribution services a package install may have started with the package's default
