@@ -8,6 +8,33 @@ Schema (version 1)::
                    "resources": [...], "constraints": [...], "fix": {"crm": [...], "pcs": [...]}}],
      "failures": [{"plugin", "code", "file", "error"}],
      "summary": {"error": 0, "warning": 0, "info": 0, "exit_code": 0}}
+
+With ``check --simulate`` a ``simulation`` key is added (absent otherwise)::
+
+    "simulation": {
+      "pacemaker": "Pacemaker 2.1.5",                # crm_simulate --version
+      "scenarios": ["cold-start", "move", "drbd-recovery"],
+      "documents": [{
+        "file": "cib.xml", "status": "empty|kept",   # kept for --live/--shadow: the next transition
+        "nodes": ["node1", "node2"], "notes": [...], "error": null,   # error: could not simulate (exit 2)
+        "not_simulated": ["p_fs2 is on no recognised DRBD clone", ...],
+        "stacks": [{
+          "drbd": "ms_drbd_r0", "drbd_primitive": "p_drbd_r0", "filesystem": "p_fs", "container": "p_ve",
+          "scenarios": [{"scenario": "cold-start", "title": "cold start",
+                         "chain": "promote ms_drbd_r0 (node1) -> start p_fs (node1) -> start p_ve (node1)",
+                         "steps": [{"operation", "resource", "node", "waits_for_previous": null|true|false}],
+                         "problems": ["mount does not wait for the DRBD promote on its node"]}],
+          "skipped": {"move": "a move needs a second node; ..."},
+          "rules": {"verdict": "clean|error", "errors": [{"code", "message"}]},
+          "scheduler": {"verdict": "clean|defect", "problems": ["cold start: ..."]},
+          "agreement": "agree|missed-by-rules|stricter-rules",
+          "message": "cib.xml: stack ms_drbd_r0 -> p_fs -> p_ve: the scheduler agrees with the rules (clean)"}]}],
+      "disagreements": ["cib.xml: DISAGREEMENT: stack ...: the rules call it clean, but the scheduler shows: ..."],
+      "notes": ["cib.xml: note: stack ...: the rules report CV103, which no simulated scenario shows ..."],
+      "exit_code": 0}
+
+``missed-by-rules`` (the scheduler misorders or misplaces a stack the rules call clean) makes the exit code 1;
+``stricter-rules`` is a note. ``summary.exit_code`` includes the simulation's.
 """
 import json
 
@@ -28,6 +55,8 @@ def render(report):
             "exit_code": report.exit_code,
         },
     }
+    if getattr(report, "simulation", None) is not None:
+        document["simulation"] = report.simulation.as_dict()
     return json.dumps(document, indent=2) + "\n"
 
 

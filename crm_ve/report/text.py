@@ -40,6 +40,8 @@ def render(report):
         out.append(
             f"{failure.file}: rule {failure.code} of plugin {failure.plugin!r} failed: {failure.error}"
         )
+    if getattr(report, "simulation", None) is not None:  # check --simulate: its own section
+        out.extend(report.simulation.text_lines())
     out.extend(report.notes)
     summary = ", ".join(
         _plural(report.count(severity), severity.label) for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO)
