@@ -143,3 +143,45 @@ def test_a_distribution_corosync_is_stopped_and_our_cluster_started_then_nothing
         for name in set(os.listdir("/var/log/corosync")) - logs_before:
             os.unlink(os.path.join("/var/log/corosync", name))
     assert _snapshot() == before
+
+
+def test_daemons_of_a_killed_keeper_are_cleaned_up_by_the_next_session():
+    _no_cluster_running_precondition()
+    before = _snapshot()
+    owner = subprocess.Popen([sys.executable, "-c", OWNER_SCRIPT, str(TESTS_DIR)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=dict(os.environ, CRM_VE_LIVE_LOCK_WAIT="60"),
+                             start_new_session=True)
+    workdir = None
+    next_session = lc.LiveCluster(log=lambda msg: None)
+    try:
+        ready, _, _ = select.select([owner.stdout], [], [], 180)
+        line = owner.stdout.readline() if ready else ""
+        assert line.startswith("READY "), f"the cluster did not start: {line!r}"
+        workdir = Path(line.split(" ", 1)[1].strip())
+        state = json.loads(lc.STATE_FILE.read_text())
+        # The keeper first (so nothing stops the daemons), then the test process.
+        os.kill(state["keeper"], signal.SIGKILL)
+        os.kill(owner.pid, signal.SIGKILL)
+        owner.wait(timeout=30)
+        time.sleep(1)
+        orphans = lc.cluster_processes()
+        assert {"corosync", "pacemakerd"} <= {name for _, name in orphans}, orphans
+        assert os.path.lexists("/var/lib/pacemaker/cib" + lc.SAVED_SUFFIX)
+
+        next_session.start()
+
+        assert not {pid for pid, _ in orphans} & {pid for pid, _ in lc.cluster_processes()}
+        assert next_session.dc() == next_session.node_name
+    finally:
+        next_session.stop(check=False)
+        next_session.remove_workdir()
+        if owner.poll() is None:
+            owner.kill()
+            owner.wait()
+        owner.stdout.close()
+        owner.stderr.close()
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    assert lc.cluster_processes() == []
+    assert _snapshot() == before
+    assert not lc.STATE_FILE.exists()
