@@ -4,7 +4,8 @@ For every input one :class:`~crm_ve.simulate.Simulator` runs on a copy of the CI
 directory (the user's file, shadow or cluster is never touched), and every DRBD clone -> Filesystem ->
 container stack of that document is read from the same runs:
 
-* ``cold-start``: all nodes online, nothing running (the first transition);
+* ``cold-start``: all nodes online, nothing running (the first transition); ``next-transition`` instead for
+  inputs simulated from their own status (below);
 * ``move``: after the cold start, the node where DRBD is promoted goes to standby (one run per distinct
   primary node, usually one) and the peer gets the promotion score the DRBD agent would give it;
 * ``drbd-recovery``: after the cold start, the recurring monitor of each promoted DRBD instance fails
@@ -46,8 +47,8 @@ from crm_ve.simulate import (PRIMARY_SCORE, ScenarioNotApplicable, SimulationErr
 TOOLS = ("crm_simulate", "crm_attribute", "cibadmin")
 #: Input kinds simulated from their own status section (what the cluster would do next).
 STATUS_KINDS = ("live", "shadow")
-#: Scenario names, in the order they are printed.
-SCENARIOS = ("cold-start", "move", "drbd-recovery")
+#: Scenario names, in the order they are printed (next-transition instead of cold-start when the status is kept).
+SCENARIOS = ("cold-start", "next-transition", "move", "drbd-recovery")
 LEGEND = "A -> B: B waits for A in the transition graph; A || B: nothing orders them"
 
 # The actions a chain shows, in the order a correct move has them: (layer, operation).
@@ -100,7 +101,7 @@ class Step:
 class Trace:
     """One stack in one scenario: the chain of actions the transition graph has, and what is wrong with it."""
 
-    scenario: str             # cold-start, move, drbd-recovery
+    scenario: str             # one of SCENARIOS
     title: str                # "cold start", "move (standby node1)", ...
     steps: List[Step]
     problems: List[str]       # StackFacts.problems() without the scenario prefix
@@ -311,7 +312,6 @@ class SimulationReport:
     def as_dict(self):
         return {
             "pacemaker": self.pacemaker,
-            "scenarios": list(SCENARIOS),
             "documents": [d.as_dict() for d in self.documents],
             "disagreements": [s.verdict_line() for s in self.disagreements],
             "notes": [s.verdict_line() for s in self.stricter],
@@ -377,7 +377,8 @@ class _Scenarios:
         self.sim = sim
         self.clones = clones                  # DrbdClone records of the stacks, by id
         self.cold = sim.cold_start()
-        self.cold_title = "next transition" if status_kept else "cold start"
+        self.cold_name = "next-transition" if status_kept else "cold-start"
+        self.cold_title = self.cold_name.replace("-", " ")
         self.moves = {}                       # primary node -> result
         self.recovery = None
         self.recovery_nodes = {}              # clone id -> node whose monitor failed
@@ -437,7 +438,7 @@ class _Scenarios:
 
     def results_for(self, clone):
         """[(scenario, title, result)] for one DRBD clone; scenarios that did not apply are in skipped."""
-        out = [("cold-start", self.cold_title, self.cold)]
+        out = [(self.cold_name, self.cold_title, self.cold)]
         primary = self.primary(clone.id)
         if primary in self.moves:
             out.append(("move", f"move (standby {primary})", self.moves[primary]))

@@ -48,6 +48,13 @@ def render(report):
             "error", f"{failure.file}: rule {failure.code} of plugin {failure.plugin!r} failed: {failure.error}",
             title=f"crm-ve plugin {failure.plugin} failed",
         ))
+    simulation = getattr(report, "simulation", None)
+    if simulation is not None:  # check --simulate: what the scheduler shows that the rules do not, and notes
+        out.extend(workflow_command("error", line, title="crm-ve --simulate disagreement")
+                   for line in [s.verdict_line() for s in simulation.disagreements]
+                   + [f"{d.name}: simulation failed: {d.error}" for d in simulation.documents if d.error])
+        out.extend(workflow_command("notice", s.verdict_line(), title="crm-ve --simulate note")
+                   for s in simulation.stricter)
     counts = ", ".join(f"{report.count(s)} {s.label}{'' if report.count(s) == 1 else 's'}"
                        for s in (Severity.ERROR, Severity.WARNING, Severity.INFO))
     out.append(f"crm-ve: {counts} in {len(report.files)} file{'' if len(report.files) == 1 else 's'}.")

@@ -13,14 +13,13 @@ With ``check --simulate`` a ``simulation`` key is added (absent otherwise)::
 
     "simulation": {
       "pacemaker": "Pacemaker 2.1.5",                # crm_simulate --version
-      "scenarios": ["cold-start", "move", "drbd-recovery"],
       "documents": [{
         "file": "cib.xml", "status": "empty|kept",   # kept for --live/--shadow: the next transition
         "nodes": ["node1", "node2"], "notes": [...], "error": null,   # error: could not simulate (exit 2)
         "not_simulated": ["p_fs2 is on no recognised DRBD clone", ...],
         "stacks": [{
           "drbd": "ms_drbd_r0", "drbd_primitive": "p_drbd_r0", "filesystem": "p_fs", "container": "p_ve",
-          "scenarios": [{"scenario": "cold-start", "title": "cold start",
+          "scenarios": [{"scenario": "cold-start|next-transition|move|drbd-recovery", "title": "cold start",
                          "chain": "promote ms_drbd_r0 (node1) -> start p_fs (node1) -> start p_ve (node1)",
                          "steps": [{"operation", "resource", "node", "waits_for_previous": null|true|false}],
                          "problems": ["mount does not wait for the DRBD promote on its node"]}],
