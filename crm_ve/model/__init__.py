@@ -13,6 +13,7 @@ of the semantics reference (resolve objects, derive primitive relations). The qu
   ``model.colocations_of(dependent)``, ``model.colocations_with(primary)``;
 * ``model.order_path((A, action), (B, action), ...)``, ``model.has_mandatory_order_path(...)``,
   ``model.colocation_path(dependent, primary, role, ...)``;
+* ``model.nodes``, ``model.banned_nodes(id, role)`` (location bans per node), ``model.cluster_option(name)``;
 * ``model.stacks(workload_agents)`` -> :class:`Stacks` (which container sits on which Filesystem on which
   DRBD clone, and why); ``model.vocabulary`` (role names and spellings the CIB's schema accepts).
 """
@@ -22,6 +23,7 @@ from typing import Dict, List, Optional, Tuple
 from crm_ve.model.colocations import ColocationEdge, PlacementGraph, constraint_colocation_edges
 from crm_ve.model.conditions import RuleContext
 from crm_ve.model.constraints import CONSTRAINT_TAGS, Constraint, Resolver, ResourceSet, read_constraint
+from crm_ve.model.locations import banned_everywhere, location_bans, read_nodes
 from crm_ve.model.nvsets import Candidate, MetaValue, candidates_from, read_blocks
 from crm_ve.model.orders import MANDATORY, OPTIONAL, SERIALIZE, ActionGraph, OrderEdge, constraint_order_edges
 from crm_ve.model.resources import Operation, Resource, read_resources, read_tags
@@ -61,6 +63,9 @@ class CibModel:
         self._op_defaults = read_blocks(_children(configuration.find("op_defaults")), "meta_attributes",
                                         self.index)
         self._meta_cache: Dict[Tuple[str, str], MetaValue] = {}
+        self._crm_config = read_blocks(_children(configuration.find("crm_config")), "cluster_property_set",
+                                       self.index)
+        self.nodes: Tuple[str, ...] = read_nodes(configuration.find("nodes"))
 
         resolver = Resolver(self.resources, self._template_elements, self.tags)
         self.constraint_list: List[Constraint] = []
@@ -198,6 +203,13 @@ class CibModel:
     def group_collocated(self, gid):
         return self._bool_meta_condition(gid, "collocated", True)
 
+    def cluster_option(self, name) -> MetaValue:
+        """A cluster option from ``crm_config`` (``maintenance-mode``, ``stonith-enabled``...), every outcome of
+        rules that may apply; unset when no ``cluster_property_set`` names it (Pacemaker's default applies)."""
+        candidates: List[Candidate] = []
+        candidates_from(self._crm_config, name, RuleContext(), self.index, candidates)
+        return MetaValue(name, tuple(candidates))
+
     # -- operations
 
     def operations(self, rid) -> Tuple[Operation, ...]:
@@ -326,6 +338,21 @@ class CibModel:
                 return False
             return True
         return self.placement_graph.path(dependent, primary, role, allowed, dependent_role)
+
+    def banned_nodes(self, rid, role=Role.ANY):
+        """Where location constraints keep ``rid`` out of ``role`` (-INFINITY; a ban of every instance counts
+        for every role): ``({node: Truth}, Truth banned on every node, constraint ids)``; the node None stands
+        for a node the CIB does not list (decides when it lists none)."""
+        role = Role.parse(role) if isinstance(role, str) else role
+        per_node = {node: Truth.FALSE for node in self.nodes + (None,)}
+        responsible = []
+        for constraint in self.constraints_naming(rid):
+            bans = location_bans(constraint, rid, role, self.nodes, self.index)
+            if any(truth.possible for truth in bans.values()):
+                responsible.append(constraint.id)
+            for node, truth in bans.items():
+                per_node[node] = per_node[node] | truth
+        return per_node, banned_everywhere(per_node, self.nodes), tuple(responsible)
 
     # -- stacks
 
