@@ -1,0 +1,180 @@
+"""Which nodes are left for a resource together with everything it must be placed with, and the tickets it
+needs: the queries behind the "no node" / "single node" / ticket checks of a storage stack.
+
+Builds on :mod:`crm_ve.model.locations` (nodes, per-node bans of one constraint). Reference sections 3.2 and 8:
+
+* INFINITY colocation makes the dependent run only where its primary can, and with a Promoted-role primary only
+  where the primary may be promoted (:func:`placement_requirements` follows those edges, groups and clones);
+* a location on a group or clone applies to its members and instances, so the bans of a resource are those
+  naming it or any group or clone containing it;
+* in an opt-in cluster (``symmetric-cluster=false``) a resource runs only where a location of score >= 0
+  (directly, or on a group or clone containing it) enables it;
+* an ``rsc_ticket`` on a resource, or on a group or clone containing it, stops it (``loss-policy=stop``, the
+  default; ``demote`` for a Promoted-role ticket) while the ticket is not granted.
+
+Only bans that certainly apply count: a rule testing the date or a node attribute other than ``#uname`` may
+or may not ban, and such constraints are listed apart (``Allowed.conditional``).
+"""
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from crm_ve.model.locations import location_bans, rule_truth_on_node
+from crm_ve.model.values import INFINITY, Role, Truth, parse_bool, parse_score
+
+
+@dataclass
+class Allowed:
+    """The nodes left, per node the constraints that took it away, and constraints that may (rules on the
+    date or run-time attributes)."""
+
+    nodes: List[str]
+    culprits: Dict[str, List[str]] = field(default_factory=dict)   # node -> constraint ids (banning it)
+    not_enabled: Dict[str, List[str]] = field(default_factory=dict)  # node -> resources not enabled there
+    conditional: List[str] = field(default_factory=list)
+
+    def removed(self):
+        return [n for n in list(self.culprits) + list(self.not_enabled) if n not in self.nodes]
+
+
+@dataclass(frozen=True)
+class TicketNeed:
+    """``resource`` (in ``role``) needs ``ticket`` (rsc_ticket ``constraint``); what happens without it."""
+
+    constraint: str
+    ticket: str
+    resource: str
+    role: Role
+    loss_policy: str
+
+
+def covering(model, rid) -> List[str]:
+    """``rid`` and the groups and clones containing it (their constraints apply to it)."""
+    return [rid] + model.ancestors(rid) if rid in model.resources else [rid]
+
+
+def placement_requirements(model, rid) -> List[Tuple[str, Role]]:
+    """``(resource, role)`` that ``rid`` can only run with, itself first: primaries of INFINITY same-node
+    colocations, transitively, through groups and clones (a Promoted-role edge asks for the promoted
+    instance). Edges Pacemaker ignores, finite scores and edges that exist only if a rule applies are not
+    followed; neither are dependents (they do not restrict ``rid``)."""
+    graph = model.placement_graph
+    start = (("r", rid), Role.ANY)
+    seen = {start}
+    queue = [start]
+    found: Dict[Tuple[str, Role], None] = {(rid, Role.ANY): None}
+    while queue:
+        node, role = queue.pop(0)
+        for edge, nxt in graph.successors(node):
+            if edge.condition is not None:
+                continue
+            if edge.explicit:
+                if edge.ignored is not None or edge.score < INFINITY or not edge.same_node:
+                    continue
+                if not edge.dependent_role.is_any and edge.dependent_role is not role:
+                    continue
+                new_role = edge.primary_role
+            else:
+                new_role = role
+            if new_role not in (Role.ANY, Role.PROMOTED):
+                continue  # with the Unpromoted instance: no node restriction we can state
+            state = (nxt, new_role)
+            if state in seen:
+                continue
+            seen.add(state)
+            queue.append(state)
+            if nxt[0] == "r" and nxt[1] in model.resources:
+                found.setdefault((nxt[1], new_role), None)
+    return list(found)
+
+
+def _locations_naming(model, rid):
+    out, seen = [], set()
+    for holder in covering(model, rid):
+        for constraint in model.constraints_naming(holder):
+            if constraint.type == "location" and constraint.ignored is None and id(constraint) not in seen:
+                seen.add(id(constraint))
+                out.append((holder, constraint))
+    return out
+
+
+def _enabled_nodes(model, rid):
+    """Nodes where a location of score >= 0 (on ``rid``, a container of it, or a primitive in it) may enable
+    ``rid`` in an opt-in cluster."""
+    holders = covering(model, rid)
+    resource = model.resources.get(rid)
+    if resource is not None and not resource.is_primitive:
+        holders += model.primitives_under(rid)
+    enabled = set()
+    for holder in holders:
+        for constraint in model.constraints_naming(holder):
+            if constraint.type != "location" or constraint.ignored is not None:
+                continue
+            rules = [c for c in constraint.element if isinstance(c.tag, str) and c.tag == "rule"]
+            if not rules and constraint.get("node") is not None:
+                if parse_score(constraint.get("score")) >= 0:
+                    enabled.add(constraint.get("node"))
+                continue
+            for rule in rules:
+                if rule.get("score") is not None and parse_score(rule.get("score")) < 0:
+                    continue
+                for node in model.nodes:
+                    if rule_truth_on_node(rule, node, model.index).possible:
+                        enabled.add(node)
+    return enabled
+
+
+def opt_in(model) -> bool:
+    """The cluster certainly runs resources only where a location enables them (``symmetric-cluster=false``)."""
+    value = model.cluster_option("symmetric-cluster")
+    return value.truth(lambda v: parse_bool(v, True) if isinstance(v, str) else v, default=True) is Truth.FALSE
+
+
+def allowed_nodes(model, requirements, exclude=lambda cid: False) -> Allowed:
+    """The nodes of ``model.nodes`` where every ``(resource, role)`` of ``requirements`` may run, and why the
+    others are not; ``exclude(constraint id)`` leaves a constraint out."""
+    culprits: Dict[str, List[str]] = {}
+    conditional: List[str] = []
+    not_enabled: Dict[str, List[str]] = {}
+    symmetric = not opt_in(model)
+    for rid, role in requirements:
+        for holder, constraint in _locations_naming(model, rid):
+            if exclude(constraint.id):
+                continue
+            bans = location_bans(constraint, holder, role, model.nodes, model.index)
+            for node in model.nodes:
+                truth = bans.get(node, Truth.FALSE)
+                if truth is Truth.TRUE:
+                    ids = culprits.setdefault(node, [])
+                    if constraint.id not in ids:
+                        ids.append(constraint.id)
+                elif truth is Truth.MAYBE and constraint.id not in conditional:
+                    conditional.append(constraint.id)
+        if not symmetric:
+            enabled = _enabled_nodes(model, rid)
+            for node in model.nodes:
+                if node not in enabled:
+                    not_enabled.setdefault(node, []).append(rid)
+    nodes = [n for n in model.nodes if n not in culprits and n not in not_enabled]
+    return Allowed(nodes, culprits, not_enabled, conditional)
+
+
+def tickets_needed(model, rid, role=Role.ANY) -> List[TicketNeed]:
+    """The ``rsc_ticket`` constraints ``rid`` (in ``role``) depends on, directly or through a group or clone
+    containing it."""
+    out = []
+    for holder in covering(model, rid):
+        for constraint in model.constraints_naming(holder):
+            if constraint.type != "ticket" or constraint.ignored is not None or not constraint.get("ticket"):
+                continue
+            if constraint.sets:
+                roles = [s.role for s in constraint.sets if holder in s.members]
+            else:
+                roles = [Role.parse(constraint.get("rsc-role"))]
+            for ticket_role in roles:
+                if ticket_role is Role.PROMOTED and role is not Role.PROMOTED:
+                    continue
+                policy = constraint.get("loss-policy") or ("demote" if ticket_role is Role.PROMOTED else "stop")
+                need = TicketNeed(constraint.id, constraint.get("ticket"), holder, ticket_role, policy)
+                if need not in out:
+                    out.append(need)
+    return out
