@@ -9,5 +9,6 @@ BUILTIN = (
     "crm_ve.rules.chain_fs_order",
     "crm_ve.rules.chain_container_colocation",
     "crm_ve.rules.chain_container_order",
+    "crm_ve.rules.clone_child_reference",
     "crm_ve.rules.unused_suppression",
 )
