@@ -301,8 +301,10 @@ class SimulationReport:
                 out.append(f"{doc.name}: no DRBD -> Filesystem -> container stack recognised; nothing to simulate")
             for stack in doc.stacks:
                 out.append(f"{doc.name}: stack {stack.name}")
-                out.extend(f"    {trace.line()}" for trace in stack.traces)
-                out.extend(f"    {name}: not simulated: {why}" for name, why in stack.skipped.items())
+                for scenario in SCENARIOS:
+                    out.extend(f"    {trace.line()}" for trace in stack.traces if trace.scenario == scenario)
+                    if scenario in stack.skipped:
+                        out.append(f"    {scenario}: not simulated: {stack.skipped[scenario]}")
                 out.extend(f"    scheduler: {problem}" for problem in stack.scheduler_problems)
                 out.append(f"    verdict: {stack.verdict}")
         out.extend(s.verdict_line() for s in self.disagreements + self.stricter)
@@ -407,7 +409,7 @@ class _Scenarios:
             peers = [n for n in self.sim.nodes if n != primary]
             if not peers:
                 for clone in clones:
-                    self.skipped[("move", clone.id)] = f"a move needs a second node; the CIB has only {primary}"
+                    self.skipped[("move", clone.id)] = f"a move needs another online node than {primary}"
                 continue
             cib = self._copy(f"move-{i}")
             set_standby(cib, primary)
