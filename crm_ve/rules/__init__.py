@@ -11,4 +11,5 @@ BUILTIN = (
     "crm_ve.rules.chain_container_order",
     "crm_ve.rules.clone_child_reference",
     "crm_ve.rules.unused_suppression",
+    "crm_ve.rules.stack_anticolocation",
 )
