@@ -12,4 +12,5 @@ BUILTIN = (
     "crm_ve.rules.clone_child_reference",
     "crm_ve.rules.unused_suppression",
     "crm_ve.rules.stack_anticolocation",
+    "crm_ve.rules.stack_bans",
 )

@@ -1,0 +1,210 @@
+"""CV402 stack-banned-everywhere and CV403 stack-on-single-node: location bans that leave no node, or a
+single node, for a whole storage stack.
+
+A container runs only where its Filesystem is mounted, which is only where DRBD is promoted (INFINITY
+colocation, reference sections 3.2 and 8), so the nodes left for the stack are the nodes no ban (on the
+container, the Filesystem, the DRBD clone's promotion, their groups, anything else they are INFINITY-colocated
+with) takes away. Each member may keep some node while together they keep none: ``p_fs -inf: node1`` with
+``ms_drbd_r0`` Promoted banned from node2 makes crm_simulate promote DRBD on node1 and leave p_fs and p_ve
+stopped (E-X4). One node left means no failover: put it in standby and the stack stops.
+
+Only bans that certainly apply count (``#uname`` rules included; a rule on the date or a run-time attribute
+such as pingd may not). A DRBD clone that alone can never be promoted is a rule of its own (a clone that can
+never promote); the single-node check leaves out DRBD's own fencing constraints (CV405).
+"""
+from crm_ve import hookimpl
+from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
+from crm_ve.model import Role
+from crm_ve.model.stack_placement import allowed_nodes, placement_requirements
+from crm_ve.rules.stack_common import combine, delete_fix, fresh_id, join, role_words, stacks_of
+
+FENCE_PREFIX = "drbd-fence-by-handler-"
+
+NO_NODE = Rule(
+    code="CV402",
+    name="stack-banned-everywhere",
+    severity=Severity.ERROR,
+    summary="location bans leave no node where the whole storage stack can run",
+    covers=(),
+    suppression_target="the container (the Filesystem when the Filesystem itself has no node)",
+    doc=RuleDoc(
+        what_it_does=(
+            "Intersects the nodes left by location constraints (-INFINITY, including rules on #uname and "
+            "role-specific bans such as a Promoted ban on the DRBD clone) along the INFINITY colocation chain "
+            "of each stack: the container, its Filesystem, the nodes where DRBD may be promoted, and anything "
+            "else they must run with. In an opt-in cluster (symmetric-cluster=false) a node must also be "
+            "enabled for each of them. Reports a stack that no node can run."
+        ),
+        why_is_this_bad=(
+            "Each ban may look reasonable alone, but the members of a stack must share a node: when every node "
+            "is banned for one member or another, DRBD is promoted somewhere and the Filesystem and the "
+            "containers stay stopped (crm_simulate: p_fs and p_ve Stopped). crm_verify accepts it."
+        ),
+        example=(
+            "location l_fs p_fs -inf: node1\n"
+            "location l_ms ms_drbd_r0 rule $role=Master -inf: #uname eq node2"
+        ),
+        use_instead=(
+            "# one place to say where the stack may not run\n"
+            "location l_ms ms_drbd_r0 rule $role=Master -inf: #uname eq node3"
+        ),
+    ),
+    check=None,
+)
+
+ONE_NODE = Rule(
+    code="CV403",
+    name="stack-on-single-node",
+    severity=Severity.WARNING,
+    summary="location bans leave a single node for the whole storage stack: no failover",
+    covers=(),
+    suppression_target="the container (the Filesystem when the Filesystem itself has one node)",
+    doc=RuleDoc(
+        what_it_does=(
+            "Like CV402, intersects the nodes left by location bans along each stack's INFINITY colocation "
+            "chain, and reports a stack that only one node of a cluster of several can run. Bans left behind "
+            "by `crm resource ban` or `pcs resource ban` (cli-ban-*) are the usual cause."
+        ),
+        why_is_this_bad=(
+            "The stack runs today, but it cannot fail over: if that node fails or is put in standby, DRBD "
+            "cannot be promoted elsewhere for the Filesystem, and the containers stay stopped until the ban "
+            "is removed by hand."
+        ),
+        example=(
+            "location cli-ban-p_fs-on-node2 p_fs role=Started -inf: node2"
+        ),
+        use_instead=(
+            "crm resource clear p_fs\n"
+            "pcs resource clear p_fs"
+        ),
+    ),
+    check=None,
+)
+
+
+def _is_fence(cid):
+    return (cid or "").startswith(FENCE_PREFIX)
+
+
+def _requirements(model, stack, container=None):
+    req = {}
+    if container is not None:
+        req.update(dict.fromkeys(placement_requirements(model, container)))
+    req.update(dict.fromkeys(placement_requirements(model, stack.filesystem)))
+    if stack.drbd is not None:
+        req[(stack.drbd, Role.PROMOTED)] = None
+        req.update(dict.fromkeys(placement_requirements(model, stack.drbd)))
+    return list(req)
+
+
+def _describe(model, allowed, nodes):
+    parts = []
+    for node in nodes:
+        why = []
+        if allowed.culprits.get(node):
+            why.append(f"banned by {join(allowed.culprits[node])}")
+        why += [f"{rid} is not enabled there (symmetric-cluster=false)" for rid in allowed.not_enabled.get(node, ())]
+        parts.append(f"{node}: {', '.join(why)}")
+    return "; ".join(parts)
+
+
+def _free(model, allowed, count):
+    """The ``count`` banned nodes cheapest to give back (fewest constraints to delete, DRBD fencing
+    constraints last, document order) and the fix that does it."""
+    banned = [n for n in model.nodes if n not in allowed.nodes]
+    ranked = sorted(banned, key=lambda n: (any(_is_fence(c) for c in allowed.culprits.get(n, ())),
+                                           len(allowed.culprits.get(n, ())) + len(allowed.not_enabled.get(n, ())),
+                                           model.nodes.index(n)))
+    chosen = ranked[:count]
+    deletes = [cid for node in chosen for cid in allowed.culprits.get(node, ())]
+    enable = Fix()
+    taken = set()
+    for node in chosen:
+        for rid in allowed.not_enabled.get(node, ()):
+            cid = fresh_id(model, f"l_{rid}_on_{node}", taken)
+            enable = combine(enable, Fix(crm=(f"crm configure location {cid} {rid} 0: {node}",),
+                                         pcs=(f"pcs constraint location {rid} prefers {node}=0",)))
+    return chosen, combine(delete_fix(model, deletes), enable), deletes
+
+
+def _members_words(model, stack, container):
+    containers = [container] if container else [tie.lower for tie in stack.containers]
+    words = ([join(containers)] if containers else []) + [stack.filesystem]
+    if stack.drbd:
+        words.append(role_words(model, stack.drbd, Role.PROMOTED))
+    return " on ".join(words)
+
+
+def check(context):
+    model = context.model
+    if not model.nodes:
+        return
+    for stack in stacks_of(context).stacks:
+        if stack.drbd is not None and not allowed_nodes(model, [(stack.drbd, Role.PROMOTED)]).nodes:
+            continue  # DRBD can never be promoted: the clone's own rule says it
+        fs_allowed = allowed_nodes(model, _requirements(model, stack))
+        containers = [tie.lower for tie in stack.containers]
+        fs_finding = yield from _verdict(context, stack, None, fs_allowed, containers)
+        if fs_finding:
+            continue
+        for container in containers:
+            allowed = allowed_nodes(model, _requirements(model, stack, container))
+            if len(allowed.nodes) < len(fs_allowed.nodes):
+                yield from _verdict(context, stack, container, allowed, [container])
+
+
+def _verdict(context, stack, container, allowed, containers):
+    """Yield the finding for one stack (``container`` None: the Filesystem level); return True if any."""
+    model = context.model
+    subject = container or stack.filesystem
+    members = _members_words(model, stack, container)
+    stopped = join(containers + ([stack.filesystem] if container is None else []))
+    if not allowed.nodes:
+        chosen, fix, deletes = _free(model, allowed, 1)
+        message = (f"No node can run the stack {members}: every node is banned for one of them "
+                   f"- {_describe(model, allowed, model.nodes)}. DRBD is promoted somewhere and {stopped} stay "
+                   f"stopped. Remove the bans on {join(chosen)} (or the ones that are not meant).")
+        yield Finding.of(NO_NODE, message, line=_line(model, deletes, subject), resources=(subject,),
+                         constraints=tuple(dict.fromkeys(c for cs in allowed.culprits.values() for c in cs)),
+                         fix=fix, suppress_on=subject)
+        return True
+    if len(allowed.nodes) == 1 and len(model.nodes) >= 2:
+        without_fencing = allowed_nodes(model, _requirements(model, stack, container), exclude=_is_fence)
+        if len(without_fencing.nodes) >= 2:
+            return False  # only DRBD's fencing constraint pins it: CV405
+        node = allowed.nodes[0]
+        chosen, fix, deletes = _free(model, allowed, 1)
+        message = (f"Only {node} can run the stack {members}: the other nodes are banned - "
+                   f"{_describe(model, allowed, [n for n in model.nodes if n != node])}. No failover: if {node} "
+                   f"fails or is put in standby, {stopped} stay stopped.")
+        yield Finding.of(ONE_NODE, message, line=_line(model, deletes, subject), resources=(subject,),
+                         constraints=tuple(dict.fromkeys(c for cs in allowed.culprits.values() for c in cs)),
+                         fix=fix, suppress_on=subject)
+        return True
+    return False
+
+
+def _line(model, constraint_ids, fallback):
+    for cid in constraint_ids:
+        constraint = model.constraints.get(cid)
+        if constraint is not None:
+            return constraint.line
+    resource = model.resources.get(fallback)
+    return resource.line if resource is not None else None
+
+
+def check_no_node(context):
+    return [f for f in check(context) if f.code == NO_NODE.code]
+
+
+def check_one_node(context):
+    return [f for f in check(context) if f.code == ONE_NODE.code]
+
+
+NO_NODE.check = check_no_node
+ONE_NODE.check = check_one_node
+
+
+@hookimpl
+def crm_ve_rules():
+    return [NO_NODE, ONE_NODE]
