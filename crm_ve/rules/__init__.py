@@ -10,7 +10,12 @@ BUILTIN = (
     "crm_ve.rules.chain_container_colocation",
     "crm_ve.rules.chain_container_order",
     "crm_ve.rules.clone_child_reference",
+    "crm_ve.rules.group_member_reference",
+    "crm_ve.rules.void_constraint",
+    "crm_ve.rules.dangling_reference",
     "crm_ve.rules.unused_suppression",
     "crm_ve.rules.stack_anticolocation",
     "crm_ve.rules.stack_bans",
+    "crm_ve.rules.stack_tickets",
+    "crm_ve.rules.drbd_fencing",
 )

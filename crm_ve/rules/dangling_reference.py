@@ -1,0 +1,162 @@
+"""CV204 dangling-reference: a constraint names an id that is no resource, or a tag naming one (reference 7.1).
+
+2.1.5 ``pcmk__valid_resource_or_tag`` / ``pcmk__tag_to_set``: an id that is neither a resource nor a tag or
+template, or a tag whose ``obj_ref`` names no resource, makes Pacemaker ignore the whole constraint ("No
+resource found for ...", E-T3). The constraint schemas declare ``rsc``/``first``/``resource_ref`` as IDREF
+(an id of *any* element passes), the tags schema since pacemaker-3.3 takes any text, so such CIBs load.
+Error when the constraint is one of a storage stack's required relations (an order or colocation naming a
+stack's DRBD clone, Filesystem or container), warning otherwise.
+"""
+import difflib
+
+from crm_ve import hookimpl
+from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
+from crm_ve.rules.constraint_rewrite import rewrite
+
+RULE = Rule(
+    code="CV204",
+    name="dangling-reference",
+    severity=Severity.ERROR,
+    summary="a constraint names an id that is no resource (or a tag naming one): Pacemaker ignores it",
+    covers=(),
+    suppression_target="the constraint (the tag, for a tag's reference)",
+    doc=RuleDoc(
+        what_it_does=(
+            "Flags constraints that name an id which is not a resource, tag or template, and tags used by "
+            "constraints that list an id which is no resource. Error when the constraint orders or colocates "
+            "a storage stack's DRBD clone, Filesystem or container, warning otherwise. The fix renames a "
+            "misspelt id to the closest existing one, else deletes the dead constraint or tag entry."
+        ),
+        why_is_this_bad=(
+            "Pacemaker drops the whole constraint (\"No resource found\"): a tag with one misspelt member "
+            "disables every constraint that uses it, also for the members that exist. The schema does not "
+            "catch a tag's misspelt member, and crmsh writes it with a warning."
+        ),
+        example=(
+            "tag t_vz p_fs p_vee\n"
+            "colocation c_vz_on_drbd inf: t_vz ms_drbd_r0:Master"
+        ),
+        use_instead=(
+            "tag t_vz p_fs p_ve\n"
+            "colocation c_vz_on_drbd inf: t_vz ms_drbd_r0:Master"
+        ),
+    ),
+    check=None,
+)
+
+
+def _is_valid(model, rid):
+    return rid in model.resources or rid in model.tags or rid in model.templates
+
+
+def _closest(model, missing):
+    candidates = [rid for rid in model.resources if model.resources[rid].parent is None
+                  or not model.clone_of(rid)] + list(model.tags) + list(model.templates)
+    match = difflib.get_close_matches(missing, candidates, n=1, cutoff=0.75)
+    return match[0] if match else None
+
+
+def _chain_members(context):
+    stacks = context.model.stacks(context.workload_agents)
+    members = set()
+    for stack in stacks.stacks:
+        if stack.drbd is None and not stack.containers:
+            continue
+        members.add(stack.filesystem)
+        if stack.drbd is not None:
+            members.add(stack.drbd)
+            members.update(stacks.drbd_clones[stack.drbd].primitives)
+        members.update(tie.lower for tie in stack.containers)
+    model = context.model
+    for rid in list(members):
+        members.update(model.ancestors(rid))
+    return members
+
+
+def _required(model, constraint, chain):
+    if constraint.type not in ("order", "colocation"):
+        return False
+    named = set()
+    for ref in constraint.references:
+        if ref in model.resources:
+            named.add(ref)
+        elif ref in model.tags or ref in model.templates:
+            named.update(r for r in (model.tags.get(ref) or model.templates.get(ref) or ()) if r in model.resources)
+    return bool(named & chain)
+
+
+def _delete(cid):
+    return Fix(crm=(f"crm configure delete {cid}",), pcs=(f"pcs constraint delete {cid}",))
+
+
+def _tag_fix(model, tag, missing):
+    """Rename (closest resource) or drop the tag's missing members: crmsh has no tag editor, so its ``filter``
+    command rewrites the tag's text; pcs edits the tag."""
+    crm_script, pcs_args = [], []
+    for rid in missing:
+        match = _closest(model, rid)
+        match = match if match in model.resources and match not in model.tags.get(tag, ()) else None
+        crm_script.append(f"s/(\\s){rid}(\\s|$)/\\1{match}\\2/" if match else f"s/(\\s){rid}(\\s|$)/\\2/")
+        if match:
+            pcs_args += ["add", match]
+        pcs_args += ["remove", rid]
+    sed = "; ".join(crm_script)
+    return Fix(crm=(f"crm configure filter \"sed -E '{sed}'\" {tag}",),
+               pcs=(f"pcs tag update {tag} " + " ".join(pcs_args),))
+
+
+def check(context):
+    model = context.model
+    chain = None
+    reported_tags = set()
+    for constraint in model.constraint_list:
+        if constraint.ignored is None or constraint.id is None:
+            continue
+        missing = [ref for ref in dict.fromkeys(constraint.references) if not _is_valid(model, ref)]
+        broken_tags = {ref: [m for m in model.tags[ref] if m not in model.resources]
+                       for ref in dict.fromkeys(constraint.references) if ref in model.tags}
+        broken_tags = {tag: members for tag, members in broken_tags.items() if members}
+        set_ref = "resource set reference" in constraint.ignored
+        if not missing and not broken_tags and not set_ref:
+            continue
+        if chain is None:
+            chain = _chain_members(context)
+        required = _required(model, constraint, chain)
+        severity = Severity.ERROR if required else Severity.WARNING
+        why = " It is one of a storage stack's required relations." if required else ""
+        if missing or set_ref:
+            rename = {ref: _closest(model, ref) for ref in missing}
+            rename = {ref: match for ref, match in rename.items() if match}
+            what = ", ".join(missing) if missing else constraint.ignored
+            fix = rewrite(model, constraint, rename=rename) if rename and len(rename) == len(missing) else None
+            hint = (" Did you mean " + ", ".join(f"{m} for {r}" for r, m in rename.items()) + "?") if rename else ""
+            yield Finding.of(
+                RULE, f"{constraint.type} {constraint.id} names {what}, which is no resource, tag or template: "
+                      f"Pacemaker ignores the whole constraint.{why}{hint}",
+                severity=severity, line=constraint.line, constraints=(constraint.id,),
+                resources=tuple(missing), fix=fix or _delete(constraint.id), suppress_on=constraint.id,
+            )
+            continue
+        for tag, members in broken_tags.items():
+            users = [c.id for c in model.constraint_list if tag in c.references and c.id]
+            if tag in reported_tags:
+                continue
+            reported_tags.add(tag)
+            required_any = any(_required(model, c, chain) for c in model.constraint_list if c.id in users)
+            yield Finding.of(
+                RULE, f"tag {tag} lists {', '.join(members)}, which {'is' if len(members) == 1 else 'are'} no "
+                      f"resource: Pacemaker ignores every constraint that names the tag ({', '.join(users)})."
+                      + (" One of them is a storage stack's required relation." if required_any else ""),
+                severity=Severity.ERROR if required_any else Severity.WARNING,
+                line=getattr(model.index.get(tag), "sourceline", None) or constraint.line,
+                constraints=tuple(users), resources=tuple(members), fix=_tag_fix(model, tag, members),
+                suppress_on=tag,
+            )
+
+
+RULE.check = check
+
+
+@hookimpl
+def crm_ve_rules():
+    return [RULE]

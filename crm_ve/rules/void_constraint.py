@@ -1,0 +1,246 @@
+"""CV203 void-constraint: a constraint, or part of one, that Pacemaker silently never applies (C5).
+
+Reference sections 3.3 and 11 (C5, E-R4, E-SR): a ``Promoted`` role on a resource that cannot be promoted
+makes a colocation a no-op, crm_verify clean; pcs's ``colocation add master vip with ms`` puts the role on the
+wrong side; a set's ``role`` applies to every member, so ``[ms p_fs] role=Promoted`` says nothing about p_fs.
+A colocation without a score (or score 0) is ignored entirely (Pacemaker Explained, "Colocation Properties").
+An order's ``promote``/``demote`` on a resource that cannot be promoted never happens: as the *then* action the
+order is a no-op (an omitted then-action defaults to the first-action, reference section 2.1), as the *first*
+action the scheduler blocks the then-action forever ("unrunnable ... promote (blocked)", checked with
+crm_simulate). A location whose role cannot apply, and a colocation of two tags, are dropped as well.
+Constraints the storage-chain rules already report as the cause of an error are left to them.
+"""
+from crm_ve import hookimpl
+from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
+from crm_ve.model import INFINITY, Role
+from crm_ve.model.values import format_score_xml
+from crm_ve.rules.chain_analysis import analyse
+from crm_ve.rules.chain_fixes import ColocationSpec, render_fix
+from crm_ve.rules.constraint_rewrite import rewrite
+
+RULE = Rule(
+    code="CV203",
+    name="void-constraint",
+    severity=Severity.WARNING,
+    summary="a constraint (or part of it) that Pacemaker never applies: a role or action that cannot happen",
+    covers=("C5", "C13"),
+    suppression_target="the constraint",
+    doc=RuleDoc(
+        what_it_does=(
+            "Flags colocations with a Promoted (Master) role on a resource that cannot be promoted (on either "
+            "side, or through a set's role that covers such members), colocations without a score or with "
+            "score 0, orders with a promote or demote action on a resource that cannot be promoted, locations "
+            "whose role cannot apply, and colocations of two tags."
+        ),
+        why_is_this_bad=(
+            "Pacemaker drops these without a word and crm_verify accepts them: the virtual IP that was meant "
+            "to follow the DRBD Primary runs anywhere. pcs's `colocation add master vip with ms` puts the role "
+            "on the IP instead of the clone. An order whose first action is a promote that cannot happen is "
+            "worse than void: its then-action is blocked forever."
+        ),
+        example=(
+            "colocation c_vip_on_drbd inf: p_vip:Master ms_drbd_r0\n"
+            "pcs constraint colocation add master p_vip with ms_drbd_r0\n"
+            "order o_drbd_before_vip inf: ms_drbd_r0:promote p_vip"
+        ),
+        use_instead=(
+            "colocation c_vip_on_drbd inf: p_vip ms_drbd_r0:Master\n"
+            "pcs constraint colocation add p_vip with promoted ms_drbd_r0\n"
+            "order o_drbd_before_vip inf: ms_drbd_r0:promote p_vip:start"
+        ),
+    ),
+    check=None,
+)
+
+_ACTION_FIX = {"promote": "start", "demote": "stop"}
+
+
+class _Void:
+    def __init__(self, constraint):
+        self.constraint = constraint
+        self.reasons = []
+        self.fix = None
+
+
+def _promotable(model, rid):
+    return model.promotable(rid).possible
+
+
+# -------------------------------------------------------------------------------------------- colocations
+
+def _colocation(model, constraint):
+    edges = [e for e in model.colocation_edges if e.constraint == constraint.id and e.element is constraint.element
+             and e.ignored is not None]
+    if not edges:
+        return None
+    void = _Void(constraint)
+    for edge in edges:
+        if edge.ignored.startswith("role"):
+            void.reasons.append(f"{edge.ignored}: \"{_words(model, edge)}\" is dropped")
+        else:
+            void.reasons.append(f"it has {edge.ignored}, so Pacemaker ignores it")
+    vocabulary = model.vocabulary
+    if not constraint.sets:
+        attributes = {}
+        dependent, primary = constraint.sides
+        dep_void = Role.parse(constraint.get("rsc-role")) is Role.PROMOTED and not _promotable(model, dependent)
+        pri_void = Role.parse(constraint.get("with-rsc-role")) is Role.PROMOTED and not _promotable(model, primary)
+        if dep_void:
+            attributes["rsc-role"] = None
+            if Role.parse(constraint.get("with-rsc-role")).is_any and _promotable(model, primary):
+                attributes["with-rsc-role"] = vocabulary.promoted  # the role meant the clone's (pcs C5)
+        if pri_void:  # never move it onto the dependent clone: that would reverse the dependency (C4)
+            attributes["with-rsc-role"] = None
+        if constraint.get("score") is None or edges[0].ignored.startswith(("score", "no score")):
+            attributes["score"] = format_score_xml(INFINITY)
+        void.fix = rewrite(model, constraint, attributes=attributes)
+        return void
+    # sets: re-create what Pacemaker derives, edge by edge, the void roles corrected
+    adds = []
+    for edge in (e for e in model.colocation_edges if e.constraint == constraint.id
+                 and e.element is constraint.element):
+        dep_role, pri_role = edge.dependent_role, edge.primary_role
+        if edge.ignored is not None and edge.ignored.startswith("role"):
+            if dep_role is Role.PROMOTED and not _promotable(model, edge.dependent):
+                dep_role = Role.ANY
+            if pri_role is Role.PROMOTED and not _promotable(model, edge.primary):
+                pri_role = Role.ANY
+        score = edge.score if edge.score != 0 else INFINITY
+        adds.append(ColocationSpec("", edge.dependent, edge.primary, score, dep_role, pri_role))
+    void.fix = render_fix(vocabulary, [constraint.id], _with_ids(model, adds))
+    return void
+
+
+def _words(model, edge):
+    def side(rid, role):
+        name = model.vocabulary.role_name(role)
+        return f"{rid}:{name}" if name else rid
+    return f"{side(edge.dependent, edge.dependent_role)} with {side(edge.primary, edge.primary_role)}"
+
+
+def _with_ids(model, specs):
+    taken, out = set(model.index), []
+    for spec in specs:
+        base = f"c_{spec.dependent}_with_{spec.primary}"
+        cid, n = base, 1
+        while cid in taken:
+            n += 1
+            cid = f"{base}-{n}"
+        taken.add(cid)
+        out.append(ColocationSpec(cid, spec.dependent, spec.primary, spec.score, spec.dependent_role,
+                                  spec.primary_role))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ orders
+
+def _order(model, constraint):
+    void = _Void(constraint)
+    if not constraint.sets:
+        first, then = constraint.sides
+        first_action = (constraint.get("first-action") or "start").lower()
+        then_text = constraint.get("then-action")
+        then_action = (then_text or first_action).lower()
+        attributes = {}
+        if first_action in _ACTION_FIX and not _promotable(model, first):
+            void.reasons.append(f"{first} cannot be promoted, so its {first_action} never happens and "
+                                f"{then}:{then_action} is blocked forever")
+            attributes["first-action"] = _ACTION_FIX[first_action]
+        if then_action in _ACTION_FIX and not _promotable(model, then):
+            defaulted = " (then-action is omitted and defaults to the first-action)" if then_text is None else ""
+            void.reasons.append(f"{then} cannot be promoted, so its {then_action}{defaulted} never happens and "
+                                f"{then} is not ordered at all")
+            attributes["then-action"] = _ACTION_FIX[then_action]
+        if not void.reasons:
+            return None
+        void.fix = rewrite(model, constraint, attributes=attributes)
+        return void
+    changes = {}
+    for number, rset in enumerate(s for s in constraint.sets if s.converted_from is None):
+        action = (rset.action or "start").lower()
+        if action not in _ACTION_FIX:
+            continue
+        never = [m for m in rset.members if not _promotable(model, m)]
+        if not never:
+            continue
+        void.reasons.append(f"set {rset.id or number + 1} asks for the {action} of {', '.join(never)}, which cannot "
+                            f"be promoted: that {action} never happens")
+        if len(never) == len(rset.members):
+            changes[number] = {"action": _ACTION_FIX[action]}
+        else:
+            changes = None
+            break
+    if not void.reasons:
+        return None
+    void.fix = rewrite(model, constraint, set_attributes=changes) if changes is not None else None
+    return void
+
+
+# --------------------------------------------------------------------------------------------- locations
+
+def _location(model, constraint):
+    void = _Void(constraint)
+    roles = []
+    if constraint.sets:
+        roles = [(m, s.role) for s in constraint.sets for m in s.members]
+    else:
+        roles = [(m, Role.parse(constraint.get("role"))) for m in constraint.resources]
+    rules = [c for c in constraint.element if isinstance(c.tag, str) and c.tag == "rule"]
+    for rid, role in roles:
+        rule_roles = [Role.parse(r.get("role")) for r in rules if r.get("role")]
+        if role is Role.PROMOTED or (rule_roles and all(r is Role.PROMOTED for r in rule_roles)):
+            if not _promotable(model, rid):
+                void.reasons.append(f"its Promoted role cannot apply to {rid}, which cannot be promoted")
+    if not void.reasons:
+        return None
+    void.fix = Fix(crm=(f"crm configure delete {constraint.id}",), pcs=(f"pcs constraint delete {constraint.id}",))
+    return void
+
+
+def _ignored(model, constraint):
+    if constraint.ignored is None or "not a valid resource" in constraint.ignored or "names" in constraint.ignored:
+        return None  # unknown ids: CV204
+    void = _Void(constraint)
+    void.reasons.append(f"Pacemaker ignores it: {constraint.ignored}")
+    void.fix = Fix(crm=(f"crm configure delete {constraint.id}",), pcs=(f"pcs constraint delete {constraint.id}",))
+    return void
+
+
+def check(context):
+    model = context.model
+    culprits = None
+    for constraint in model.constraint_list:
+        if constraint.id is None:
+            continue
+        if constraint.ignored:
+            void = _ignored(model, constraint)
+        elif constraint.type == "colocation":
+            void = _colocation(model, constraint)
+        elif constraint.type == "order":
+            void = _order(model, constraint)
+        elif constraint.type == "location":
+            void = _location(model, constraint)
+        else:
+            void = None
+        if void is None:
+            continue
+        if culprits is None:
+            culprits = {cid for problem in analyse(context) for cid in problem.culprits}
+        if constraint.id in culprits:
+            continue
+        reasons = "; ".join(dict.fromkeys(void.reasons))
+        deleted_only = void.fix is not None and len(void.fix.crm) == 1
+        advice = " It has no effect: delete it, or write what it was meant to say." if deleted_only else ""
+        yield Finding.of(
+            RULE, f"{constraint.type} {constraint.id}: {reasons}.{advice}", line=constraint.line,
+            constraints=(constraint.id,), resources=tuple(constraint.resources), fix=void.fix or Fix(),
+            suppress_on=constraint.id,
+        )
+
+
+RULE.check = check
+
+
+@hookimpl
+def crm_ve_rules():
+    return [RULE]
