@@ -20,6 +20,7 @@ import argparse
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -233,18 +234,37 @@ def live_name():
 
 
 def run_tool(argv, timeout, input_bytes=None, env=None):
-    """Run a cluster tool; a missing tool or a timeout is one line (exit 2)."""
+    """Run a cluster tool; a missing tool or a timeout is one line (exit 2).
+
+    The tool runs in a process group of its own, killed whole on timeout: pcs runs cibadmin, which must not
+    outlive it and write to the CIB after the gate has reported the failure.
+    """
     exe = shutil.which(argv[0])
     if exe is None:
         raise ToolMissingError(f"{argv[0]} is not installed (the commit gate needs Pacemaker's command-line tools)")
     try:
-        return subprocess.run([exe] + list(argv[1:]), input=input_bytes, capture_output=True, timeout=timeout,
-                              env=env if env is not None else live_env(),
-                              stdin=None if input_bytes is not None else subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise ToolTimeout(f"{' '.join(argv[:2])} did not finish within {timeout:g} s") from None
+        proc = subprocess.Popen([exe] + list(argv[1:]), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=subprocess.PIPE if input_bytes is not None else subprocess.DEVNULL,
+                                env=env if env is not None else live_env(), start_new_session=True)
     except OSError as exc:
         raise CrmVeError(f"cannot run {argv[0]}: {exc}") from None
+    try:
+        stdout, stderr = proc.communicate(input_bytes, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        raise ToolTimeout(f"{' '.join(argv[:2])} did not finish within {timeout:g} s") from None
+    except BaseException:
+        _kill_group(proc)
+        raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
+def _kill_group(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.communicate()
 
 
 class ToolTimeout(CrmVeError):

@@ -341,3 +341,24 @@ def test_pcs_flow_live_change_since_orig_is_refused_with_exit_3(pcs_gate):
     assert forced.returncode == 0, forced.stdout + forced.stderr
     assert "checking the live configuration with the difference" in forced.stderr
     assert {"pcs-mine", "pcs-theirs"} <= gate.live_ids("resources")
+
+
+def test_pcs_flow_a_cib_manager_that_stops_answering_pushes_nothing(pcs_gate):
+    gate = pcs_gate
+    c = gate.cluster
+    orig, new = _pcs_copy(gate, "hang")
+    _pcs(gate, "resource", "create", "pcs-hang", "ocf:pacemaker:Dummy", "--disabled", "--no-default-ops", cib=new)
+    version, digest = c.cib_version(), c.configuration_digest()
+    [based] = [pid for pid, name in cluster_processes() if name == "pacemaker-based"]
+    os.kill(based, signal.SIGSTOP)
+    try:
+        proc = gate.crm_ve("push", new, "--diff-against", orig, "--timeout", "3")
+    finally:
+        os.kill(based, signal.SIGCONT)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "did not finish within 3 s" in proc.stderr and "nothing was changed" in proc.stderr
+    c.wait_idle()
+    assert c.configuration_digest() == digest
+    assert (c.cib_version().admin_epoch, c.cib_version().epoch) == (version.admin_epoch, version.epoch)
+    assert gate.crm_ve("push", new, "--diff-against", orig).returncode == 0
+    assert "pcs-hang" in gate.live_ids("resources")
