@@ -18,4 +18,5 @@ BUILTIN = (
     "crm_ve.rules.stack_bans",
     "crm_ve.rules.stack_tickets",
     "crm_ve.rules.drbd_fencing",
+    "crm_ve.rules.op_timeouts",
 )

@@ -1,0 +1,119 @@
+"""The operation timeouts a resource agent advises, read from its meta-data (``<actions><action name timeout>``).
+
+Read from the installed agent when there is one (``$OCF_ROOT/resource.d/PROVIDER/TYPE meta-data``, OCF_ROOT
+defaulting to /usr/lib/ocf, run with a short timeout and cached per agent), else for ``ocf:crm-ve:ManageVE``
+from the agent shipped with crm-ve (``crm_ve.resources.agent_path()``), else there is no advice. Only ``ocf``
+agents are read; provider and type must be plain names, so a CIB cannot make us run anything outside the OCF
+tree. The meta-data is parsed without DTDs, entities or network access.
+"""
+import functools
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Tuple
+
+from lxml import etree
+
+from crm_ve.model.values import Role, parse_interval_ms
+
+DEFAULT_OCF_ROOT = "/usr/lib/ocf"
+#: Seconds the agent's meta-data action may take.
+METADATA_TIMEOUT = 10
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
+
+
+@dataclass(frozen=True)
+class AdvisedAction:
+    name: str
+    timeout_ms: int
+    role: Role
+    interval_ms: int
+
+
+@dataclass(frozen=True)
+class AgentAdvice:
+    """The actions an agent advertises with their advised timeouts; ``source`` names where they were read."""
+
+    agent: str
+    source: str
+    actions: Tuple[AdvisedAction, ...]
+
+    def has(self, name):
+        return any(action.name == name for action in self.actions)
+
+    def timeout_ms(self, name, role: Role = Role.ANY) -> Optional[int]:
+        """The advised timeout of ``name`` (for a monitor, of the same role when the agent advises per role;
+        the largest when several apply), or None."""
+        candidates = [a for a in self.actions if a.name == name]
+        if not candidates:
+            return None
+        if role is not None and not role.is_any:
+            same = [a for a in candidates if a.role is role]
+            if same:
+                candidates = same
+        return max(a.timeout_ms for a in candidates)
+
+
+def ocf_root():
+    return os.environ.get("OCF_ROOT") or DEFAULT_OCF_ROOT
+
+
+def parse_metadata(text, agent, source) -> Optional[AgentAdvice]:
+    """Advice from meta-data XML text; None when it is not readable meta-data."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(text.encode() if isinstance(text, str) else text, parser)
+    except etree.XMLSyntaxError:
+        return None
+    if root.tag != "resource-agent":
+        return None
+    actions = []
+    for action in root.iterfind("actions/action"):
+        timeout = parse_interval_ms(action.get("timeout"))
+        if not action.get("name") or timeout is None:
+            continue
+        actions.append(AdvisedAction(action.get("name"), timeout, Role.parse(action.get("role")),
+                                     parse_interval_ms(action.get("interval"), 0) or 0))
+    return AgentAdvice(agent, source, tuple(actions))
+
+
+def _run_metadata(argv, agent, source):
+    env = dict(os.environ)
+    env.setdefault("OCF_ROOT", ocf_root())
+    try:
+        proc = subprocess.run(argv, capture_output=True, timeout=METADATA_TIMEOUT, env=env,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    return parse_metadata(proc.stdout, agent, source)
+
+
+@functools.lru_cache(maxsize=None)
+def _advice(standard, provider, type_, root) -> Optional[AgentAdvice]:
+    agent = f"{standard}:{provider}:{type_}"
+    if standard != "ocf" or not provider or not type_:
+        return None
+    if not _PLAIN_NAME.match(provider) or not _PLAIN_NAME.match(type_):
+        return None
+    installed = Path(root) / "resource.d" / provider / type_
+    if installed.is_file() and os.access(installed, os.X_OK):
+        advice = _run_metadata([str(installed), "meta-data"], agent, str(installed))
+        if advice is not None:
+            return advice
+    if (provider, type_) == ("crm-ve", "ManageVE"):
+        from crm_ve.resources import agent_path
+        shipped = agent_path()
+        if shipped.is_file():
+            return _run_metadata([sys.executable, str(shipped), "meta-data"], agent, f"{shipped} (shipped with "
+                                                                                     f"crm-ve)")
+    return None
+
+
+def agent_advice(resource) -> Optional[AgentAdvice]:
+    """The advice of ``resource``'s agent (a model :class:`Resource`), or None when there is none to read."""
+    return _advice(resource.standard, resource.provider, resource.type, ocf_root())
