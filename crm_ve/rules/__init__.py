@@ -19,4 +19,8 @@ BUILTIN = (
     "crm_ve.rules.stack_tickets",
     "crm_ve.rules.drbd_fencing",
     "crm_ve.rules.op_timeouts",
+    "crm_ve.rules.workload_migration",
+    "crm_ve.rules.workload_checkpoint",
+    "crm_ve.rules.workload_storage",
+    "crm_ve.rules.filesystem_device",
 )
