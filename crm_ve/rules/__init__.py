@@ -23,4 +23,11 @@ BUILTIN = (
     "crm_ve.rules.workload_checkpoint",
     "crm_ve.rules.workload_storage",
     "crm_ve.rules.filesystem_device",
+    "crm_ve.rules.drbd_promotable",
+    "crm_ve.rules.drbd_notify",
+    "crm_ve.rules.drbd_promoted_max",
+    "crm_ve.rules.drbd_clone_max",
+    "crm_ve.rules.drbd_monitors",
+    "crm_ve.rules.drbd_never_promoted",
+    "crm_ve.rules.stack_partly_unmanaged",
 )

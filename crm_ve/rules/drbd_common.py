@@ -1,0 +1,89 @@
+"""What the DRBD clone rules (CV302-CV307) share: which resources are DRBD, their clones, and meta fixes.
+
+A DRBD resource is a primitive of type ``drbd`` (``ocf:linbit:drbd``, or the deprecated ``ocf:heartbeat:drbd``
+that CV301 reports). Meta attributes of the promotable clone are changed with ``crm resource meta`` /
+``pcs resource meta`` (validator.md), under the name the CIB already uses (``master-max`` or
+``promoted-max``: when both are set ``promoted-max`` wins, reference section 6.1), else the name of its era.
+"""
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+from crm_ve.findings import Fix
+
+DRBD_TYPE = "drbd"
+
+
+@dataclass
+class DrbdClone:
+    """A promotable clone (``<master>`` or ``<clone promotable=true>``) holding DRBD primitives."""
+
+    id: str
+    primitives: Tuple[str, ...]
+
+
+def drbd_primitives(model) -> List[str]:
+    return [r.id for r in model.resources.values() if r.is_primitive and r.type == DRBD_TYPE]
+
+
+def promotable_drbd_clones(model) -> List[DrbdClone]:
+    """Clones whose promotion is possible (certainly or through a rule that may apply) holding DRBD."""
+    clones = {}
+    for rid in drbd_primitives(model):
+        top = model.top(rid)
+        if top != rid and model.resources[top].is_clone and model.promotable(top).possible:
+            clones.setdefault(top, []).append(rid)
+    return [DrbdClone(cid, tuple(prims)) for cid, prims in clones.items()]
+
+
+def own_meta_holder(model, rid, name) -> Optional[str]:
+    """The resource (``rid`` or an ancestor) whose own meta attributes set ``name``; None when it comes from
+    ``rsc_defaults`` or is unset."""
+    for holder in [rid] + model.ancestors(rid):
+        if any(name in block.pairs for block in model.resources[holder].meta_blocks):
+            return holder
+    return None
+
+
+def meta_name(model, clone_id, new_name, old_name):
+    """``promoted-max``/``master-max`` (and the ``-node-`` pair): the one in effect on the clone, else the
+    one the CIB's era writes."""
+    if model.meta(clone_id, new_name).value is not None:
+        return new_name
+    if model.meta(clone_id, old_name).value is not None:
+        return old_name
+    if model.resources[clone_id].kind == "master" or not model.vocabulary.new_role_names:
+        return old_name
+    return new_name
+
+
+def meta_int(model, rid, *names) -> Tuple[Optional[int], Optional[str]]:
+    """The first of ``names`` that is set on ``rid`` (effective), as an integer, and the name; (None, None)."""
+    for name in names:
+        value = model.meta(rid, name).value
+        if value is not None:
+            try:
+                return int(value.strip()), name
+            except ValueError:
+                return None, name
+    return None, None
+
+
+def set_meta(resource, name, value) -> Fix:
+    return Fix(crm=(f"crm resource meta {resource} set {name} {value}",),
+               pcs=(f"pcs resource meta {resource} {name}={value}",))
+
+
+def delete_meta(resource, name) -> Fix:
+    return Fix(crm=(f"crm resource meta {resource} delete {name}",),
+               pcs=(f"pcs resource meta {resource} {name}=",))
+
+
+def join(*fixes) -> Fix:
+    return Fix(crm=tuple(c for f in fixes if f for c in f.crm), pcs=tuple(c for f in fixes if f for c in f.pcs))
+
+
+def filesystems_on(context, clone_id) -> List[str]:
+    """Filesystems recognised as sitting on ``clone_id`` (validator.md, "Which container sits on which
+    storage")."""
+    stacks = context.model.stacks(context.workload_agents)
+    return [stack.filesystem for stack in stacks.stacks if stack.drbd == clone_id]
