@@ -41,6 +41,40 @@ __all__ = [
 ]
 
 
+class ElementIndex:
+    """Every element of the configuration with an ``id``, by id (first one wins), built on first use: only
+    ``id-ref`` resolution and new-id allocation need it."""
+
+    def __init__(self, configuration):
+        self._configuration = configuration
+        self._map = None
+
+    def _build(self):
+        if self._map is None:
+            self._map = {}
+            for element in self._configuration.iter():
+                if isinstance(element.tag, str):
+                    eid = element.get("id")
+                    if eid is not None and eid not in self._map:
+                        self._map[eid] = element
+        return self._map
+
+    def get(self, key, default=None):
+        return self._build().get(key, default)
+
+    def __getitem__(self, key):
+        return self._build()[key]
+
+    def __contains__(self, key):
+        return key in self._build()
+
+    def __iter__(self):
+        return iter(self._build())
+
+    def __len__(self):
+        return len(self._build())
+
+
 class CibModel:
     """Everything rules need to know about one CIB, indexed by id. Relations are derived once; path
     closures are computed on demand and cached."""
@@ -48,12 +82,7 @@ class CibModel:
     def __init__(self, document):
         self.document = document
         configuration = document.configuration
-        self.index: Dict[str, object] = {}
-        for element in configuration.iter():
-            if isinstance(element.tag, str):
-                eid = element.get("id")
-                if eid is not None and eid not in self.index:
-                    self.index[eid] = element
+        self.index = ElementIndex(configuration)
         self.resources, self._template_elements = read_resources(configuration.find("resources"), self.index)
         self.tags = read_tags(configuration.find("tags"))
         self.templates = {tid: [r.id for r in self.resources.values() if r.template == tid]
@@ -77,11 +106,13 @@ class CibModel:
                 self.constraint_list.append(read_constraint(element, resolver, self.index, top_ids))
         self.constraints: Dict[str, Constraint] = {}
         self._naming: Dict[str, List[Constraint]] = defaultdict(list)
+        self._naming_by_type: Dict[Tuple[str, str], List[Constraint]] = defaultdict(list)
         for constraint in self.constraint_list:
             if constraint.id is not None:
                 self.constraints.setdefault(constraint.id, constraint)
             for rid in constraint.resources:
                 self._naming[rid].append(constraint)
+                self._naming_by_type[(rid, constraint.type)].append(constraint)
 
         self.order_edges: List[OrderEdge] = []
         self.colocation_edges: List[ColocationEdge] = []
@@ -240,9 +271,12 @@ class CibModel:
 
     # -- constraints and edges
 
-    def constraints_naming(self, rid) -> List[Constraint]:
+    def constraints_naming(self, rid, type=None) -> List[Constraint]:
         """Constraints (not ignored) that name ``rid`` after resolution (tags expanded, clone children
-        mapped to their clone)."""
+        mapped to their clone); only those of ``type`` (``order``, ``colocation``, ``location``, ``ticket``)
+        when given - indexed, so asking for a Filesystem's locations does not walk its 20,000 colocations."""
+        if type is not None:
+            return self._naming_by_type.get((rid, type), [])
         return self._naming.get(rid, [])
 
     @property
@@ -337,7 +371,8 @@ class CibModel:
             if same_node and not edge.same_node:
                 return False
             return True
-        return self.placement_graph.path(dependent, primary, role, allowed, dependent_role)
+        return self.placement_graph.path(dependent, primary, role, allowed, dependent_role,
+                                         key=(min_score, include_ignored, conditional, same_node))
 
     def banned_nodes(self, rid, role=Role.ANY):
         """Where location constraints keep ``rid`` out of ``role`` (-INFINITY; a ban of every instance counts

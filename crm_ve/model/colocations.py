@@ -22,7 +22,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 from crm_ve.model.values import INFINITY, Role, Truth, parse_score
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class ColocationEdge:
     """``dependent`` (in ``dependent_role``) is placed with ``primary`` (in ``primary_role``).
 
@@ -43,7 +43,7 @@ class ColocationEdge:
     node_attribute: Optional[str] = None
     via_child: bool = False
     condition: Optional[str] = None
-    element: object = field(default=None, repr=False, compare=False, hash=False)
+    element: object = field(default=None, repr=False)
 
     @property
     def line(self):
@@ -152,6 +152,7 @@ class PlacementGraph:
             source = self.node_as_dependent(edge.dependent)
             self._out.setdefault(source, []).append((edge, ("r", edge.primary)))
         self._structural_cache: Dict[tuple, list] = {}
+        self._trees: Dict[tuple, dict] = {}
 
     def node_as_dependent(self, rid):
         resource = self.resources.get(rid)
@@ -205,21 +206,39 @@ class PlacementGraph:
         return self._out.get(node, []) + self._structural(node)
 
     def path(self, dependent, primary, role: Optional[Role], allowed: Callable[[ColocationEdge], bool],
-             dependent_role: Role = Role.ANY) -> Optional[List[ColocationEdge]]:
+             dependent_role: Role = Role.ANY, key=None) -> Optional[List[ColocationEdge]]:
         """Edges of a placement path: ``dependent`` (in ``dependent_role``) is, through allowed edges, placed
         with ``primary`` in ``role`` (None: any role, the last edge may name one). None when there is none.
 
         A hop is followed only when it constrains the instances the path is about: an edge whose dependent
-        role is Promoted does not constrain "any instance".
+        role is Promoted does not constrain "any instance". ``key`` names ``allowed`` so that everything
+        reachable from ``dependent`` is explored once and every later query from it is a lookup.
         """
         start = (("r", dependent), dependent_role)
+        target = ("r", primary)
+        if dependent_role is Role.ANY:  # the common case: one direct edge
+            for edge, nxt in self._out.get(self.node_as_dependent(dependent), ()):
+                if (nxt == target and edge.dependent_role.is_any and (role is None or edge.primary_role is role)
+                        and allowed(edge)):
+                    return [edge]
+        tree = self._trees.get((start, key)) if key is not None else None
+        if tree is None:
+            tree = self._explore(start, allowed)
+            if key is not None:
+                self._trees[(start, key)] = tree
+        roles = (role,) if role is not None else (Role.ANY, Role.PROMOTED, Role.UNPROMOTED, Role.STOPPED)
+        for candidate_role in roles:
+            state = (target, candidate_role)
+            if state in tree and state != start:
+                return self._unwind(tree, state)
+        return None
+
+    def _explore(self, start, allowed):
         seen = {start: None}
         queue = deque([start])
         while queue:
             state = queue.popleft()
-            (kind, rid), current_role = state
-            if kind == "r" and rid == primary and state != start and (role is None or current_role is role):
-                return self._unwind(seen, state)
+            current_role = state[1]
             for edge, nxt in self.successors(state[0]):
                 if not allowed(edge):
                     continue
@@ -235,7 +254,7 @@ class PlacementGraph:
                     continue
                 seen[new_state] = (state, edge)
                 queue.append(new_state)
-        return None
+        return seen
 
     @staticmethod
     def _unwind(seen, state):

@@ -151,6 +151,16 @@ def read_constraint(element, resolver, index, all_resource_ids):
     """A :class:`Constraint` from its element."""
     ctype = CONSTRAINT_TAGS[element.tag]
     constraint = Constraint(element.get("id"), ctype, element)
+    if ctype in ("order", "colocation") and element.find("resource_set") is None:
+        # the common two-resource form naming two resources (fast path)
+        first_attr, then_attr = ("first", "then") if ctype == "order" else ("rsc", "with-rsc")
+        a, b = element.get(first_attr), element.get(then_attr)
+        if a in resolver.resources and b in resolver.resources:
+            sides = (resolver.resource(a, constraint), resolver.resource(b, constraint))
+            constraint.references = (a, b)
+            constraint.sides = sides
+            constraint.resources = sides if sides[0] != sides[1] else sides[:1]
+            return constraint
     refs = []
     set_elements = [c for c in element if isinstance(c.tag, str) and c.tag == "resource_set"]
     resolved_ids = []

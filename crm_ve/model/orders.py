@@ -53,7 +53,7 @@ def ordering_symmetrical(element_get, parent_kind, parent_symmetrical=None):
     return kind != SERIALIZE
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class OrderEdge:
     """``then`` (``then_action``) waits for ``first`` (``first_action``).
 
@@ -80,7 +80,7 @@ class OrderEdge:
     first_action_defaulted: bool = False
     via_child: bool = False
     condition: Optional[str] = None
-    element: object = field(default=None, repr=False, compare=False, hash=False)
+    element: object = field(default=None, repr=False)
 
     @property
     def line(self):
@@ -232,6 +232,7 @@ class ActionGraph:
     def __init__(self, resources, edges, group_ordered: Callable[[str], Tuple[Truth, Optional[str]]],
                  promotable: Callable[[str], Truth]):
         self.resources = resources
+        self._collective = {rid for rid, resource in resources.items() if not resource.is_primitive}
         self.edges: List[OrderEdge] = []
         self._out: Dict[Node, List[Tuple[OrderEdge, Node]]] = defaultdict(list)
         self._in: Dict[Node, List[Tuple[OrderEdge, Node]]] = defaultdict(list)
@@ -241,14 +242,10 @@ class ActionGraph:
         self._structure(group_ordered, promotable)
 
     def begin(self, rid, action):
-        if rid in self.resources and self.resources[rid].is_primitive:
-            return (rid, action)
-        return (rid, action, "begin")
+        return (rid, action, "begin") if rid in self._collective else (rid, action)
 
     def done(self, rid, action):
-        if rid in self.resources and self.resources[rid].is_primitive:
-            return (rid, action)
-        return (rid, action, "done")
+        return (rid, action, "done") if rid in self._collective else (rid, action)
 
     def _add(self, edge, a=None, b=None):
         self.edges.append(edge)
@@ -314,6 +311,17 @@ class ActionGraph:
     def _search(self, source, target, allowed):
         if source == target:
             return []
+        outgoing, incoming = self._out.get(source), self._in.get(target)
+        if not outgoing or not incoming:
+            return None
+        if len(outgoing) <= len(incoming):  # the common case: one direct edge (scan the shorter list)
+            for edge, following in outgoing:
+                if following == target and allowed(edge):
+                    return [edge]
+        else:
+            for edge, previous in incoming:
+                if previous == source and allowed(edge):
+                    return [edge]
         forward = {source: None}
         backward = {target: None}
         f_front, b_front = [source], [target]

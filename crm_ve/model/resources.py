@@ -37,27 +37,71 @@ class Operation:
         return self.element.sourceline
 
 
-@dataclass
 class Resource:
     """A resource element: ``primitive``, ``group``, ``clone``, ``master`` or ``bundle``.
 
     ``params`` are the instance attributes as configured (blocks whose rule may apply included, the first
-    such value kept); ``meta_blocks`` the resource's own meta blocks in precedence order. ``children`` are
-    member ids in document order (a group's members, a clone's one child, a bundle's primitive).
+    such value kept); ``meta_blocks`` the resource's own meta blocks in precedence order; ``operations`` its
+    ops. These three are read from the XML on first use (a CIB of 20,000 containers needs few of them).
+    ``children`` are member ids in document order (a group's members, a clone's child, a bundle's primitive).
     """
 
-    id: str
-    kind: str
-    element: object = field(repr=False)
-    standard: Optional[str] = None
-    provider: Optional[str] = None
-    type: Optional[str] = None
-    params: Dict[str, str] = field(default_factory=dict)
-    parent: Optional[str] = None
-    children: Tuple[str, ...] = ()
-    template: Optional[str] = None
-    meta_blocks: Tuple[NvBlock, ...] = field(default=(), repr=False)
-    operations: Tuple[Operation, ...] = field(default=(), repr=False)
+    __slots__ = ("id", "kind", "element", "standard", "provider", "type", "parent", "children", "template",
+                 "_template_element", "_index", "_params", "_meta_blocks", "_operations")
+
+    def __init__(self, id, kind, element, standard=None, provider=None, type=None, parent=None, children=(),
+                 template=None, template_element=None, index=None):
+        self.id = id
+        self.kind = kind
+        self.element = element
+        self.standard = standard
+        self.provider = provider
+        self.type = type
+        self.parent = parent
+        self.children = tuple(children)
+        self.template = template
+        self._template_element = template_element
+        self._index = index if index is not None else {}
+        self._params = None
+        self._meta_blocks = None
+        self._operations = None
+
+    def __repr__(self):
+        return f"Resource(id={self.id!r}, kind={self.kind!r}, agent={self.agent!r}, parent={self.parent!r})"
+
+    def _merged_children(self):
+        own = _children(self.element)
+        if self._template_element is None:
+            return own
+        return _children(self._template_element) + own  # the primitive's blocks last: they win ties
+
+    @property
+    def params(self) -> Dict[str, str]:
+        if self._params is None:
+            self._params = _params(self._merged_children(), self._index, self.rule_context) \
+                if self.kind == "primitive" else {}
+        return self._params
+
+    @params.setter
+    def params(self, value):
+        self._params = dict(value)
+
+    @property
+    def meta_blocks(self) -> Tuple[NvBlock, ...]:
+        if self._meta_blocks is None:
+            self._meta_blocks = tuple(read_blocks(self._merged_children(), "meta_attributes", self._index))
+        return self._meta_blocks
+
+    @property
+    def operations(self) -> Tuple[Operation, ...]:
+        if self._operations is None:
+            if self.kind != "primitive":
+                self._operations = ()
+            else:
+                template_children = (_children(self._template_element)
+                                     if self._template_element is not None else None)
+                self._operations = _operations(_children(self.element), template_children, self._index)
+        return self._operations
 
     @property
     def line(self):
@@ -168,7 +212,8 @@ def read_resources(resources_section, index):
                 continue
             ids.append(rid)
             resources[rid] = _resource(child, rid, parent_id, templates, index)
-            resources[rid].children = tuple(walk(child, rid))
+            if child.tag != "primitive":
+                resources[rid].children = tuple(walk(child, rid))
         return ids
 
     walk(resources_section, None)
@@ -176,23 +221,14 @@ def read_resources(resources_section, index):
 
 
 def _resource(element, rid, parent_id, templates, index):
-    children = _children(element)
     if element.tag != "primitive":
-        return Resource(rid, element.tag, element, parent=parent_id,
-                        meta_blocks=tuple(read_blocks(children, "meta_attributes", index)))
+        return Resource(rid, element.tag, element, parent=parent_id, index=index)
     template_id = element.get("template")
     template = templates.get(template_id) if template_id else None
     source = template if template is not None else element
-    standard, provider, type_ = source.get("class"), source.get("provider"), source.get("type")
-    ctx = RuleContext(standard, provider, type_)
-    template_children = _children(template) if template is not None else None
-    merged = (template_children or []) + children  # the primitive's blocks after the template's: they win ties
-    return Resource(
-        rid, "primitive", element, standard=standard, provider=provider, type=type_,
-        params=_params(merged, index, ctx), parent=parent_id, template=template_id,
-        meta_blocks=tuple(read_blocks(merged, "meta_attributes", index)),
-        operations=_operations(children, template_children, index),
-    )
+    return Resource(rid, "primitive", element, standard=source.get("class"), provider=source.get("provider"),
+                    type=source.get("type"), parent=parent_id, template=template_id, template_element=template,
+                    index=index)
 
 
 @dataclass

@@ -193,6 +193,8 @@ def _related(model, rid, wanted):
 
 
 def _self_and_below(model, rid):
+    if not model.resources[rid].children:
+        return (rid,)
     out, stack = [], [rid]
     while stack:
         current = stack.pop()

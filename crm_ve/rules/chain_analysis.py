@@ -575,6 +575,8 @@ class ChainAnalysis:
         return merged
 
     def _allocate_ids(self, problems):
+        if not any(problem.adds for problem in problems):
+            return
         taken = set(self.model.index)
         for problem in problems:
             allocated = []
