@@ -15,6 +15,8 @@ from crm_ve.rules.chain_fixes import ColocationSpec, OrderSpec, render_fix
 from crm_ve.rules.stack_common import combine, fresh_id, join, param_fix, role_words, stacks_of
 
 _DRBD_DEVICE = re.compile(r"^/dev/drbd")
+#: Older agents that make DRBD Primary on start (heartbeat's drbddisk): a Filesystem related to one is managed.
+PROMOTING_AGENT_TYPES = ("drbddisk",)
 _BY_RES = re.compile(r"^/dev/drbd/by-res/([^/]+)(?:/(\d+))?/*$")
 
 UNMANAGED = Rule(
@@ -118,7 +120,7 @@ def check_unmanaged(context):
     managed = {name: clone.id for clone in clones.values() for name in clone.drbd_resources}
     for fs in stacks.filesystems:
         device = (model.resources[fs].params.get("device") or "").strip()
-        if not _DRBD_DEVICE.match(device) or fs in stacks.filesystem_ties:
+        if not _DRBD_DEVICE.match(device) or fs in stacks.filesystem_ties or _related_to_drbddisk(model, fs):
             continue
         by_res = _BY_RES.match(device)
         fix = Fix()
@@ -138,6 +140,15 @@ def check_unmanaged(context):
                    f"after the promote.")
         yield Finding.of(UNMANAGED, message, line=model.resources[fs].line, resources=(fs,), fix=fix,
                          suppress_on=fs)
+
+
+def _related_to_drbddisk(model, fs):
+    for holder in [fs] + model.ancestors(fs):
+        for constraint in model.constraints_naming(holder):
+            for other in constraint.resources:
+                if any(model.resources[p].type in PROMOTING_AGENT_TYPES for p in model.primitives_under(other)):
+                    return True
+    return False
 
 
 def check_mismatch(context):

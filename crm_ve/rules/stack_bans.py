@@ -158,11 +158,12 @@ def _verdict(context, stack, container, allowed, containers):
     model = context.model
     subject = container or stack.filesystem
     members = _members_words(model, stack, container)
-    stopped = join(containers + ([stack.filesystem] if container is None else []))
+    stopped_ids = containers + ([stack.filesystem] if container is None else [])
+    stopped = join(stopped_ids) + (" stays" if len(stopped_ids) == 1 else " stay")
     if not allowed.nodes:
         chosen, fix, deletes = _free(model, allowed, 1)
         message = (f"No node can run the stack {members}: every node is banned for one of them "
-                   f"- {_describe(model, allowed, model.nodes)}. DRBD is promoted somewhere and {stopped} stay "
+                   f"- {_describe(model, allowed, model.nodes)}. DRBD is promoted somewhere and {stopped} "
                    f"stopped. Remove the bans on {join(chosen)} (or the ones that are not meant).")
         yield Finding.of(NO_NODE, message, line=_line(model, deletes, subject), resources=(subject,),
                          constraints=tuple(dict.fromkeys(c for cs in allowed.culprits.values() for c in cs)),
@@ -176,7 +177,7 @@ def _verdict(context, stack, container, allowed, containers):
         chosen, fix, deletes = _free(model, allowed, 1)
         message = (f"Only {node} can run the stack {members}: the other nodes are banned - "
                    f"{_describe(model, allowed, [n for n in model.nodes if n != node])}. No failover: if {node} "
-                   f"fails or is put in standby, {stopped} stay stopped.")
+                   f"fails or is put in standby, {stopped} stopped.")
         yield Finding.of(ONE_NODE, message, line=_line(model, deletes, subject), resources=(subject,),
                          constraints=tuple(dict.fromkeys(c for cs in allowed.culprits.values() for c in cs)),
                          fix=fix, suppress_on=subject)
