@@ -3,7 +3,8 @@
 Reference section 6.1 and E-R3: a ``<clone>`` without ``promotable=true`` (crmsh ``clone`` instead of ``ms``,
 or the meta lost in a conversion) starts DRBD Secondary everywhere and never promotes it; everything
 colocated with the Promoted role or ordered after the promote is blocked ("unrunnable ... promote
-(blocked)"), crm_verify clean. A DRBD primitive in no clone at all runs once, Secondary. Warning, as
+(blocked)"), crm_verify clean. A DRBD primitive in no clone at all runs once, Secondary (reported when an
+order, a colocation or a Filesystem's ``/dev/drbd/by-res`` device uses it). Warning, as
 validator.md's severities table lists C18 (nothing is damaged: the stack just never starts).
 """
 from crm_ve import hookimpl
@@ -50,6 +51,17 @@ def _free_id(model, base):
     return cid
 
 
+def _depended_on(model, rid):
+    """Something uses DRBD ``rid``: an order or colocation names it, or a Filesystem's device is its
+    ``/dev/drbd/by-res/<drbd_resource>``."""
+    if any(c.type in ("order", "colocation") for c in model.constraints_naming(rid)):
+        return True
+    name = model.resources[rid].params.get("drbd_resource")
+    devices = {r.params.get("device", "").rstrip("/") for r in model.resources.values() if r.is_primitive}
+    return bool(name) and any(d == f"/dev/drbd/by-res/{name}" or d.startswith(f"/dev/drbd/by-res/{name}/")
+                              for d in devices)
+
+
 def check(context):
     model = context.model
     vocabulary = model.vocabulary
@@ -70,6 +82,8 @@ def check(context):
                 message = f"{rid} is in clone {top}, which is not promotable (no promotable=true): {consequence}."
             fix = set_meta(top, "promotable", "true")
         elif top == rid:
+            if not _depended_on(model, rid):
+                continue  # a lone DRBD primitive that nothing uses: no stack is blocked
             clone_id = _free_id(model, f"ms_{rid}")
             message = f"{rid} is in no clone: it runs on one node only and {consequence}."
             fix = Fix(crm=("crm configure " + vocabulary.crm_promotable(clone_id, rid, (("notify", "true"),)),),
