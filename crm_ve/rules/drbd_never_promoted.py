@@ -32,7 +32,8 @@ RULE = Rule(
         ),
         example=(
             "ms ms_drbd_r0 p_drbd_r0 meta notify=true target-role=Slave\n"
-            "location l_no_primary ms_drbd_r0 rule $role=Master -inf: defined #uname"
+            "location l_no_primary ms_drbd_r0 \\\n"
+            "  rule $role=Master -inf: defined #uname"
         ),
         use_instead="ms ms_drbd_r0 p_drbd_r0 meta notify=true",
     ),

@@ -31,7 +31,10 @@ RULE = Rule(
             "Dual-primary belongs under a cloned cluster file system (GFS2, OCFS2)."
         ),
         example="ms ms_drbd_r0 p_drbd_r0 meta master-max=2 notify=true",
-        use_instead="ms ms_drbd_r0 p_drbd_r0 meta master-max=1 master-node-max=1 notify=true",
+        use_instead=(
+            "ms ms_drbd_r0 p_drbd_r0 \\\n"
+            "  meta master-max=1 master-node-max=1 notify=true"
+        ),
     ),
     check=None,
 )
