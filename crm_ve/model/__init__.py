@@ -216,7 +216,11 @@ class CibModel:
                 bundle = self.resources[current].element
                 values = [(c.get("promoted-max") or c.get("masters") or "0").strip() for c in bundle
                           if isinstance(c.tag, str) and c.tag in ("docker", "podman", "rkt")]
-                return Truth.of(any(v.isdigit() and int(v) > 0 for v in values))
+                if any(v.isdigit() and int(v) > 0 for v in values):
+                    return Truth.TRUE
+                # meta promotable=true on the bundle is passed to its implicit clone (regression test
+                # bundle-interleave-promote)
+                return self.meta_truth(current, "promotable", False)
         return Truth.FALSE
 
     def _bool_meta_condition(self, rid, name, default):

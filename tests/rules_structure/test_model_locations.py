@@ -51,3 +51,13 @@ def test_rule_on_any_node_and_rules_that_may_apply():
     finite = model('<rsc_location id="l" rsc="ms" node="node1" score="-100"/>'
                    '<rsc_location id="l2" rsc="ms" node="node2" score="-INFINITY"/>')
     assert finite.banned_nodes("ms", "Promoted")[1] is Truth.FALSE
+
+
+def test_bundle_promotable_through_its_meta():
+    xml = ('<cib validate-with="pacemaker-3.9"><configuration><resources><bundle id="b">'
+           '<meta_attributes id="b-m"><nvpair id="b-p" name="promotable" value="true"/></meta_attributes>'
+           '<podman image="x" replicas="2"/><primitive id="p" class="ocf" provider="pacemaker" type="Stateful"/>'
+           '</bundle><bundle id="plain"><podman image="x"/></bundle></resources></configuration></cib>')
+    m = build_model(parse_cib(xml.encode(), "t.xml"))
+    assert m.promotable("b") is Truth.TRUE and m.promotable("p") is Truth.TRUE
+    assert m.promotable("plain") is Truth.FALSE
