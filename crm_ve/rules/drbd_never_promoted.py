@@ -3,7 +3,9 @@
 Reference section 7.2 (E-X1, E-X1c): effective ``target-role=Stopped`` (nothing runs) or ``Unpromoted``/``Slave``
 (DRBD starts, never promotes) on the clone or its primitive - own meta, a parent's, or ``rsc_defaults``;
 ``promoted-max``/``master-max`` 0; ``clone-max`` 0; and section 8: ``rsc_location`` with role Promoted (or
-without a role) and ``-INFINITY`` on every node, by node or by rule. The Filesystem and containers on it never
+without a role) and ``-INFINITY`` on every node, by node or by a rule that certainly applies (``#uname``,
+``defined #uname``; rules on other node attributes such as ping connectivity are how a working cluster steers
+the Primary and are not reported). The Filesystem and containers on it never
 start. A warning (an availability loss, nothing misordered); a rule that may apply is reported with its
 condition.
 """
@@ -76,18 +78,19 @@ def check(context):
             reasons.append(f"{clone.id} has clone-max=0: no instance runs")
             fixes.append(set_meta(clone.id, "clone-max", "2"))
         per_node, everywhere, responsible = model.banned_nodes(clone.id, Role.PROMOTED)
-        if everywhere is not Truth.FALSE:
+        # only certain bans: a rule on node attributes (ping connectivity) or the date is how a working
+        # cluster keeps the Primary off bad nodes, not a mistake
+        if everywhere is Truth.TRUE:
             nodes = ", ".join(model.nodes) if model.nodes else "any node"
-            when = " (if rules that may apply do)" if everywhere is Truth.MAYBE else ""
             reasons.append(f"location constraints {', '.join(responsible)} ban its Promoted role from every node "
-                           f"({nodes}){when}")
+                           f"({nodes})")
             fixes.append(join(*[_delete_constraint(cid) for cid in responsible]))
         if not reasons:
             continue
         yield Finding.of(
             RULE, f"{clone.id} can never be promoted: {'; '.join(reasons)}. The Filesystem and containers on it "
                   f"never start.", line=model.resources[clone.id].line,
-            resources=(clone.id,) + clone.primitives, constraints=tuple(responsible) if everywhere.possible else (),
+            resources=(clone.id,) + clone.primitives, constraints=tuple(responsible) if everywhere is Truth.TRUE else (),
             fix=join(*fixes), suppress_on=clone.id)
 
 
