@@ -25,12 +25,10 @@ PACKAGE_DIRS = ("crm_ve", "ra", "templates", "man")
 GIT_IDENTITY = {"GIT_AUTHOR_NAME": "crm-ve tests", "GIT_AUTHOR_EMAIL": "tests@crm-ve.invalid",
                 "GIT_COMMITTER_NAME": "crm-ve tests", "GIT_COMMITTER_EMAIL": "tests@crm-ve.invalid"}
 
-#: Broken twice: the deprecated DRBD agent (CV301, a warning: an error with strict = true) and no order
-#: between DRBD's promotion and the Filesystem (an error once the chain rules exist).
-BROKEN = dict(o_drbd_before_fs=None,
-              p_drbd_r0="primitive p_drbd_r0 ocf:heartbeat:drbd params drbd_resource=r0 "
-                        "op monitor interval=29s role=Master op monitor interval=31s role=Slave")
-STRICT_SETUP_CFG = "[tool:crm_ve]\nstrict = true\n"
+#: The reference stack without the order between DRBD's promotion and the Filesystem: an error (CV102).
+BROKEN = dict(o_drbd_before_fs=None)
+#: The error the hooks must report for BROKEN.
+BROKEN_CODE = "CV102"
 
 
 def _git(*args, cwd, env=None, check=True):
@@ -89,9 +87,8 @@ def scratch(tmp_path):
     _git("init", "-q", cwd=repo)
     build_reference_crm(repo / "cib.xml")
     (repo / "clusters").mkdir()
-    build_reference_crm(repo / "clusters" / "web.cib.xml", force=True, **BROKEN)
+    build_reference_crm(repo / "clusters" / "web.cib.xml", **BROKEN)
     (repo / "notes.xml").write_text("<notes>not a CIB, and not even well-formed")
-    (repo / "setup.cfg").write_text(STRICT_SETUP_CFG)
     return repo
 
 
@@ -108,7 +105,7 @@ def test_try_repo_passes_a_clean_cib_and_fails_the_broken_one_only(hook_repo, pr
                        cwd=scratch, env=pre_commit_env)
     assert every.returncode == 1, every.stdout + every.stderr
     assert "Failed" in every.stdout
-    assert "clusters/web.cib.xml" in every.stdout and "CV301" in every.stdout
+    assert "clusters/web.cib.xml" in every.stdout and BROKEN_CODE in every.stdout
     # The files pattern: notes.xml (malformed, and no CIB) is not handed to crm-ve.
     assert "notes.xml" not in every.stdout
 
@@ -118,14 +115,14 @@ def test_a_git_commit_of_a_broken_cib_is_blocked_by_the_installed_hook(hook_repo
     installed = pre_commit("install", cwd=scratch, env=pre_commit_env)
     assert installed.returncode == 0, installed.stdout + installed.stderr
 
-    _git("add", "cib.xml", "notes.xml", "setup.cfg", ".pre-commit-config.yaml", cwd=scratch)
+    _git("add", "cib.xml", "notes.xml", ".pre-commit-config.yaml", cwd=scratch)
     first = _git("commit", "-m", "clean CIB", cwd=scratch, env=pre_commit_env, check=False)
     assert first.returncode == 0, first.stdout + first.stderr
 
     _git("add", "clusters/web.cib.xml", cwd=scratch)
     blocked = _git("commit", "-m", "broken CIB", cwd=scratch, env=pre_commit_env, check=False)
     assert blocked.returncode != 0
-    assert "CV301" in blocked.stdout + blocked.stderr
+    assert BROKEN_CODE in blocked.stdout + blocked.stderr
     assert _git("rev-list", "--count", "HEAD", cwd=scratch).stdout.strip() == "1"
 
     # Corrected, it goes in.
@@ -158,4 +155,4 @@ def test_the_crm_text_hook_checks_crm_shell_files(hook_repo, pre_commit_env, scr
 
     bad = pre_commit("run", "crm-ve-check-crm", "--files", "bad.crm", cwd=scratch, env=pre_commit_env)
     assert bad.returncode == 1, bad.stdout + bad.stderr
-    assert "bad.crm:" in bad.stdout and "CV301" in bad.stdout
+    assert "bad.crm:" in bad.stdout and BROKEN_CODE in bad.stdout
