@@ -195,8 +195,8 @@ def test_container_moves_with_its_memory_and_fails_over_cold(story, tmp_path):
     calls_before = len(story.calls("node2"))
 
     cluster.kill_pacemaker(1)
-    cluster.wait_online(names=["node2"], via=[2])
-    cluster.wait_idle(via=2)
+    cluster.wait_online(names=["node2"], via=[2], timeout=twonode.FAILOVER_TIMEOUT)
+    cluster.wait_idle(via=2, timeout=twonode.FAILOVER_TIMEOUT)
 
     assert story.placement(2) == {CT: ["node2"], FS: ["node2"], "promoted": ["node2"]}
     assert [c[0] for c in story.lifecycle_calls("node2", calls_before)] == ["start"]

@@ -130,8 +130,8 @@ def test_killed_pacemaker_moves_the_stack(cluster, fakefs_agent):
     assert killed
     assert not [c for _, c in one.processes() if c.startswith("pacemaker")]
     assert "corosync" in [c for _, c in one.processes()]
-    cluster.wait_online(names=["node2"], via=[2])
-    cluster.wait_idle(via=2)
+    cluster.wait_online(names=["node2"], via=[2], timeout=twonode.FAILOVER_TIMEOUT)
+    cluster.wait_idle(via=2, timeout=twonode.FAILOVER_TIMEOUT)
 
     assert cluster.resource_nodes("stateful", role="Promoted", via=2) == ["node2"]
     assert cluster.resource_nodes("fs", via=2) == ["node2"]
