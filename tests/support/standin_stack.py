@@ -90,3 +90,26 @@ def mount_points(configuration: bytes) -> Dict[str, str]:
     root = etree.fromstring(configuration)
     return {prim.get("id"): _params(prim)["directory"].get("value")
             for prim in root.iter("primitive") if prim.get("type") == "FakeFS"}
+
+
+#: The stand-ins and the agents they stand in for, as (class, provider, type).
+STANDS_IN_FOR = {STATEFUL: ("ocf", "linbit", "drbd"),
+                 ("ocf", FAKEFS_PROVIDER, "FakeFS"): ("ocf", "heartbeat", "Filesystem")}
+
+
+def as_real_agents(cib: bytes) -> bytes:
+    """A live CIB of the test cluster, with each stand-in named as the agent it stands in for.
+
+    For tools that recognise a storage stack by its agents (``crm-ve check``): the primitives
+    and the status section's ``lrm_resource`` entries are renamed together, parameters and
+    operation history untouched, so that the scheduler sees the same resources in the same
+    state (a changed agent in the configuration alone would make it restart them).
+    """
+    root = etree.fromstring(cib, etree.XMLParser(resolve_entities=False, no_network=True,
+                                                 huge_tree=False))
+    for el in root.iter("primitive", "lrm_resource"):
+        real = STANDS_IN_FOR.get((el.get("class"), el.get("provider"), el.get("type")))
+        if real:
+            el.set("provider", real[1])
+            el.set("type", real[2])
+    return etree.tostring(root)

@@ -10,9 +10,14 @@ directory, so a container "runs" on one node only; its "memory" is a token that 
 makes up and only a checkpoint/restore carries over: the marker.
 
 One cluster for the whole story, in order: cold start on node1, move to node2 on standby,
-move back, then kill node1's pacemaker with a stale dump in place.
+move back, then kill node1's pacemaker with a stale dump in place.  Before each move,
+``crm-ve check --simulate`` on the live CIB predicts the move's chain, and crm_simulate's
+transition graph for the same CIB bounds the order: the cluster must then do exactly that.
 """
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -101,10 +106,37 @@ def _predict_standby(story, node, via):
 
     Uses the crm_simulate harness of crm-ve (crm_ve.simulate) on a copy of the live CIB, status
     and promotion scores included, with NODE put in standby."""
-    live = story.workdir / f"live-before-standby-{node}.xml"
+    live = story.workdir / f"live-with-{node}-in-standby.xml"
     live.write_text(story.cluster.node(via).run("cibadmin", "--query").stdout)
     set_standby(live, node)
     return simulate(live, story.workdir, scenario=f"standby-{node}")
+
+
+def _crm_ve_move_prediction(story, via):
+    """``crm-ve check --simulate`` on the live CIB as it is now: its "move" scenario (standby of
+    the node where DRBD is promoted), as (operation, primitive, node) steps.
+
+    crm-ve recognises a storage stack by its agents, so the live CIB is given to it with the
+    stand-ins named as the agents they stand in for (support/standin_stack.as_real_agents), as
+    a crm_shadow CIB: --shadow keeps the status section, so the scenarios start from what the
+    cluster runs now, as with --live.
+    """
+    live = story.cluster.node(via).run("cibadmin", "--query").stdout.encode()
+    shadows = story.workdir / "shadows"
+    shadows.mkdir(exist_ok=True)
+    name = f"live-{len(list(shadows.iterdir()))}"
+    (shadows / f"shadow.{name}").write_bytes(standin_stack.as_real_agents(live))
+    proc = subprocess.run([sys.executable, "-m", "crm_ve", "check", "--simulate", "--shadow", name,
+                           "--format", "json"], capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, CIB_shadow_dir=str(shadows)))
+    assert proc.returncode == 0, proc.stdout + proc.stderr        # clean, scheduler agrees
+    (stack,) = json.loads(proc.stdout)["simulation"]["documents"][0]["stacks"]
+    assert stack["agreement"] == "agree", stack["message"]
+    (move,) = [s for s in stack["scenarios"] if s["scenario"] == "move"]
+    assert all(step["waits_for_previous"] for step in move["steps"][1:]), move["chain"]
+    primitive = {stack["drbd"]: stack["drbd_primitive"]}
+    return [(step["operation"], primitive.get(step["resource"], step["resource"]), step["node"])
+            for step in move["steps"]]
 
 
 def _check_prediction(prediction, actions):
@@ -125,6 +157,7 @@ def _move(story, source, target, via):
     cluster = story.cluster
     marker = story.memory(source)
     prediction = _predict_standby(story, source, via)
+    crm_ve_chain = _crm_ve_move_prediction(story, via)
     dump_listing_before = story.dump_dir()
     calls_before = {n: len(story.calls(n)) for n in story.vz}
     mark = cluster.log_mark()
@@ -135,6 +168,8 @@ def _move(story, source, target, via):
     expected = [("stop", CT, source), ("stop", FS, source), ("demote", DRBD, source),
                 ("promote", DRBD, target), ("start", FS, target), ("start", CT, target)]
     assert twonode.is_subsequence(expected, actions), actions
+    # crm-ve check --simulate predicted exactly this chain, and the cluster ran it in that order.
+    assert crm_ve_chain == expected, crm_ve_chain
     graph = prediction.graph
     for (a_op, a_rsc, a_node), (b_op, b_rsc, b_node) in zip(expected[1:], expected):
         assert graph.waits_for((a_rsc, a_op, a_node), (b_rsc, b_op, b_node))
