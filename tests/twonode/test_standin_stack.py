@@ -66,3 +66,26 @@ def test_template_stack_with_standins_verifies(tmp_path, manageve_agent):
     (tmp_path / "standins.xml").write_bytes(after)
     proc = subprocess.run(["crm_verify", "-x", str(tmp_path / "standins.xml")], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_as_real_agents_renames_configuration_and_history_together(tmp_path):
+    require_tools("crm", "cibadmin")
+    cib = cib_build.empty_cib(tmp_path / "cib.xml")
+    cib_build.crm_load(cib, REFERENCE_WITH_AGENT, force=True)
+    standins = etree.fromstring(standin_stack.substitute_standins(cib.read_bytes(), "/srv/shared",
+                                                                  "/run/crmve-node"))
+    # Operation history as a live cluster records it: lrm_resource names the agent too.
+    status = etree.SubElement(standins, "status")
+    lrm = etree.SubElement(etree.SubElement(etree.SubElement(status, "node_state", id="1"), "lrm", id="1"),
+                           "lrm_resources")
+    for prim in standins.iter("primitive"):
+        etree.SubElement(lrm, "lrm_resource", id=prim.get("id"), **{k: prim.get(k) for k in
+                                                                    ("class", "provider", "type")})
+    real = etree.fromstring(standin_stack.as_real_agents(etree.tostring(standins)))
+    for tag in ("primitive", "lrm_resource"):
+        agents = {e.get("id"): (e.get("provider"), e.get("type")) for e in real.iter(tag)}
+        assert agents == {"p_drbd_r0": ("linbit", "drbd"), "p_fs": ("heartbeat", "Filesystem"),
+                          "p_ve": ("crm-ve", "ManageVE")}, tag
+    # Parameters stay those of the stand-ins: the scheduler's operation digests still match.
+    assert [nv.get("name") for nv in real.xpath("//primitive[@id='p_fs']/instance_attributes/nvpair")] == [
+        "source", "directory"]
