@@ -162,7 +162,10 @@ def _within_set(rset, parent_kind, parent_symmetrical, constraint, via):
     get = _set_get(rset)
     action = _action(rset.action)
     local_kind = ordering_kind(get, parent_kind) if rset.kind is not None else parent_kind
-    sequential_text = get("sequential")
+    if rset.element is not None:
+        sequential_text = rset.element.get("sequential")
+    else:  # a set converted from a tag (sequential="false") or a resource (no attribute)
+        sequential_text = None if rset.sequential is None else str(rset.sequential).lower()
     sequential = True if sequential_text is None else bool(parse_bool(sequential_text, False))
     symmetrical = ordering_symmetrical(get, parent_kind, parent_symmetrical)
     members = rset.members
