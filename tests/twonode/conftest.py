@@ -3,13 +3,13 @@
 Where namespaces cannot be created (no root, a container without CAP_SYS_ADMIN, a missing tool)
 the tests skip with the reason; with CI=true they fail instead, loudly, because CI must run them.
 """
-import os
 from pathlib import Path
 
 import pytest
 
 from support import twonode
 from support.ocf_install import installed_agent
+from support.tools import in_ci
 
 SUPPORT = Path(__file__).resolve().parent.parent / "support"
 TEST_PROVIDER = "crmve-test"
@@ -19,7 +19,7 @@ TEST_PROVIDER = "crmve-test"
 def twonode_possible():
     reason = twonode.namespaces_unavailable_reason()
     if reason:
-        if os.environ.get("CI") == "true":
+        if in_ci():
             pytest.fail(f"two-node cluster tests cannot run in CI: {reason}", pytrace=False)
         pytest.skip(f"two-node cluster cannot run here: {reason}")
 
