@@ -144,12 +144,12 @@ def check(context):
             continue  # DRBD can never be promoted: the clone's own rule says it
         fs_allowed = allowed_nodes(model, _requirements(model, stack))
         containers = [tie.lower for tie in stack.containers]
-        fs_finding = yield from _verdict(context, stack, None, fs_allowed, containers)
-        if fs_finding:
+        yield from _verdict(context, stack, None, fs_allowed, containers)
+        if not fs_allowed.nodes:
             continue
         for container in containers:
             allowed = allowed_nodes(model, _requirements(model, stack, container))
-            if len(allowed.nodes) < len(fs_allowed.nodes):
+            if not allowed.nodes or (len(allowed.nodes) == 1 and len(fs_allowed.nodes) > 1):
                 yield from _verdict(context, stack, container, allowed, [container])
 
 
