@@ -28,6 +28,10 @@ def _rsc_expression(expr, ctx):
         wanted = expr.get(attribute)
         if wanted is not None and wanted != value:
             return Truth.FALSE
+    if expr.get("provider") is None and ctx.provider is not None:
+        # 2.1.5 pe__eval_rsc_expr: no provider matches only agents without one (checked with crm_simulate);
+        # 3.0 matches any provider. Which one runs the cluster is not in the CIB.
+        return Truth.MAYBE
     return Truth.TRUE
 
 

@@ -148,7 +148,7 @@ def _tie_filesystem(model, fs, drbd_clones, by_drbd_name, fs_set, container_set)
     if related:
         clone, constraints = related[0]
         return Tie(fs, clone, "relation", f"constraint {', '.join(constraints)} relates it to {clone}",
-                   constraints)
+                   tuple(constraints))
     blocked = fs_set | container_set
     through = _related_through(model, fs, drbd_clones, blocked)
     if through:
