@@ -227,6 +227,11 @@ def test_container_moves_with_its_memory_and_fails_over_cold(story, tmp_path):
     (story.shared / "dump" / "Dump.101.provenance").write_text(
         f"container={VEID}\nkind=stop\nnode=node2\ntime={old:.6f}\n"
         f"utc={time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(old))}\nresource={CT}\n")
+    # And node2's default dump (DUMPDIR/Dump.101, as VE_STOP_MODE=suspend leaves it), which
+    # vzctl >= 4.1 start would restore by itself.
+    default_dump = cluster.node(2).host_path(STATE + "/dump/Dump.101")
+    default_dump.parent.mkdir(exist_ok=True)
+    default_dump.write_text(dump_text("defaultdumpdefau"))
     calls_before = len(story.calls("node2"))
 
     cluster.kill_pacemaker(1)
@@ -242,6 +247,9 @@ def test_container_moves_with_its_memory_and_fails_over_cold(story, tmp_path):
     aside = [n for n in names if n.startswith("Dump.101.stale-") and not n.endswith(".provenance")]
     assert len(aside) == 1, names
     assert (story.shared / "dump" / aside[0]).read_text() == dump_text(stale_memory)
+    assert cold != "defaultdumpdefau"
+    (default_aside,) = [p.name for p in default_dump.parent.iterdir()]
+    assert default_aside.startswith("Dump.101.stale-"), default_aside
 
 
 def dump_text(memory):
