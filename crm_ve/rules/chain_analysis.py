@@ -278,8 +278,8 @@ class ChainAnalysis:
                                     f"not; {consequence}. Name the group.", [edge.constraint])
             return
         form = "C15" if req.code == CONTAINER_COLOCATION else "C3"
-        self.problem(req, form, f"{lower} is not colocated with {target_words} ({req.tie_reason}); "
-                                f"{consequence}.")
+        self.problem(req, form, f"{lower} is not colocated with {target_words} ({lower} sits on {upper}: "
+                                f"{req.tie_reason}); {consequence}.")
 
     def _explicit_adds(self, req):
         """Constraints on the primitives themselves (for when the group they share is unreliable)."""
@@ -422,8 +422,8 @@ class ChainAnalysis:
                                     f"is not; {consequence}. Name the group.", [edge.constraint])
             return
         form = "C16" if req.code == CONTAINER_ORDER else "C1"
-        self.problem(req, form, f"{then[0]} is not ordered after {first[0]}:{first[1]} ({req.tie_reason}); "
-                                f"{consequence}.")
+        self.problem(req, form, f"{then[0]} is not ordered after {first[0]}:{first[1]} ({req.lower} sits on "
+                                f"{req.upper}: {req.tie_reason}); {consequence}.")
 
     def _order_stop(self, req, start_path, first, then, consequence):
         asymmetric = [e for e in start_path if e.explicit and not e.symmetrical]
