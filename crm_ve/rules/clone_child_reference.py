@@ -50,7 +50,7 @@ def check(context):
             continue
         named = ", ".join(f"{child} (inside {clone})" for child, clone in constraint.via_child.items())
         clones = ", ".join(dict.fromkeys(constraint.via_child.values()))
-        fix = rewrite(model, constraint, rename=dict(constraint.via_child))
+        fix = rewrite(model, constraint, rename=dict(constraint.via_child), force=True)
         message = (f"{constraint.type} {constraint.id} names {named}: Pacemaker ignores it on a cluster without "
                    f"status history for that child and applies it to the clone only once history exists; "
                    f"name {clones} instead")

@@ -257,10 +257,13 @@ def _sets(constraint, attrs, sets):
 
 
 def rewrite(model, constraint, rename: Optional[Dict[str, str]] = None, attributes: Optional[Dict] = None,
-            set_attributes: Optional[Dict[int, Dict]] = None) -> Optional[Fix]:
+            set_attributes: Optional[Dict[int, Dict]] = None, force: bool = False) -> Optional[Fix]:
     """Delete ``constraint`` and add it again with ``rename`` applied to the resources it names, and
     ``attributes`` (two-resource form; a value None removes the attribute) or ``set_attributes`` (set index ->
-    {"role"|"action"|...: value}) changed. None when its form is not one :mod:`this module <.>` writes."""
+    {"role"|"action"|...: value}) changed. None when its form is not one :mod:`this module <.>` writes.
+
+    ``force`` writes ``crm -F configure``: crmsh refuses to commit while crm_verify finds errors, which a CIB
+    with the very problem being fixed has (a clone's child or a missing id named in a constraint)."""
     rename = rename or {}
     attrs = {k: v for k, v in constraint.element.attrib.items() if isinstance(k, str)}
     for key, value in (attributes or {}).items():
@@ -294,4 +297,7 @@ def rewrite(model, constraint, rename: Optional[Dict[str, str]] = None, attribut
     except (Unsupported, KeyError):
         return None
     cid = attrs["id"]
-    return Fix(crm=(f"crm configure delete {cid}",) + tuple(crm), pcs=(f"pcs constraint delete {cid}",) + tuple(pcs))
+    crm = (f"crm configure delete {cid}",) + tuple(crm)
+    if force:
+        crm = tuple(c.replace("crm configure ", "crm -F configure ", 1) for c in crm)
+    return Fix(crm=crm, pcs=(f"pcs constraint delete {cid}",) + tuple(pcs))

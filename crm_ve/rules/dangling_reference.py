@@ -1,8 +1,10 @@
 """CV204 dangling-reference: a constraint names an id that is no resource, or a tag naming one (reference 7.1).
 
-2.1.5 ``pcmk__valid_resource_or_tag`` / ``pcmk__tag_to_set``: an id that is neither a resource nor a tag or
-template, or a tag whose ``obj_ref`` names no resource, makes Pacemaker ignore the whole constraint ("No
-resource found for ...", E-T3). The constraint schemas declare ``rsc``/``first``/``resource_ref`` as IDREF
+2.1.5 ``pcmk__valid_resource_or_tag``: an id that is neither a resource nor a tag or template makes Pacemaker
+ignore the whole constraint. A tag is expanded into a resource set first (``pcmk__tag_to_set``), and the set
+unpacking (``colocate_rsc_sets``, ``unpack_order_set``...) stops at the first member it cannot find ("No
+resource found for ...", E-T3): the members listed before it keep their relation, the ones after it get none
+(checked with crm_simulate: ``tag t p_fs p_vee`` still colocates p_fs, ``tag t p_vee p_fs`` does not). The constraint schemas declare ``rsc``/``first``/``resource_ref`` as IDREF
 (an id of *any* element passes), the tags schema since pacemaker-3.3 takes any text, so such CIBs load.
 Error when the constraint is one of a storage stack's required relations (an order or colocation naming a
 stack's DRBD clone, Filesystem or container), warning otherwise.
@@ -86,7 +88,7 @@ def _required(model, constraint, chain):
 
 
 def _delete(cid):
-    return Fix(crm=(f"crm configure delete {cid}",), pcs=(f"pcs constraint delete {cid}",))
+    return Fix(crm=(f"crm -F configure delete {cid}",), pcs=(f"pcs constraint delete {cid}",))
 
 
 def _tag_fix(model, tag, missing):
@@ -101,7 +103,7 @@ def _tag_fix(model, tag, missing):
             pcs_args += ["add", match]
         pcs_args += ["remove", rid]
     sed = "; ".join(crm_script)
-    return Fix(crm=(f"crm configure filter \"sed -E '{sed}'\" {tag}",),
+    return Fix(crm=(f"crm -F configure filter \"sed -E '{sed}'\" {tag}",),
                pcs=(f"pcs tag update {tag} " + " ".join(pcs_args),))
 
 
@@ -128,7 +130,7 @@ def check(context):
             rename = {ref: _closest(model, ref) for ref in missing}
             rename = {ref: match for ref, match in rename.items() if match}
             what = ", ".join(missing) if missing else constraint.ignored
-            fix = rewrite(model, constraint, rename=rename) if rename and len(rename) == len(missing) else None
+            fix = rewrite(model, constraint, rename=rename, force=True) if rename and len(rename) == len(missing) else None
             hint = (" Did you mean " + ", ".join(f"{m} for {r}" for r, m in rename.items()) + "?") if rename else ""
             yield Finding.of(
                 RULE, f"{constraint.type} {constraint.id} names {what}, which is no resource, tag or template: "
@@ -145,7 +147,9 @@ def check(context):
             required_any = any(_required(model, c, chain) for c in model.constraint_list if c.id in users)
             yield Finding.of(
                 RULE, f"tag {tag} lists {', '.join(members)}, which {'is' if len(members) == 1 else 'are'} no "
-                      f"resource: Pacemaker ignores every constraint that names the tag ({', '.join(users)})."
+                      f"resource: every constraint that names the tag ({', '.join(users)}) is a configuration "
+                      f"error (\"No resource found for {members[0]}\"), and Pacemaker stops applying it at that "
+                      f"member, so the members listed after it are left out."
                       + (" One of them is a storage stack's required relation." if required_any else ""),
                 severity=Severity.ERROR if required_any else Severity.WARNING,
                 line=getattr(model.index.get(tag), "sourceline", None) or constraint.line,

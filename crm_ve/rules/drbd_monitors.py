@@ -76,7 +76,8 @@ def _free_op_id(model, base, taken):
 
 
 def _sed(expression, top):
-    return f"crm configure filter \"sed -e '{expression}'\" xml {top}"
+    # -F: crmsh refuses to commit while crm_verify reports the duplicate being fixed
+    return f"crm -F configure filter \"sed -e '{expression}'\" xml {top}"
 
 
 def _q(text):
