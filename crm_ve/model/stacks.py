@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
+from crm_ve.model.values import parse_score
+
 DRBD_TYPES = ("drbd",)
 FILESYSTEM_TYPES = ("Filesystem",)
 _BY_RES = re.compile(r"^/dev/drbd/by-res/([^/]+)(?:/(\d+))?/*$")
@@ -179,7 +181,7 @@ def _related(model, rid, wanted):
     own = set(_covering(model, rid))
     for holder in own:
         for constraint in model.constraints_naming(holder):
-            if constraint.type not in ("order", "colocation"):
+            if constraint.type not in ("order", "colocation") or _anti_colocation(constraint):
                 continue
             for other in constraint.resources:
                 if other in own:
@@ -190,6 +192,15 @@ def _related(model, rid, wanted):
                         if constraint.id not in ids:
                             ids.append(constraint.id)
     return sorted(found.items(), key=lambda item: model.resources[item[0]].line or 0)
+
+
+def _anti_colocation(constraint):
+    """A colocation keeping resources apart says nothing about one sitting on the other."""
+    if constraint.type != "colocation":
+        return False
+    scores = [constraint.get("score")] + [s.element.get("score") for s in constraint.sets if s.element is not None]
+    values = [parse_score(v) for v in scores if v is not None]
+    return bool(values) and all(v < 0 for v in values)
 
 
 def _self_and_below(model, rid):
