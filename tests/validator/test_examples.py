@@ -58,3 +58,19 @@ def test_broken_stack_has_the_three_classic_errors_and_their_fixes_work(tool, tm
     assert errors(path) == []
     for facts in stack_facts(str(path), "ms_drbd_r0", "p_fs_vz", "p_ve101"):
         assert facts.problems() == [], facts
+
+
+@pytest.mark.parametrize("name,status", [("good-stack", 0), ("broken-stack", 1)])
+@pytest.mark.parametrize("suffix", [".xml", ".crm"])
+def test_crm_ve_check_exit_status_on_the_examples(name, status, suffix):
+    import subprocess
+    import sys
+    if suffix == ".crm":
+        require_tools("crm", "cibadmin")
+    proc = subprocess.run([sys.executable, "-m", "crm_ve", "check", str(EXAMPLES / f"{name}{suffix}")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == status, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    if status:
+        for code in ("CV101", "CV102", "CV104"):
+            assert code in proc.stdout
