@@ -3,6 +3,7 @@
 These tests start clusters of their own, so they run before any test starts the session's
 (OWN_CLUSTER, see conftest.py).
 """
+import fnmatch
 import hashlib
 import json
 import os
@@ -22,12 +23,13 @@ pytestmark = pytest.mark.live
 OWN_CLUSTER = True
 TESTS_DIR = Path(__file__).resolve().parent.parent
 
-#: Started in a child process: a cluster, then "READY <workdir>", then nothing until killed.
+#: Started in a child process: a cluster, then "READY <workdir>", then nothing until killed.  The lock is the
+#: test's (an inherited descriptor): no other session can start a cluster before, during or after.
 OWNER_SCRIPT = """
 import sys, time
 sys.path.insert(0, sys.argv[1])
 from support.live_cluster import LiveCluster
-cluster = LiveCluster()
+cluster = LiveCluster(lock_fd=int(sys.argv[2]))
 cluster.start()
 print("READY", cluster.workdir, flush=True)
 time.sleep(3600)
@@ -40,15 +42,32 @@ def _snapshot():
     for directory in list(lc.STATE_DIRS) + list(lc.KEEP_ATTRS):
         st = os.stat(directory)
         snap[directory] = (st.st_mode, st.st_uid, st.st_gid)
-    for directory in lc.STATE_DIRS:
+    for directory, patterns in lc.STATE_DIRS.items():
         for entry in sorted(Path(directory).iterdir()):
-            if entry.is_file():
+            # Only what the fixture manages: other tests may create and delete shadow.* files meanwhile.
+            if entry.is_file() and (patterns is None or any(fnmatch.fnmatchcase(entry.name, p) for p in patterns)):
                 snap[str(entry)] = hashlib.sha256(entry.read_bytes()).hexdigest()
     return snap
 
 
-def _no_cluster_running_precondition():
+@pytest.fixture
+def machine_lock():
+    """The live-cluster lock, held for the whole test (other test sessions wait)."""
     lc.require_live_cluster_possible()
+    fd = lc.acquire_lock(float(os.environ.get(lc.ENV_LOCK_WAIT, 900)))
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _start_owner(lock_fd):
+    return subprocess.Popen([sys.executable, "-c", OWNER_SCRIPT, str(TESTS_DIR), str(lock_fd)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, pass_fds=(lock_fd,),
+                            start_new_session=True)
+
+
+def _no_cluster_running_precondition():
     if lc._SESSION_CLUSTER:
         pytest.fail("the session's live cluster is already running: this test must run before any test "
                     "that uses live_cluster (see tests/live/conftest.py)", pytrace=False)
@@ -62,12 +81,10 @@ def _wait_until(predicate, timeout, what):
         time.sleep(0.2)
 
 
-def test_kill_9_of_the_test_process_still_stops_the_cluster_and_puts_state_back():
+def test_kill_9_of_the_test_process_still_stops_the_cluster_and_puts_state_back(machine_lock):
     _no_cluster_running_precondition()
     before = _snapshot()
-    owner = subprocess.Popen([sys.executable, "-c", OWNER_SCRIPT, str(TESTS_DIR)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=dict(os.environ, CRM_VE_LIVE_LOCK_WAIT="60"),
-                             start_new_session=True)
+    owner = _start_owner(machine_lock)
     workdir = None
     try:
         ready, _, _ = select.select([owner.stdout], [], [], 180)
@@ -99,7 +116,7 @@ def test_kill_9_of_the_test_process_still_stops_the_cluster_and_puts_state_back(
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def test_a_distribution_corosync_is_stopped_and_our_cluster_started_then_nothing_is_left(capsys):
+def test_a_distribution_corosync_is_stopped_and_our_cluster_started_then_nothing_is_left(capsys, machine_lock):
     _no_cluster_running_precondition()
     if lc.configured_reasons():
         pytest.fail("this machine looks configured: " + "; ".join(lc.configured_reasons()), pytrace=False)
@@ -109,7 +126,7 @@ def test_a_distribution_corosync_is_stopped_and_our_cluster_started_then_nothing
     # as a daemon with the package's /etc/corosync/corosync.conf.  (The script itself is not used: it finds
     # corosync with pidof, so a cluster in another namespace would make it believe one is already running.)
     subprocess.run(["corosync"], check=True, capture_output=True, timeout=60)
-    cluster = lc.LiveCluster()
+    cluster = lc.LiveCluster(lock_fd=machine_lock)
     distribution = {}
     try:
         _wait_until(lambda: any(name == "corosync" for _, name in lc.cluster_processes()), 30,
@@ -145,14 +162,12 @@ def test_a_distribution_corosync_is_stopped_and_our_cluster_started_then_nothing
     assert _snapshot() == before
 
 
-def test_daemons_of_a_killed_keeper_are_cleaned_up_by_the_next_session():
+def test_daemons_of_a_killed_keeper_are_cleaned_up_by_the_next_session(machine_lock):
     _no_cluster_running_precondition()
     before = _snapshot()
-    owner = subprocess.Popen([sys.executable, "-c", OWNER_SCRIPT, str(TESTS_DIR)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=dict(os.environ, CRM_VE_LIVE_LOCK_WAIT="60"),
-                             start_new_session=True)
+    owner = _start_owner(machine_lock)
     workdir = None
-    next_session = lc.LiveCluster(log=lambda msg: None)
+    next_session = lc.LiveCluster(log=lambda msg: None, lock_fd=machine_lock)
     try:
         ready, _, _ = select.select([owner.stdout], [], [], 180)
         line = owner.stdout.readline() if ready else ""

@@ -340,6 +340,34 @@ def reap_stale(state_file: Path = STATE_FILE, log=print) -> bool:
     return True
 
 
+def acquire_lock(wait: float, log=print) -> int:
+    """Open LOCK_FILE and take its lock (waiting up to WAIT seconds for another session); return the fd.
+
+    Closing the descriptor releases the lock; so does the end of the process, however it ends.
+    """
+    fd = os.open(LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                holder = os.pread(fd, 100, 0).decode(errors="replace").strip()
+                os.close(fd)
+                raise LiveClusterError(
+                    f"another test session (pid {holder or '?'}) holds {LOCK_FILE} and runs the live "
+                    f"cluster; waited {wait:.0f} s (set {ENV_LOCK_WAIT} to wait longer)") from None
+            if not told:
+                log(f"live cluster: waiting for another test session to release {LOCK_FILE}")
+                told = True
+            time.sleep(1)
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
 # ------------------------------------------------------------------------- helpers
 def offline_free_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     """os.environ without the variables that redirect Pacemaker's tools to a file or a shadow."""
@@ -389,7 +417,10 @@ class LiveCluster:
     """A single-node cluster of this machine.  :meth:`start`, then always :meth:`stop`."""
 
     def __init__(self, workdir: Optional[Path] = None, lock_wait: Optional[float] = None,
-                 log=None):
+                 log=None, lock_fd: Optional[int] = None):
+        """LOCK_FD: a descriptor of LOCK_FILE on which the caller already holds the lock (see
+        :func:`acquire_lock`), for a test that must keep other sessions out before and after this cluster;
+        it is not released by :meth:`stop`."""
         self.node_name = os.uname().nodename
         self._own_workdir = workdir is None
         self.workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="crm-ve-live-"))
@@ -399,6 +430,7 @@ class LiveCluster:
         self.stopped_services: List[str] = []
         self._log = log or (lambda msg: print(msg, file=sys.stderr))
         self._lock_fd: Optional[int] = None
+        self._given_lock_fd = lock_fd
         self._keeper: Optional[subprocess.Popen] = None
         self._started = False
         self._stopped = False
@@ -452,27 +484,9 @@ class LiveCluster:
         return self
 
     def _acquire_lock(self) -> None:
-        fd = os.open(LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
-        deadline = time.monotonic() + self.lock_wait
-        told = False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder = os.read(fd, 100).decode(errors="replace").strip() if os.lseek(fd, 0, 0) == 0 else ""
-                    os.close(fd)
-                    raise LiveClusterError(
-                        f"another test session (pid {holder or '?'}) holds {LOCK_FILE} and runs the live "
-                        f"cluster; waited {self.lock_wait:.0f} s (set {ENV_LOCK_WAIT} to wait longer)")
-                if not told:
-                    self._log(f"live cluster: waiting for another test session to release {LOCK_FILE}")
-                    told = True
-                time.sleep(1)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        self._lock_fd = fd
+        if self._given_lock_fd is not None:
+            return
+        self._lock_fd = acquire_lock(self.lock_wait, self._log)
 
     def _refuse_if_configured_or_running(self) -> None:
         reasons = configured_reasons()
