@@ -103,7 +103,7 @@ def check_off_filesystem(context):
         if not directories:
             continue
         path = posixpath.normpath(value) if value.startswith("/") else value
-        if value.startswith("/") and any(_under(path, d) and path != d for _, d in directories):
+        if value.startswith("/") and any(_under(path, d) for _, d in directories):
             continue
         fs, directory = directories[0]
         suggested = posixpath.join(directory, posixpath.basename(path.rstrip("/")) or f"Dump.{resource.id}")

@@ -1,4 +1,10 @@
-"""Declares libvirt guests (``ocf:heartbeat:VirtualDomain``) as workloads and adds one rule with prefix VM."""
+"""Declares libvirt guests (``ocf:heartbeat:VirtualDomain``) as workloads and adds one rule with prefix VM.
+
+As a workload, a VirtualDomain gets every storage-stack check ManageVE gets (placed with and ordered after
+its Filesystem, the Filesystem with the promoted DRBD instance...). Its ``snapshot`` parameter is its dump
+parameter: the directory where the agent saves the guest's memory on stop and restores it from on start, so
+it must be on the guest's Filesystem like ManageVE's ``dumpfile``.
+"""
 from crm_ve import hookimpl
 from crm_ve.findings import Finding, Rule, RuleDoc, Severity, WorkloadAgent
 
@@ -43,4 +49,4 @@ def crm_ve_rules():
 
 @hookimpl
 def crm_ve_workload_agents():
-    return [WorkloadAgent("ocf", "heartbeat", "VirtualDomain", dump_parameter=None)]
+    return [WorkloadAgent("ocf", "heartbeat", "VirtualDomain", dump_parameter="snapshot")]
