@@ -48,8 +48,8 @@ RULE = Rule(
             "primitive p_drbd_r0 ocf:linbit:drbd params drbd_resource=r0 \\\n"
             "    op monitor interval=29s role=Master timeout=20s \\\n"
             "    op start timeout=240s interval=0 op stop timeout=100s interval=0 \\\n"
-            "    op promote timeout=90s interval=0 op demote timeout=90s interval=0 \\\n"
-            "    op notify timeout=90s interval=0"
+            "    op promote timeout=90s interval=0 \\\n"
+            "    op demote timeout=90s interval=0 op notify timeout=90s interval=0"
         ),
     ),
     check=None,

@@ -21,7 +21,7 @@ RULE = Rule(
         what_it_does="Flags VirtualDomain resources whose `config` parameter is not an absolute path.",
         why_is_this_bad="The agent runs from Pacemaker's working directory: a relative path finds no domain XML.",
         example="primitive vm1 ocf:heartbeat:VirtualDomain params config=vm1.xml",
-        use_instead="primitive vm1 ocf:heartbeat:VirtualDomain params config=/vz/vm1/vm1.xml",
+        use_instead="primitive vm1 ocf:heartbeat:VirtualDomain params config=/vz/vm1.xml",
     ),
     check=None,
 )
