@@ -57,9 +57,9 @@ class ColocationEdge:
     def same_node(self):
         return self.node_attribute in (None, "#uname")
 
-    @property
-    def explicit(self):
-        return self.constraint is not None
+    def __post_init__(self):
+        #: made by a constraint (not implied by a group or clone)
+        self.explicit = self.constraint is not None
 
     def describe(self):
         dep = self.dependent + (f":{self.dependent_role.value}" if not self.dependent_role.is_any else "")

@@ -151,6 +151,9 @@ def read_constraint(element, resolver, index, all_resource_ids):
     """A :class:`Constraint` from its element."""
     ctype = CONSTRAINT_TAGS[element.tag]
     constraint = Constraint(element.get("id"), ctype, element)
+    if constraint.id is None:
+        constraint.ignored = "no id"  # Pacemaker ignores a constraint without an id
+        return constraint
     if ctype in ("order", "colocation") and element.find("resource_set") is None:
         # the common two-resource form naming two resources (fast path)
         first_attr, then_attr = ("first", "then") if ctype == "order" else ("rsc", "with-rsc")

@@ -86,10 +86,9 @@ class OrderEdge:
     def line(self):
         return self.element.sourceline if self.element is not None else None
 
-    @property
-    def explicit(self):
-        """Made by a constraint (not implied by a group or clone)."""
-        return self.constraint is not None
+    def __post_init__(self):
+        #: made by a constraint (not implied by a group or clone)
+        self.explicit = self.constraint is not None
 
     def describe(self):
         text = f"{self.first}:{self.first_action} -> {self.then}:{self.then_action}"
