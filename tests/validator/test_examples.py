@@ -74,3 +74,19 @@ def test_crm_ve_check_exit_status_on_the_examples(name, status, suffix):
     if status:
         for code in ("CV101", "CV102", "CV104"):
             assert code in proc.stdout
+
+
+def test_chain_findings_are_suppressed_on_the_dependent_resource(tmp_path):
+    """CV104 is silenced by ``# crm-ve: ignore[CV104]`` on the container, CV101/CV102 are not (they belong to
+    the Filesystem)."""
+    import subprocess
+    import sys
+    require_tools("crm", "cibadmin")
+    text = (EXAMPLES / "broken-stack.crm").read_text()
+    source = tmp_path / "suppressed.crm"
+    source.write_text(text.replace("primitive p_ve101", "# crm-ve: ignore[CV104]\nprimitive p_ve101"))
+    proc = subprocess.run([sys.executable, "-m", "crm_ve", "check", "--format", "json", str(source)],
+                          capture_output=True, text=True, timeout=300)
+    import json
+    codes = sorted(f["code"] for f in json.loads(proc.stdout)["findings"] if f["code"].startswith("CV1"))
+    assert codes == ["CV101", "CV102"], proc.stdout
