@@ -1,6 +1,12 @@
-"""CV301 drbd-deprecated-agent: the DRBD primitive uses the deprecated ``ocf:heartbeat:drbd`` agent (D1)."""
+"""CV301 drbd-deprecated-agent: the DRBD primitive uses the deprecated ``ocf:heartbeat:drbd`` agent (D1).
+
+The fix changes the primitive's provider in place (its parameters, operations and the constraints naming it
+stay): crmsh has no command for that, so ``crm configure filter`` edits the XML of the resource holding it;
+pcs cannot change a resource's agent without deleting the resource (and its constraints), so there is no pcs
+command: run the crm one, or ``pcs cluster edit``.
+"""
 from crm_ve import hookimpl
-from crm_ve.findings import Finding, Rule, RuleDoc, Severity
+from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 
 DEPRECATED_AGENT = "ocf:heartbeat:drbd"
 CURRENT_AGENT = "ocf:linbit:drbd"
@@ -33,8 +39,14 @@ def check(context):
                 f"{resource.id} uses the deprecated agent {DEPRECATED_AGENT}; use {CURRENT_AGENT}",
                 line=resource.line,
                 resources=(resource.id,),
+                fix=_fix(context.model, resource.id),
                 suppress_on=resource.id,
             )
+
+
+def _fix(model, rid):
+    sed = f'/<primitive id="{rid}"/s/provider="heartbeat"/provider="linbit"/'.replace('"', "\\x22")
+    return Fix(crm=(f"crm -F configure filter \"sed -e '{sed}'\" xml {model.top(rid)}",))
 
 
 RULE.check = check

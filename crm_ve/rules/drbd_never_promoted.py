@@ -59,8 +59,9 @@ def _target_role(model, clone):
         bad = next(v for v in value.possible if v is not None and Role.parse(v) in _NO_PROMOTION)
         where = next(c.source for c in value.candidates if c.value == bad)
         when = f" while {', '.join(value.conditions) or 'a rule'} applies" if truth is Truth.MAYBE else ""
-        reasons.append(f"{rid} has target-role={bad} ({where}){when}: {_NO_PROMOTION[Role.parse(bad)]}")
         holder = own_meta_holder(model, rid, "target-role")
+        where = where if holder else f"rsc_defaults, {where}"
+        reasons.append(f"{rid} has target-role={bad} ({where}){when}: {_NO_PROMOTION[Role.parse(bad)]}")
         fixes.append(delete_meta(holder, "target-role") if holder else set_meta(rid, "target-role", "Started"))
     return reasons, fixes
 

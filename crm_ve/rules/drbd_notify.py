@@ -10,7 +10,7 @@ from crm_ve import hookimpl
 from crm_ve.findings import Finding, Rule, RuleDoc, Severity
 from crm_ve.model import Truth
 from crm_ve.model.values import parse_bool
-from crm_ve.rules.drbd_common import DRBD_TYPE, set_meta
+from crm_ve.rules.drbd_common import DRBD_TYPE, own_meta_holder, set_meta
 
 RULE = Rule(
     code="CV303",
@@ -59,7 +59,8 @@ def check(context):
         elif value.value is None:
             how = "notify is not set (it defaults to false)"
         else:
-            how = f"notify={value.value} ({value.source})"
+            from_defaults = "" if own_meta_holder(model, clone, "notify") else "rsc_defaults, "
+            how = f"notify={value.value} ({from_defaults}{value.source})"
         yield Finding.of(
             RULE, f"{clone}: {how}; the {resource.agent} agent of {resource.id} then fails start and promote "
                   f"with OCF_ERR_CONFIGURED, so DRBD is never promoted and the stack on it never starts.",
