@@ -8,7 +8,7 @@ of the semantics reference (resolve objects, derive primitive relations). The qu
 * ``model.meta(id, name)`` -> :class:`MetaValue` (effective, every outcome of rules that may apply),
   ``model.meta_truth(id, name, default)``, ``model.promotable(id)`` -> :class:`Truth`,
   ``model.op_timeout(id, op_name, interval_ms=0, role=None)`` -> (milliseconds, where from);
-* ``model.constraints`` (by id), ``model.constraints_naming(id)``, ``model.order_edges``,
+* ``model.constraints`` (by id), ``model.constraints_naming(id, type=None)`` (indexed), ``model.order_edges``,
   ``model.colocation_edges`` (every edge, ignored ones flagged), ``model.orders_from/orders_to(id, action)``,
   ``model.colocations_of(dependent)``, ``model.colocations_with(primary)``;
 * ``model.order_path((A, action), (B, action), ...)``, ``model.has_mandatory_order_path(...)``,
