@@ -52,11 +52,22 @@ def covering(model, rid) -> List[str]:
     return [rid] + model.ancestors(rid) if rid in model.resources else [rid]
 
 
+def _cache(model, name):
+    return model.__dict__.setdefault(f"_stack_placement_{name}", {})
+
+
 def placement_requirements(model, rid) -> List[Tuple[str, Role]]:
     """``(resource, role)`` that ``rid`` can only run with, itself first: primaries of INFINITY same-node
     colocations, transitively, through groups and clones (a Promoted-role edge asks for the promoted
     instance). Edges Pacemaker ignores, finite scores and edges that exist only if a rule applies are not
     followed; neither are dependents (they do not restrict ``rid``)."""
+    cache = _cache(model, "requirements")
+    if rid not in cache:
+        cache[rid] = _placement_requirements(model, rid)
+    return list(cache[rid])
+
+
+def _placement_requirements(model, rid):
     graph = model.placement_graph
     start = (("r", rid), Role.ANY)
     seen = {start}
@@ -125,8 +136,31 @@ def _enabled_nodes(model, rid):
 
 def opt_in(model) -> bool:
     """The cluster certainly runs resources only where a location enables them (``symmetric-cluster=false``)."""
-    value = model.cluster_option("symmetric-cluster")
-    return value.truth(lambda v: parse_bool(v, True) if isinstance(v, str) else v, default=True) is Truth.FALSE
+    cache = _cache(model, "opt_in")
+    if "value" not in cache:
+        value = model.cluster_option("symmetric-cluster")
+        cache["value"] = value.truth(lambda v: parse_bool(v, True) if isinstance(v, str) else v,
+                                     default=True) is Truth.FALSE
+    return cache["value"]
+
+
+def _bans(model, rid, role):
+    """(node -> constraint ids banning ``rid`` in ``role`` there, constraints that may) - cached."""
+    cache = _cache(model, "bans")
+    key = (rid, role)
+    if key not in cache:
+        culprits: Dict[str, List[str]] = {}
+        conditional: List[str] = []
+        for holder, constraint in _locations_naming(model, rid):
+            bans = location_bans(constraint, holder, role, model.nodes, model.index)
+            for node in model.nodes:
+                truth = bans.get(node, Truth.FALSE)
+                if truth is Truth.TRUE:
+                    culprits.setdefault(node, []).append(constraint.id)
+                elif truth is Truth.MAYBE and constraint.id not in conditional:
+                    conditional.append(constraint.id)
+        cache[key] = (culprits, conditional)
+    return cache[key]
 
 
 def allowed_nodes(model, requirements, exclude=lambda cid: False) -> Allowed:
@@ -137,20 +171,20 @@ def allowed_nodes(model, requirements, exclude=lambda cid: False) -> Allowed:
     not_enabled: Dict[str, List[str]] = {}
     symmetric = not opt_in(model)
     for rid, role in requirements:
-        for holder, constraint in _locations_naming(model, rid):
-            if exclude(constraint.id):
-                continue
-            bans = location_bans(constraint, holder, role, model.nodes, model.index)
-            for node in model.nodes:
-                truth = bans.get(node, Truth.FALSE)
-                if truth is Truth.TRUE:
-                    ids = culprits.setdefault(node, [])
-                    if constraint.id not in ids:
-                        ids.append(constraint.id)
-                elif truth is Truth.MAYBE and constraint.id not in conditional:
-                    conditional.append(constraint.id)
+        banned, maybe = _bans(model, rid, role)
+        for node, ids in banned.items():
+            for cid in ids:
+                if exclude(cid):
+                    continue
+                listed = culprits.setdefault(node, [])
+                if cid not in listed:
+                    listed.append(cid)
+        conditional.extend(c for c in maybe if c not in conditional and not exclude(c))
         if not symmetric:
-            enabled = _enabled_nodes(model, rid)
+            cache = _cache(model, "enabled")
+            if rid not in cache:
+                cache[rid] = _enabled_nodes(model, rid)
+            enabled = cache[rid]
             for node in model.nodes:
                 if node not in enabled:
                     not_enabled.setdefault(node, []).append(rid)
@@ -161,6 +195,13 @@ def allowed_nodes(model, requirements, exclude=lambda cid: False) -> Allowed:
 def tickets_needed(model, rid, role=Role.ANY) -> List[TicketNeed]:
     """The ``rsc_ticket`` constraints ``rid`` (in ``role``) depends on, directly or through a group or clone
     containing it."""
+    cache = _cache(model, "tickets")
+    if (rid, role) not in cache:
+        cache[(rid, role)] = _tickets_needed(model, rid, role)
+    return list(cache[(rid, role)])
+
+
+def _tickets_needed(model, rid, role):
     out = []
     for holder in covering(model, rid):
         for constraint in model.constraints_naming(holder):

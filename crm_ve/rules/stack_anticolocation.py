@@ -65,11 +65,13 @@ def _covers(model, side, member):
 def check(context):
     model = context.model
     reported = set()
+    negative = [edge for edge in model.colocation_edges
+                if edge.score < 0 and edge.ignored is None and edge.constraint is not None]
+    if not negative:
+        return
     for stack in stacks_of(context).stacks:
         members = _members(model, stack)
-        for edge in model.colocation_edges:
-            if edge.score >= 0 or edge.ignored is not None or edge.constraint is None:
-                continue
+        for edge in negative:
             dependent = [m for m in members if _covers(model, edge.dependent, m[0])]
             primary = [m for m in members if _covers(model, edge.primary, m[0])]
             for dep in dependent:

@@ -194,12 +194,21 @@ def _line(model, constraint_ids, fallback):
     return resource.line if resource is not None else None
 
 
+def _all(context):
+    """Both rules' findings, computed once per model and set of workload agents."""
+    key = tuple(sorted(agent.spec for agent in context.workload_agents))
+    cache = context.model.__dict__.setdefault("_stack_bans", {})
+    if key not in cache:
+        cache[key] = list(check(context))
+    return cache[key]
+
+
 def check_no_node(context):
-    return [f for f in check(context) if f.code == NO_NODE.code]
+    return [f for f in _all(context) if f.code == NO_NODE.code]
 
 
 def check_one_node(context):
-    return [f for f in check(context) if f.code == ONE_NODE.code]
+    return [f for f in _all(context) if f.code == ONE_NODE.code]
 
 
 NO_NODE.check = check_no_node
