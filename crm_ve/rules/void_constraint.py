@@ -68,9 +68,17 @@ def _promotable(model, rid):
 
 # -------------------------------------------------------------------------------------------- colocations
 
-def _colocation(model, constraint):
-    edges = [e for e in model.colocation_edges if e.constraint == constraint.id and e.element is constraint.element
-             and e.ignored is not None]
+def _ignored_colocation_edges(model):
+    """Colocation edges Pacemaker drops, by constraint element: one pass over the edges, not one per constraint."""
+    by_element = {}
+    for edge in model.colocation_edges:
+        if edge.ignored is not None:
+            by_element.setdefault(id(edge.element), []).append(edge)
+    return by_element
+
+
+def _colocation(model, constraint, ignored_edges):
+    edges = [e for e in ignored_edges.get(id(constraint.element), ()) if e.constraint == constraint.id]
     if not edges:
         return None
     void = _Void(constraint)
@@ -209,13 +217,14 @@ def _ignored(model, constraint):
 def check(context):
     model = context.model
     culprits = None
+    ignored_edges = _ignored_colocation_edges(model)
     for constraint in model.constraint_list:
         if constraint.id is None:
             continue
         if constraint.ignored:
             void = _ignored(model, constraint)
         elif constraint.type == "colocation":
-            void = _colocation(model, constraint)
+            void = _colocation(model, constraint, ignored_edges)
         elif constraint.type == "order":
             void = _order(model, constraint)
         elif constraint.type == "location":
