@@ -24,14 +24,17 @@ this command does. Check the result with 'crm-ve check'.
 """
 
 NEW_EXAMPLE = """example:
-  crm-ve stack new vz1 --drbd-resource r0 --directory /vz --veid 101 --dumpfile /vz/dump/Dump.101
-  crm-ve stack new vz1 --drbd-resource r0 --directory /vz --veid 101 --dumpfile /vz/dump/Dump.101 \\
-      -f cib.xml --apply
+  crm-ve stack new vz1 --drbd-resource r0 --directory /vz \\
+      --veid 101 --dumpfile /vz/dump/Dump.101
+  crm-ve stack new vz1 --drbd-resource r0 --directory /vz \\
+      --veid 101 --dumpfile /vz/dump/Dump.101 -f cib.xml --apply
 """
 
 ADD_EXAMPLE = """example:
-  crm-ve stack add-container vz1-fs --veid 102 --dumpfile /vz/dump/Dump.102 -f cib.xml
-  crm-ve stack add-container vz1-fs --directory /vz --veid 102 --dumpfile /vz/dump/Dump.102 --format crm
+  crm-ve stack add-container vz1-fs --veid 102 \\
+      --dumpfile /vz/dump/Dump.102 -f cib.xml
+  crm-ve stack add-container vz1-fs --directory /vz --veid 102 \\
+      --dumpfile /vz/dump/Dump.102 --format crm
 """
 
 

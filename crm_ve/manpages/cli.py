@@ -46,6 +46,9 @@ ENVIRONMENT = (
      "the running cluster's, and names the document `live(CIB_file=PATH)` in the report."),
     ("CIB_shadow",
      "Likewise: with `--live`, crm-ve checks the crm_shadow copy of this name, named `live(CIB_shadow=NAME)`."),
+    ("OCF_ROOT",
+     "Where the timeout checks look for installed resource agents, to read the timeouts they advise from their "
+     "meta-data (default: /usr/lib/ocf)."),
     ("CIB_shadow_dir",
      "Where `--shadow NAME` looks for the file `shadow.NAME` when crm_shadow is not installed to say where it "
      "is (default: /var/lib/pacemaker/cib)."),

@@ -48,10 +48,10 @@ INVALID = Rule(
             "Suppressions must name the codes they silence, so a new kind of mistake on the same object is never "
             "hidden by accident; a typo in a code silently suppresses nothing."
         ),
-        example="# crm-ve: ignore\nprimitive p_fs Filesystem params device=/dev/drbd0 directory=/vz fstype=ext4",
+        example="# crm-ve: ignore\nprimitive p_fs Filesystem params device=/dev/drbd0 directory=/vz",
         use_instead=(
             "# crm-ve: ignore[CV101]\n"
-            "primitive p_fs Filesystem params device=/dev/drbd0 directory=/vz fstype=ext4"
+            "primitive p_fs Filesystem params device=/dev/drbd0 directory=/vz"
         ),
     ),
     check=None,
