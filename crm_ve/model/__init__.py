@@ -20,6 +20,8 @@ of the semantics reference (resolve objects, derive primitive relations). The qu
 from collections import defaultdict
 from typing import Dict, List, Optional, Tuple
 
+from lxml import etree
+
 from crm_ve.model.colocations import ColocationEdge, PlacementGraph, constraint_colocation_edges
 from crm_ve.model.conditions import RuleContext
 from crm_ve.model.constraints import CONSTRAINT_TAGS, Constraint, Resolver, ResourceSet, read_constraint
@@ -41,6 +43,9 @@ __all__ = [
 ]
 
 
+_ALL_IDS = etree.XPath("descendant-or-self::*/@id", smart_strings=False)
+
+
 class ElementIndex:
     """Every element of the configuration with an ``id``, by id (first one wins), built on first use: only
     ``id-ref`` resolution and new-id allocation need it."""
@@ -48,6 +53,7 @@ class ElementIndex:
     def __init__(self, configuration):
         self._configuration = configuration
         self._map = None
+        self._ids = None
 
     def _build(self):
         if self._map is None:
@@ -66,7 +72,13 @@ class ElementIndex:
         return self._build()[key]
 
     def __contains__(self, key):
-        return key in self._build()
+        # new-id allocation only asks whether an id is taken: a set of id strings from one XPath is
+        # cheaper than the element map (comments and processing instructions carry no id)
+        if self._map is not None:
+            return key in self._map
+        if self._ids is None:
+            self._ids = set(_ALL_IDS(self._configuration))
+        return key in self._ids
 
     def __iter__(self):
         return iter(self._build())
