@@ -101,8 +101,8 @@ def _placement_requirements(model, rid):
 def _locations_naming(model, rid):
     out, seen = [], set()
     for holder in covering(model, rid):
-        for constraint in model.constraints_naming(holder):
-            if constraint.type == "location" and constraint.ignored is None and id(constraint) not in seen:
+        for constraint in model.constraints_naming(holder, "location"):
+            if constraint.ignored is None and id(constraint) not in seen:
                 seen.add(id(constraint))
                 out.append((holder, constraint))
     return out
@@ -117,8 +117,8 @@ def _enabled_nodes(model, rid):
         holders += model.primitives_under(rid)
     enabled = set()
     for holder in holders:
-        for constraint in model.constraints_naming(holder):
-            if constraint.type != "location" or constraint.ignored is not None:
+        for constraint in model.constraints_naming(holder, "location"):
+            if constraint.ignored is not None:
                 continue
             rules = [c for c in constraint.element if isinstance(c.tag, str) and c.tag == "rule"]
             if not rules and constraint.get("node") is not None:
@@ -204,8 +204,8 @@ def tickets_needed(model, rid, role=Role.ANY) -> List[TicketNeed]:
 def _tickets_needed(model, rid, role):
     out = []
     for holder in covering(model, rid):
-        for constraint in model.constraints_naming(holder):
-            if constraint.type != "ticket" or constraint.ignored is not None or not constraint.get("ticket"):
+        for constraint in model.constraints_naming(holder, "ticket"):
+            if constraint.ignored is not None or not constraint.get("ticket"):
                 continue
             if constraint.sets:
                 roles = [s.role for s in constraint.sets if holder in s.members]
