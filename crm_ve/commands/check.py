@@ -1,5 +1,7 @@
 """``crm-ve check``: validate CIBs before they are committed."""
 import argparse
+import contextlib
+import gc
 import os
 import sys
 
@@ -98,6 +100,19 @@ def _settings(args, config, host):
     return output, select, ignore, strict
 
 
+@contextlib.contextmanager
+def _fewer_collections():
+    """The model and the rules' caches are many small long-lived objects: with CPython's default generation-0
+    threshold (700 allocations) the cycle collector walks them again and again (a quarter of the CPU time at
+    5,000 containers). Collect less often while checking; cyclic garbage is still collected."""
+    previous = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
 def run(args):
     host = plugin_host(args)
     config = load_config(args.config, args.no_config)
@@ -106,8 +121,9 @@ def run(args):
         from crm_ve.simulation_report import require_simulator, simulate_documents
         require_simulator()
     documents = load_inputs(args)
-    report = check_documents(documents, host, select=select, ignore=ignore, strict=strict,
-                             per_resource_ignores=config.per_resource_ignores)
+    with _fewer_collections():
+        report = check_documents(documents, host, select=select, ignore=ignore, strict=strict,
+                                 per_resource_ignores=config.per_resource_ignores)
     if args.simulate:
         report.simulation = simulate_documents(documents, report, host.workload_agents)
     report.color = output == "text" and use_color(sys.stdout)
