@@ -3,24 +3,10 @@ import json
 
 import pytest
 
-from crm_ve.cli import main
+from support.inprocess_cli import crm_ve  # noqa: F401
 from support.tools import require_tools
 
 SIMULATION_TOOLS = ("crm_simulate", "crm_attribute", "cibadmin")
-
-
-@pytest.fixture
-def crm_ve(capsys, monkeypatch):
-    """``crm_ve(*argv) -> (exit code, stdout, stderr)``, with third-party plugin autoload off."""
-    monkeypatch.setenv("CRM_VE_DISABLE_PLUGIN_AUTOLOAD", "1")
-    monkeypatch.delenv("NO_COLOR", raising=False)
-
-    def run(*argv):
-        code = main([str(arg) for arg in argv])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 @pytest.fixture
