@@ -6,8 +6,6 @@ on purpose) or with cibadmin; findings come from the real checker with every bui
 the real tools (crm with ``CIB_file``, pcs with ``-f``); crm_verify and crm_simulate say what Pacemaker makes of
 the result.
 """
-import os
-import shlex
 import shutil
 import subprocess
 
@@ -17,6 +15,7 @@ from crm_ve.checker import check_document
 from crm_ve.plugins import PluginHost
 from crm_ve.reader import read_cib
 from crm_ve.simulate import Simulator, stack_facts
+from support.fix_commands import apply_fix, run_tool  # noqa: F401 (re-exported to the tests)
 from support.cib_build import cibadmin, cibadmin_create, crm_load, pcs_run
 
 STACK = ("ms_drbd_r0", "p_fs", "p_ve")
@@ -48,29 +47,6 @@ def severities(path, code):
 def blocking(path, codes_prefixes=("CV2", "CV3", "CV6")):
     """Warnings and errors of the structure rules (what a mistake-free stack must not get)."""
     return [f for f in check(path) if f.code.startswith(codes_prefixes) and f.severity.label in ("warning", "error")]
-
-
-def run_tool(argv, cib):
-    env = dict(os.environ)
-    if argv[0] == "pcs":
-        argv = ["pcs", "-f", str(cib)] + argv[1:]
-    else:
-        env["CIB_file"] = str(cib)
-    exe = shutil.which(argv[0])
-    assert exe, f"{argv[0]} not installed"
-    proc = subprocess.run([exe] + argv[1:], env=env, capture_output=True, text=True, timeout=TIMEOUT)
-    assert proc.returncode == 0, f"{' '.join(argv)} exited {proc.returncode}: {proc.stderr}{proc.stdout}"
-    return proc.stdout
-
-
-def apply_fix(path, finding, tool):
-    """Run ``finding``'s fix commands for ``tool`` ('crm' or 'pcs') on ``path``, in order."""
-    commands = finding.fix.crm if tool == "crm" else finding.fix.pcs
-    assert commands, f"{finding.code} has no {tool} fix: {finding.message}"
-    for command in commands:
-        argv = shlex.split(command)
-        assert argv[0] == tool, command
-        run_tool(argv, path)
 
 
 def fix_code(path, code, tool, rounds=3):

@@ -5,10 +5,7 @@ Every CIB starts from the reference configuration (pacemaker-semantics.md sectio
 (crmsh: ``ms``, Master/Slave; pcs: promotable clone, Promoted); a form removes the constraints it replaces
 with ``cibadmin -D`` and adds its own with the same tool that built the base.
 """
-import os
-import shlex
 import shutil
-import subprocess
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -18,6 +15,7 @@ from crm_ve.checker import check_document
 from crm_ve.plugins import PluginHost
 from crm_ve.reader import read_cib
 from crm_ve.simulate import Simulator, stack_facts
+from support.fix_commands import apply_fix, run_tool  # noqa: F401 (re-exported to the tests)
 from support.cib_build import cibadmin, cibadmin_create, crm_load, pcs_run
 
 STACK = ("ms_drbd_r0", "p_fs", "p_ve")
@@ -48,29 +46,6 @@ def chain_findings(path):
 
 def errors(path):
     return [f for f in check(path) if f.severity.label == "error"]
-
-
-def run_tool(argv, cib):
-    env = dict(os.environ)
-    if argv[0] == "pcs":
-        argv = ["pcs", "-f", str(cib)] + argv[1:]
-    else:
-        env["CIB_file"] = str(cib)
-    exe = shutil.which(argv[0])
-    assert exe, f"{argv[0]} not installed"
-    proc = subprocess.run([exe] + argv[1:], env=env, capture_output=True, text=True, timeout=TIMEOUT)
-    assert proc.returncode == 0, f"{' '.join(argv)} exited {proc.returncode}: {proc.stderr}{proc.stdout}"
-    return proc.stdout
-
-
-def apply_fix(path, finding, tool):
-    """Run the finding's fix commands for ``tool`` ('crm' or 'pcs') on ``path``, in order."""
-    commands = finding.fix.crm if tool == "crm" else finding.fix.pcs
-    assert commands, f"{finding.code} has no {tool} fix"
-    for command in commands:
-        argv = shlex.split(command)
-        assert argv[0] == tool, command
-        run_tool(argv, path)
 
 
 def fix_all(path, tool, max_rounds=3):
