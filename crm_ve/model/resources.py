@@ -165,9 +165,11 @@ def _operations(children, template_children, index):
             ops.extend(op for op in _resolved_ops(block, index) if _op_key(op) not in have)
     result = []
     for op in ops:
-        op_children = _children(op)
-        meta_blocks = tuple(read_blocks(op_children, "meta_attributes", index)
-                            + read_blocks(op_children, "instance_attributes", index))
+        meta_blocks = ()
+        if len(op):  # most ops are a bare <op/>: no blocks to read
+            op_children = _children(op)
+            meta_blocks = tuple(read_blocks(op_children, "meta_attributes", index)
+                                + read_blocks(op_children, "instance_attributes", index))
         timeout = op.get("timeout")
         if timeout is None:
             for block in meta_blocks:
