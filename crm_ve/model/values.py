@@ -77,11 +77,31 @@ _UNITS_MS = {"": 1000, "s": 1000, "sec": 1000, "ms": 1, "msec": 1, "us": 0.001, 
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([a-z]*)\s*$", re.I)
 
 
+_INTERVAL_CACHE: dict = {}
+
+
 def parse_interval_ms(text, default=None):
     """An interval or timeout in milliseconds (``29s``, ``1m``, ``500ms``, ``PT30S``, ``30``); ``default`` when
     unparsable. A bare number is seconds (``crm_parse_interval_spec``)."""
     if text is None:
         return default
+    # a CIB spells its intervals a handful of ways: remember them (tens of thousands of ops on large CIBs)
+    key = (text, default)
+    try:
+        return _INTERVAL_CACHE[key]
+    except (KeyError, TypeError):
+        pass
+    result = _parse_interval_ms(text, default)
+    if len(_INTERVAL_CACHE) >= 4096:
+        _INTERVAL_CACHE.clear()
+    try:
+        _INTERVAL_CACHE[key] = result
+    except TypeError:  # an unhashable default
+        pass
+    return result
+
+
+def _parse_interval_ms(text, default):
     value = text.strip()
     if not value:
         return default
