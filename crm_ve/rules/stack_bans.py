@@ -87,14 +87,25 @@ def _is_fence(cid):
 
 
 def _requirements(model, stack, container=None):
-    req = {}
-    if container is not None:
-        req.update(dict.fromkeys(placement_requirements(model, container)))
-    req.update(dict.fromkeys(placement_requirements(model, stack.filesystem)))
-    if stack.drbd is not None:
-        req[(stack.drbd, Role.PROMOTED)] = None
-        req.update(dict.fromkeys(placement_requirements(model, stack.drbd)))
+    if container is None:
+        return list(_stack_requirements(model, stack))
+    req = dict.fromkeys(placement_requirements(model, container))
+    req.update(_stack_requirements(model, stack))
     return list(req)
+
+
+def _stack_requirements(model, stack):
+    """The Filesystem's and promoted DRBD's requirements (in order), once per stack: every container adds
+    its own in front of them."""
+    cache = model.__dict__.setdefault("_stack_bans_requirements", {})
+    key = (stack.filesystem, stack.drbd)
+    if key not in cache:
+        req = dict.fromkeys(placement_requirements(model, stack.filesystem))
+        if stack.drbd is not None:
+            req[(stack.drbd, Role.PROMOTED)] = None
+            req.update(dict.fromkeys(placement_requirements(model, stack.drbd)))
+        cache[key] = req
+    return cache[key]
 
 
 def _describe(model, allowed, nodes):
