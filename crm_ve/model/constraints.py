@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from crm_ve.model.values import Role, parse_bool, parse_score
+from crm_ve.model.values import SLOTS, Role, parse_bool, parse_score
 
 CONSTRAINT_TAGS = {"rsc_order": "order", "rsc_colocation": "colocation", "rsc_location": "location",
                    "rsc_ticket": "ticket"}
@@ -46,7 +46,7 @@ class ResourceSet:
         return self.element.sourceline if self.element is not None else None
 
 
-@dataclass
+@dataclass(**SLOTS)
 class Constraint:
     """One ``rsc_order``/``rsc_colocation``/``rsc_location``/``rsc_ticket``.
 

@@ -10,14 +10,14 @@ from typing import Dict, List, Optional, Tuple
 
 from crm_ve.model.conditions import RuleContext
 from crm_ve.model.nvsets import NvBlock, read_blocks
-from crm_ve.model.values import Role, Truth, parse_interval_ms
+from crm_ve.model.values import SLOTS, Role, Truth, parse_interval_ms
 
 RESOURCE_TAGS = ("primitive", "group", "clone", "master", "bundle")
 COLLECTIVE_KINDS = ("group", "clone", "master", "bundle")
 CLONE_KINDS = ("clone", "master", "bundle")
 
 
-@dataclass
+@dataclass(**SLOTS)
 class Operation:
     """One ``<op>`` of a primitive (template ops merged in)."""
 

@@ -5,6 +5,7 @@ Everything here follows Pacemaker 2.1.5's parsers (``char2score``, ``crm_str_to_
 """
 import enum
 import re
+import sys
 
 #: Pacemaker's INFINITY (``CRM_SCORE_INFINITY``); scores beyond it are clamped to it.
 INFINITY = 1_000_000
@@ -67,6 +68,11 @@ def parse_bool(text, default=None):
     if lowered in _FALSE:
         return False
     return default
+
+
+#: ``@dataclass(**SLOTS)``: no ``__dict__`` per instance where Python allows it (3.10+), for the model's
+#: objects that exist tens of thousands of times on a large CIB (operations, constraints).
+SLOTS = {"slots": True} if sys.version_info >= (3, 10) else {}
 
 
 _ISO_DURATION = re.compile(
