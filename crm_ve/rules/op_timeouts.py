@@ -15,7 +15,7 @@ from lxml import etree
 from crm_ve import hookimpl
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model import Role, Truth
-from crm_ve.rules.agent_advice import agent_advice
+from crm_ve.rules.agent_advice import agent_advice, prefetch
 from crm_ve.rules.stack_common import fresh_id, stacks_of
 
 RULE = Rule(
@@ -97,7 +97,9 @@ def _operations_to_check(model, rid, advice):
 
 def check(context):
     model = context.model
-    for rid in _stack_primitives(context):
+    primitives = _stack_primitives(context)
+    prefetch(model.resources[rid] for rid in primitives)
+    for rid in primitives:
         resource = model.resources[rid]
         advice = agent_advice(resource)
         if advice is None:
