@@ -10,7 +10,8 @@ when the cluster has history for it (reference section 3.4); the model applies i
 """
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from types import MappingProxyType
+from typing import Dict, List, Mapping, Optional, Tuple
 
 from crm_ve.model.values import SLOTS, Role, parse_bool, parse_score
 
@@ -46,6 +47,10 @@ class ResourceSet:
         return self.element.sourceline if self.element is not None else None
 
 
+#: ``Constraint.via_child`` of the many constraints naming no clone child: one shared read-only empty mapping
+_NO_CHILDREN: Mapping[str, str] = MappingProxyType({})
+
+
 @dataclass(**SLOTS)
 class Constraint:
     """One ``rsc_order``/``rsc_colocation``/``rsc_location``/``rsc_ticket``.
@@ -61,7 +66,7 @@ class Constraint:
     sets: Tuple[ResourceSet, ...] = ()
     ignored: Optional[str] = None
     references: Tuple[str, ...] = ()
-    via_child: Dict[str, str] = field(default_factory=dict)
+    via_child: Mapping[str, str] = field(default_factory=lambda: _NO_CHILDREN)  # a dict once it names one
     tags_expanded: bool = False
     resources: Tuple[str, ...] = ()  # every resource id it ends up naming (resolved)
     sides: Tuple[Optional[str], ...] = ()  # two-resource form: first/then or rsc/with-rsc, resolved
@@ -109,6 +114,8 @@ class Resolver:
             return None
         if self.inside_clone(rid):
             top = self.uber_parent(rid)
+            if not constraint.via_child:  # the shared empty default: this constraint gets its own
+                constraint.via_child = {}
             constraint.via_child[rid] = top
             return top
         return rid
