@@ -7,7 +7,7 @@ Every problem is one :class:`~crm_ve.errors.InputError` line naming the input, l
 """
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 from lxml import etree
@@ -37,7 +37,6 @@ class CibDocument:
     validate_with: Optional[str] = None
     map_line: Optional[Callable[[int], Optional[int]]] = None
     source_kind: str = "xml"
-    raw: bytes = field(default=b"", repr=False)
 
     def source_line(self, line):
         """The line in the user's source for a line of the XML (identity for XML input)."""
@@ -138,7 +137,7 @@ def parse_cib(data, name):
             f"{name}:{root.sourceline or 1}:1: not a CIB: the root element is <{tag}>, "
             "expected <cib> or <configuration>"
         )
-    return CibDocument(name=name, root=root, configuration=configuration, validate_with=validate_with, raw=data)
+    return CibDocument(name=name, root=root, configuration=configuration, validate_with=validate_with)
 
 
 def read_bytes(path):
