@@ -3,7 +3,7 @@
 In a wheel they are the data packages ``crm_ve._data.*`` (setup.cfg maps them from the top-level directories);
 in a source checkout (editable install, tests) they are the top-level directories themselves.
 """
-from importlib import resources
+import importlib.util
 from pathlib import Path
 
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
@@ -17,10 +17,14 @@ def data_dir(name):
     source = SOURCE_ROOT / name
     if (SOURCE_ROOT / "setup.cfg").is_file() and source.is_dir():
         return source
+    # The data directories have no __init__.py: they are namespace packages, whose search path names them.
     try:
-        return Path(str(resources.files(f"crm_ve._data.{name}")))
-    except (ModuleNotFoundError, TypeError):
-        return source
+        spec = importlib.util.find_spec(f"crm_ve._data.{name}")
+    except ModuleNotFoundError:
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0])
+    return source
 
 
 def agent_path():

@@ -8,6 +8,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -117,7 +118,7 @@ def test_real_install_into_root_is_found_by_pacemaker_crmsh_and_man(fresh_venv):
         if IN_CI:
             pytest.fail("CI runs as root; this test needs root")
         pytest.skip("needs root")
-    for tool in ("crm_resource", "crm", "man"):
+    for tool in ("crm_resource", "crm", "man", "cibadmin"):
         _require(tool)
     crm_ve = str(fresh_venv / "bin" / "crm-ve")
     targets = [Path("/") / p.target for p in installer.planned_files()] + [Path("/") / installer.MANIFEST]
@@ -136,7 +137,11 @@ def test_real_install_into_root_is_found_by_pacemaker_crmsh_and_man(fresh_venv):
         assert "<resource-agent" in metadata and 'name="checkpoint_on_stop"' in metadata
         page = _run(["man", "-P", "cat", "ocf_crm-ve_ManageVE"], env={**os.environ, "MANWIDTH": "80"}).stdout
         assert "ocf_crm-ve_ManageVE" in page
-        templates = _run(["crm", "configure", "template", "list", "templates"]).stdout.split()
+        # crm configure needs a CIB: an empty one offline (no cluster runs here necessarily).
+        empty_cib = Path(tempfile.mkdtemp()) / "cib.xml"
+        empty_cib.write_text(_run(["cibadmin", "--empty"]).stdout)
+        templates = _run(["crm", "configure", "template", "list", "templates"],
+                         env={**os.environ, "CIB_file": str(empty_cib)}).stdout.split()
         shipped_templates = {f for f in _shipped("templates") if "/" not in f}
         assert shipped_templates <= set(templates), templates
         scripts = _run(["crm", "script", "list"]).stdout
@@ -147,6 +152,7 @@ def test_real_install_into_root_is_found_by_pacemaker_crmsh_and_man(fresh_venv):
         assert after == before
         assert not any(path.exists() for path in targets)
     finally:
+        subprocess.run([crm_ve, "install", "--uninstall"], capture_output=True)  # after a failure part-way
         for path, data in saved.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)

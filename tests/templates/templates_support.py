@@ -81,8 +81,12 @@ def crm_ve(*argv):
 
 
 def crm_ve_check_clean(cib):
-    """``crm-ve check`` exits 0 and reports no error and no warning."""
-    proc = crm_ve("check", "--format", "json", cib)
+    """``crm-ve check`` exits 0 and reports no error and no warning.
+
+    CV406 (fencing disabled) is left out: these offline and single-node test CIBs have no fencing device, so
+    they must disable fencing, and the templates do not configure fencing (a cluster-wide setting).
+    """
+    proc = crm_ve("check", "--format", "json", "--ignore", "CV406", cib)
     assert proc.returncode == 0, f"crm-ve check {cib} exited {proc.returncode}:\n{proc.stdout}{proc.stderr}"
     report = json.loads(proc.stdout)
     loud = [f for f in report["findings"] if f.get("severity") in ("error", "warning")]
