@@ -661,6 +661,19 @@ class TwoNodeCluster:
                    30, f"pacemaker on {node.name} did not die")
         return targets
 
+    def kill_node(self, which) -> List[int]:
+        """A node failure: kill -9 its pacemaker daemons, then its corosync, so the survivor sees the node
+        leave the membership. Killing pacemaker alone leaves corosync up, and Pacemaker 2.1.5 then sometimes
+        keeps scheduling for the half-dead node until an action on it times out."""
+        targets = self.kill_pacemaker(which)
+        node = self.node(which)
+        coro = [pid for pid, comm in node.processes() if comm == "corosync"]
+        for pid in coro:
+            _kill_pid(pid, None)
+        self._wait(lambda: not any(c == "corosync" for _, c in node.processes()),
+                   30, f"corosync on {node.name} did not die")
+        return targets + coro
+
     # --------------------------------------------------------------- teardown
     def stop(self, graceful_timeout: float = 60) -> None:
         """Stop everything this cluster started; safe to call more than once and after a failure.

@@ -233,7 +233,7 @@ def test_container_moves_with_its_memory_and_fails_over_cold(story, tmp_path):
     default_dump.write_text(dump_text("defaultdumpdefau"))
     calls_before = len(story.calls("node2"))
 
-    cluster.kill_pacemaker(1)
+    cluster.kill_node(1)
     cluster.wait_online(names=["node2"], via=[2], timeout=twonode.FAILOVER_TIMEOUT)
     cluster.wait_idle(via=2, timeout=twonode.FAILOVER_TIMEOUT)
 

@@ -116,7 +116,7 @@ def test_teardown_leaves_nothing(twonode_possible, tmp_path):
 
 
 def test_killed_pacemaker_moves_the_stack(cluster, fakefs_agent):
-    """kill -9 of node1's pacemaker (corosync stays up): node2 promotes and mounts.
+    """A node failure (kill -9 of node1's pacemaker, then its corosync): node2 promotes and mounts.
 
     With stonith-enabled=false the survivor treats the lost node as down without fencing it
     (Pacemaker Explained, "Cluster Options": stonith-enabled).
@@ -126,10 +126,9 @@ def test_killed_pacemaker_moves_the_stack(cluster, fakefs_agent):
     cluster.wait_idle()
     assert cluster.resource_nodes("fs") == ["node1"]
 
-    killed = cluster.kill_pacemaker(1)
+    killed = cluster.kill_node(1)
     assert killed
-    assert not [c for _, c in one.processes() if c.startswith("pacemaker")]
-    assert "corosync" in [c for _, c in one.processes()]
+    assert not [c for _, c in one.processes() if c.startswith("pacemaker") or c == "corosync"]
     cluster.wait_online(names=["node2"], via=[2], timeout=twonode.FAILOVER_TIMEOUT)
     cluster.wait_idle(via=2, timeout=twonode.FAILOVER_TIMEOUT)
 
