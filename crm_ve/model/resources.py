@@ -210,7 +210,9 @@ def read_resources(resources_section, index):
             if not isinstance(child.tag, str) or child.tag not in RESOURCE_TAGS:
                 continue
             rid = child.get("id")
-            if rid is None:
+            if rid is None or rid in resources:
+                # a repeated id is invalid (the schema's ids are unique); the first one stands, as in the
+                # element index - taking the second would make a resource its own parent
                 continue
             ids.append(rid)
             resources[rid] = _resource(child, rid, parent_id, templates, index)

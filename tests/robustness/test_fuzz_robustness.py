@@ -7,6 +7,8 @@ and invalid values, suppression comments added. ``<cib>`` and ``<configuration>`
 one-line input error (exit 2) is never the right answer here.
 """
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -229,3 +231,18 @@ def test_the_mutations_reach_the_interesting_shapes():
     assert {"master", "clone", "group", "template", "resource_set", "rsc_ticket", "tag", "rule",
             "date_expression", "op_defaults"} <= tags
     assert any(isinstance(node, etree._Comment) for node in root.iter())
+
+
+def test_a_resource_repeating_its_parents_id_is_checked(tmp_path):
+    """Duplicate ids are invalid, yet a CIB may hold them: a primitive with its clone's id once made the model
+    take the clone for its own parent and loop forever (found by mutation). The first element with an id wins."""
+    root = etree.fromstring(SEED.encode())
+    primitive = root.find(".//clone[@id='cl_drbd_r1']/primitive")
+    primitive.set("id", "cl_drbd_r1")
+    path = tmp_path / "cib.xml"
+    path.write_bytes(etree.tostring(root))
+    env = {**os.environ, "CRM_VE_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    run = subprocess.run([sys.executable, "-m", "crm_ve", "check", str(path)], capture_output=True, text=True,
+                         timeout=120, env=env)
+    assert run.returncode in (0, 1), run.stderr
+    assert "Traceback" not in run.stderr
