@@ -21,6 +21,19 @@ COMMANDS = (
     "crm_ve.commands.push",
 )
 
+#: The subcommands each module of COMMANDS adds: a run imports only the module of the subcommand it names (a
+#: check in a commit hook does not pay for the install, template and man page code); tests keep this in step.
+SUBCOMMANDS = {
+    "check": "crm_ve.commands.check",
+    "rule": "crm_ve.commands.rule",
+    "install": "crm_ve.commands.install",
+    "stack": "crm_ve.commands.stack",
+    "man": "crm_ve.commands.man",
+    "commit": "crm_ve.commands.commit",
+    "shadow": "crm_ve.commands.commit",
+    "push": "crm_ve.commands.push",
+}
+
 EXIT_STATUS_HELP = """exit status:
   0  clean: no error finding (warnings and infos allowed)
   1  at least one error finding (or a warning with --strict)
@@ -36,7 +49,15 @@ class ArgumentParser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def build_parser():
+def _named_command(argv):
+    """The module of the subcommand ``argv`` names (the first argument not an option: the top level has only
+    flags), or None when it names none (then every subcommand is registered, for --help and errors)."""
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    return SUBCOMMANDS.get(first)
+
+
+def build_parser(argv=None):
+    """The parser; given ``argv``, only its subcommand's module is imported when it names a known one."""
     parser = ArgumentParser(
         prog="crm-ve",
         description=(
@@ -50,15 +71,16 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"crm-ve {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     subparsers.required = True
-    for module_name in COMMANDS:
+    named = _named_command(argv) if argv is not None else None
+    for module_name in (named,) if named else COMMANDS:
         importlib.import_module(module_name).register(subparsers)
     return parser
 
 
 def main(argv=None):
     try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
+        argv = sys.argv[1:] if argv is None else list(argv)
+        args = build_parser(argv).parse_args(argv)
         return args.func(args)
     except CrmVeError as exc:
         print(f"crm-ve: {exc.message}", file=sys.stderr)

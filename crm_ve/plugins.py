@@ -7,11 +7,11 @@ broken plugin is named in one line. Call sites use :class:`PluginHost`, never ``
 import importlib
 import os
 import re
-from importlib import metadata
 
 import pluggy
 
 from crm_ve import PROJECT_NAME, hookspecs, rules
+from crm_ve.entry_points import entry_points
 from crm_ve.errors import PluginError
 
 ENTRY_POINT_GROUP = "crm_ve"
@@ -59,24 +59,22 @@ class PluginHost:
 
     def _load_entry_points(self):
         seen = set()
-        for dist in metadata.distributions():
-            for ep in dist.entry_points:
-                if ep.group != ENTRY_POINT_GROUP or ep.name in seen:
-                    continue
-                seen.add(ep.name)
-                if self.pm.is_blocked(ep.name) or self.pm.has_plugin(ep.name):
-                    continue
-                dist_name = dist.metadata["Name"]
-                try:
-                    plugin = ep.load()
-                except Exception as exc:  # a broken third-party plugin: name it, do not crash
-                    raise PluginError(
-                        f"plugin {ep.name!r} (from {dist_name}) failed to load: {type(exc).__name__}: {exc}"
-                    ) from None
-                try:
-                    self.pm.register(plugin, name=ep.name)
-                except (ValueError, pluggy.PluginValidationError) as exc:
-                    raise PluginError(f"plugin {ep.name!r} (from {dist_name}) is invalid: {exc}") from None
+        for ep in entry_points(ENTRY_POINT_GROUP):
+            if ep.name in seen:
+                continue
+            seen.add(ep.name)
+            if self.pm.is_blocked(ep.name) or self.pm.has_plugin(ep.name):
+                continue
+            try:
+                plugin = ep.load()
+            except Exception as exc:  # a broken third-party plugin: name it, do not crash
+                raise PluginError(
+                    f"plugin {ep.name!r} (from {ep.dist_name}) failed to load: {type(exc).__name__}: {exc}"
+                ) from None
+            try:
+                self.pm.register(plugin, name=ep.name)
+            except (ValueError, pluggy.PluginValidationError) as exc:
+                raise PluginError(f"plugin {ep.name!r} (from {ep.dist_name}) is invalid: {exc}") from None
 
     def plugin_names(self):
         return sorted(name for name, _ in self.pm.list_name_plugin() if name is not None)

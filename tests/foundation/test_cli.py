@@ -52,3 +52,21 @@ def test_strict_makes_warnings_fail():
     env = {"CRM_VE_DISABLE_PLUGIN_AUTOLOAD": "1"}
     assert run_crm_ve("check", "-", stdin=stdin, env=env).returncode == 0
     assert run_crm_ve("check", "--strict", "-", stdin=stdin, env=env).returncode == 1
+
+
+def test_each_subcommand_imports_only_its_module_and_the_table_is_complete():
+    """cli.SUBCOMMANDS maps every subcommand to the module that registers it: a run imports only that one."""
+    import argparse
+    import importlib
+
+    from crm_ve import cli
+    registered = {}
+    for module_name in cli.COMMANDS:
+        subparsers = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(module_name).register(subparsers)
+        registered.update({name: module_name for name in subparsers.choices})
+    assert registered == cli.SUBCOMMANDS
+    for name in registered:
+        parser = cli.build_parser(["--version", name, "--help"])
+        choices = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+        assert name in choices and set(choices) <= {n for n, m in registered.items() if m == registered[name]}

@@ -125,3 +125,28 @@ def test_every_hook_is_documented_and_tested():
 def test_output_formats_hook_collects_every_format():
     host = PluginHost(autoload=False)
     assert {"text", "json"} <= set(host.output_formats)
+
+
+@pytest.mark.parametrize("group", ["crm_ve", "console_scripts", "pytest11"])
+def test_the_entry_point_reader_finds_what_importlib_metadata_finds(group):
+    """crm_ve.entry_points reads the files importlib.metadata reads (without importing it, for start-up time)."""
+    from crm_ve.entry_points import entry_points
+    ours = sorted((ep.name, ep.value) for ep in entry_points(group))
+    theirs = sorted((ep.name, ep.value) for dist in importlib.metadata.distributions()
+                    for ep in dist.entry_points if ep.group == group)
+    assert ours == theirs and ours
+
+
+def test_entry_points_txt_is_parsed_like_ini(tmp_path):
+    from crm_ve.entry_points import entry_points
+    info = tmp_path / "crm_ve_x-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: crm-ve-x\nVersion: 1.0\n\nbody\n")
+    (info / "entry_points.txt").write_text(
+        "# comment\n[console_scripts]\nx = crm_ve_x.cli:main\n\n[ crm_ve ]\nx = crm_ve_x.plugin [extra]\n"
+        "; another\ny=json:dumps\n")
+    found = list(entry_points("crm_ve", path=[str(tmp_path), str(tmp_path / "missing")]))
+    assert [(ep.name, ep.value) for ep in found] == [("x", "crm_ve_x.plugin [extra]"), ("y", "json:dumps")]
+    assert found[0].dist_name == "crm-ve-x"
+    import json
+    assert found[1].load() is json.dumps
