@@ -1,5 +1,3 @@
-import sys
+from crm_ve.cli import console_main
 
-from crm_ve.cli import main
-
-sys.exit(main())
+console_main()

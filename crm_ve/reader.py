@@ -101,7 +101,7 @@ def _parser():
 
 def parse_cib(data, name):
     """Parse bytes as a CIB or configuration fragment; raise InputError with file:line:column on any problem."""
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(): that copies the whole input
         raise InputError(f"{name}:1:1: empty input: expected a <cib> or <configuration> document")
     _refuse_doctype(name, data)
     try:

@@ -70,3 +70,41 @@ def test_each_subcommand_imports_only_its_module_and_the_table_is_complete():
         parser = cli.build_parser(["--version", name, "--help"])
         choices = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
         assert name in choices and set(choices) <= {n for n, m in registered.items() if m == registered[name]}
+
+
+def test_the_fast_exit_flushes_everything_and_keeps_the_exit_code(tmp_path):
+    """The command exits without tearing the interpreter down (cli.console_main): the whole report is still
+    written, the exit code is the check's, and exit handlers still run (temporary directories are removed)."""
+    import sys
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2] / "bench"))
+    from gen_cib import generate
+    cib = tmp_path / "cib.xml"
+    cib.write_text(generate(300, 20).replace('value="false"', 'value="true"').replace(
+        ' with-rsc-role="Promoted"', ""))  # every Filesystem colocated with any DRBD instance: 20 errors
+    result = run_crm_ve("check", "--format", "json", cib)
+    report = json.loads(result.stdout)
+    assert result.returncode == 1 and report["summary"]["error"] >= 20, result.stderr
+    plugin = tmp_path / "finalizer_plugin.py"
+    marker = tmp_path / "made"
+    plugin.write_text(
+        "import tempfile, pathlib\n"
+        f"KEEP = tempfile.TemporaryDirectory(dir={str(tmp_path)!r})\n"
+        f"pathlib.Path({str(marker)!r}).write_text(KEEP.name)\n")
+    runner = tmp_path / "run.py"
+    runner.write_text("import sys, finalizer_plugin\nfrom crm_ve.cli import console_main\n"
+                      "sys.argv = ['crm-ve', 'check', '-']\nconsole_main()\n")
+    import subprocess
+    done = subprocess.run([sys.executable, str(runner)], input=CLEAN, capture_output=True, text=True,
+                          cwd=tmp_path, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "No problems found in 1 file.", done.stderr
+    assert marker.exists() and not __import__("os").path.exists(marker.read_text())
+
+
+def test_an_output_that_cannot_be_written_is_one_line_and_exit_2():
+    import subprocess
+    import sys
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "crm_ve", "check", "-"], input=CLEAN, stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=300)
+    assert done.returncode == 2
+    assert done.stderr == "crm-ve: cannot write the output: No space left on device\n"
