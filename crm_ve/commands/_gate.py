@@ -103,6 +103,13 @@ def check_candidate(document, args):
     return report
 
 
+def checked_state(document, label, args, verb):
+    """Step 1 of the gate: check DOCUMENT (report on standard output), stop unless it is clean or ``--force``
+    says go on, and return its state."""
+    gate_findings(check_candidate(document, args), label, args.force, verb)
+    return state_of(document)
+
+
 def gate_findings(report, label, force, verb):
     """Stop (exit 1, or 2 when a rule failed) unless the check is clean or ``--force`` says go on."""
     if report.failures:
