@@ -30,7 +30,7 @@ from typing import Optional, Tuple
 from lxml import etree
 
 from crm_ve.checker import check_documents
-from crm_ve.commands.check import _settings, add_plugin_options, plugin_host, use_color
+from crm_ve.commands.check import add_check_options, add_plugin_options, check_settings, plugin_host, use_color
 from crm_ve.config import load_config
 from crm_ve.errors import (EXIT_CANNOT_RUN, EXIT_CONCURRENT_CHANGE, EXIT_FINDINGS, CrmVeError, InputError,
                            ToolMissingError)
@@ -75,17 +75,7 @@ def add_gate_options(parser, what):
                         "(the live changes are lost)")
     parser.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help=f"give up on a cluster tool after SECONDS (default {DEFAULT_TIMEOUT})")
-    parser.add_argument("--format", metavar="FORMAT",
-                        help="report format: text (default), json, sarif, github, or one a plugin adds")
-    parser.add_argument("--select", action="append", metavar="RULES",
-                        help="only these rules: codes, code prefixes or names, comma-separated")
-    parser.add_argument("--ignore", action="append", metavar="RULES",
-                        help="skip these rules: codes, code prefixes or names, comma-separated")
-    parser.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
-                        help="warnings block the commit too")
-    parser.add_argument("--config", metavar="FILE",
-                        help="read settings from FILE instead of the nearest pyproject.toml or setup.cfg")
-    parser.add_argument("--no-config", action="store_true", help="read no configuration file")
+    add_check_options(parser, strict_help="warnings block the commit too")
     add_plugin_options(parser)
 
 
@@ -104,13 +94,20 @@ def check_candidate(document, args):
     """Run ``crm-ve check`` on the candidate, print its report (standard output), return the report."""
     host = plugin_host(args)
     config = load_config(args.config, args.no_config)
-    output, select, ignore, strict = _settings(args, config, host)
+    output, select, ignore, strict = check_settings(args, config, host)
     report = check_documents([document], host, select=select, ignore=ignore, strict=strict,
                              per_resource_ignores=config.per_resource_ignores)
     report.color = output == "text" and use_color(sys.stdout)
     sys.stdout.write(host.output_formats[output].render(report))
     sys.stdout.flush()
     return report
+
+
+def checked_state(document, label, args, verb):
+    """Step 1 of the gate: check DOCUMENT (report on standard output), stop unless it is clean or ``--force``
+    says go on, and return its state."""
+    gate_findings(check_candidate(document, args), label, args.force, verb)
+    return state_of(document)
 
 
 def gate_findings(report, label, force, verb):

@@ -24,6 +24,22 @@ def add_plugin_options(parser):
     )
 
 
+def add_check_options(parser, strict_help="warnings fail the check too (exit 1)"):
+    """The report, rule-selection and configuration options of ``check``, which the commit gate (``commit``,
+    ``push``) shares; read them back with :func:`check_settings`. STRICT_HELP says what a warning then does."""
+    parser.add_argument("--format", metavar="FORMAT",
+                        help="report format: text (default), json, sarif, github, or one a plugin adds")
+    parser.add_argument("--select", action="append", metavar="RULES",
+                        help="only these rules: codes, code prefixes or names, comma-separated")
+    parser.add_argument("--ignore", action="append", metavar="RULES",
+                        help="skip these rules: codes, code prefixes or names, comma-separated")
+    parser.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None, help=strict_help)
+    parser.add_argument("--config", metavar="FILE",
+                        help="read settings from FILE ([tool.crm_ve] in *.toml, else [tool:crm_ve]) instead of "
+                        "the nearest pyproject.toml or setup.cfg")
+    parser.add_argument("--no-config", action="store_true", help="read no configuration file")
+
+
 def plugin_host(args):
     blocked = []
     for option in args.plugin_options:
@@ -52,18 +68,7 @@ def register(subparsers):
                         help="check the crm_shadow CIB NAME (where 'crm_shadow --file' finds it); repeatable")
     parser.add_argument("--live", action="store_true",
                         help="check the running cluster's CIB (cibadmin --query)")
-    parser.add_argument("--format", metavar="FORMAT",
-                        help="report format: text (default), json, sarif, github, or one a plugin adds")
-    parser.add_argument("--select", action="append", metavar="RULES",
-                        help="only these rules: codes, code prefixes or names, comma-separated")
-    parser.add_argument("--ignore", action="append", metavar="RULES",
-                        help="skip these rules: codes, code prefixes or names, comma-separated")
-    parser.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
-                        help="warnings fail the check too (exit 1)")
-    parser.add_argument("--config", metavar="FILE",
-                        help="read settings from FILE ([tool.crm_ve] in *.toml, else [tool:crm_ve]) instead of "
-                        "the nearest pyproject.toml or setup.cfg")
-    parser.add_argument("--no-config", action="store_true", help="read no configuration file")
+    add_check_options(parser)
     parser.add_argument("--simulate", action="store_true",
                         help="also prove each recognised stack on the real scheduler (crm_simulate, on a copy): "
                         "cold start, move of the primary, in-place DRBD recovery; print the order the actions "
@@ -74,8 +79,9 @@ def register(subparsers):
     parser.set_defaults(func=run)
 
 
-def _settings(args, config, host):
-    """Command line over configuration file over defaults; a bad configured value names the file and key."""
+def check_settings(args, config, host):
+    """(format, select, ignore, strict) from the options :func:`add_check_options` declares: command line over
+    configuration file over defaults; a bad configured value names the file and key."""
     formats = host.output_formats
     if args.format is None and config.format is not None and config.format not in formats:
         raise UsageError(f"{config.where('format')} = {config.format}: unknown format "
@@ -116,7 +122,7 @@ def _fewer_collections():
 def run(args):
     host = plugin_host(args)
     config = load_config(args.config, args.no_config)
-    output, select, ignore, strict = _settings(args, config, host)
+    output, select, ignore, strict = check_settings(args, config, host)
     if args.simulate:
         from crm_ve.simulation_report import require_simulator, simulate_documents
         require_simulator()

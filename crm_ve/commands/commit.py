@@ -189,9 +189,7 @@ def run_commit(args):
     label = f"shadow:{args.name}"
     document = read_shadow(args.name)
     shadow_file = shadow_path(args.name)
-    report = _gate.check_candidate(document, args)
-    _gate.gate_findings(report, label, args.force, "committed")
-    candidate = _gate.state_of(document)
+    candidate = _gate.checked_state(document, label, args, "committed")
     live = _gate.read_live(args.timeout)
     if candidate.digest == live.digest:
         _gate.say(f"{label}: nothing to commit: the live configuration is already the shadow's")

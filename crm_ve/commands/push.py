@@ -73,9 +73,7 @@ def run_push(args):
     via = args.via or ("pcs" if shutil.which("pcs") else "cibadmin")
     if via == "pcs" and shutil.which("pcs") is None:
         raise UsageError("--via pcs: pcs is not installed")
-    report = _gate.check_candidate(document, args)
-    _gate.gate_findings(report, label, args.force, "pushed")
-    candidate = _gate.state_of(document)
+    candidate = _gate.checked_state(document, label, args, "pushed")
     live = _gate.read_live(args.timeout)
     if candidate.digest == live.digest:
         _gate.say(f"{label}: nothing to push: the live configuration is already FILE's")
@@ -171,6 +169,4 @@ def _merged(document, original, live, args):
             merged = parse_cib(handle.read(), f"{document.name} (merged with the live configuration)")
     _gate.say(f"{document.name}: checking the live configuration with the difference "
               f"{original.name} -> {document.name} applied")
-    report = _gate.check_candidate(merged, args)
-    _gate.gate_findings(report, merged.name, args.force, "pushed")
-    return _gate.state_of(merged)
+    return _gate.checked_state(merged, merged.name, args, "pushed")

@@ -63,7 +63,7 @@ def test_cv501_allow_migrate_over_single_primary_drbd(tmp_path, tool):
 
 
 @pytest.mark.parametrize("tool", TOOLS)
-def test_cv501_points_to_checkpoint_on_stop_of_the_crm_ve_agent(tmp_path, tool, crm_ve_agent):
+def test_cv501_points_to_checkpoint_on_stop_of_the_crm_ve_agent(tmp_path, tool, manage_ve_agent):
     path = MIGRATE_CRM_VE.build(tool, tmp_path)
     found = findings(path, "CV501")
     assert len(found) == 1 and "set checkpoint_on_stop=true and dumpfile" in found[0].message
@@ -94,7 +94,7 @@ NO_DUMP = _crm_ve_case("no-dump", "checkpoint_on_stop=true")
 
 
 @pytest.mark.parametrize("tool", TOOLS)
-def test_cv502_dump_file_off_the_filesystem(tmp_path, tool, crm_ve_agent):
+def test_cv502_dump_file_off_the_filesystem(tmp_path, tool, manage_ve_agent):
     path = DUMP_LOCAL.build(tool, tmp_path)
     found = findings(path, "CV502")
     assert len(found) == 1 and found[0].severity.label == "error", found
@@ -105,7 +105,7 @@ def test_cv502_dump_file_off_the_filesystem(tmp_path, tool, crm_ve_agent):
 
 
 @pytest.mark.parametrize("tool", TOOLS)
-def test_cv503_checkpoint_without_dump_file(tmp_path, tool, crm_ve_agent):
+def test_cv503_checkpoint_without_dump_file(tmp_path, tool, manage_ve_agent):
     path = NO_DUMP.build(tool, tmp_path)
     found = findings(path, "CV503")
     assert len(found) == 1 and found[0].severity.label == "error", found
@@ -156,7 +156,7 @@ def test_cv504_configured_timeouts_below_the_advice_are_raised_in_place(tmp_path
 
 
 @pytest.mark.parametrize("tool", TOOLS)
-def test_cv504_passes_op_defaults_and_the_generated_stack(tmp_path, tool, crm_ve_agent, good_stack):
+def test_cv504_passes_op_defaults_and_the_generated_stack(tmp_path, tool, manage_ve_agent, good_stack):
     assert findings(OP_DEFAULTS.build(tool, tmp_path), "CV504") == []
     assert findings(good_stack(tool), "CV504") == []
 

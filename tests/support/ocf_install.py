@@ -10,6 +10,9 @@ one to leave removes the agent.  The agent is removed only if a test installed i
 ``installed`` marker); an agent that was there before (a real install) is used if it is identical
 to SOURCE, refused otherwise, and never overwritten or deleted.  A marker left by a test process
 that was killed makes its agent ours again: it is replaced or removed as needed.
+
+``manage_ve_agent`` is the session fixture for ``ocf:crm-ve:ManageVE`` (crmsh and pcs accept an agent only
+when it is installed there): a conftest.py imports it to make it available to its area.
 """
 from __future__ import annotations
 
@@ -22,6 +25,11 @@ import tempfile
 import uuid
 from pathlib import Path
 from typing import Iterator
+
+import pytest
+
+from crm_ve.resources import agent_path
+from support.tools import in_ci
 
 OCF_RESOURCE_DIR = Path("/usr/lib/ocf/resource.d")
 STATE_DIR = Path("/run/crmve-ocf-install")
@@ -115,3 +123,16 @@ def installed_agent(source: Path, provider: str, name: str = "") -> Iterator[Pat
                 if created_dir:
                     with contextlib.suppress(OSError):
                         provider_dir.rmdir()
+
+
+@pytest.fixture(scope="session")
+def manage_ve_agent():
+    """ra/ManageVE installed as ocf:crm-ve:ManageVE for the session; needs root (the OCF directory is compiled
+    into Pacemaker): skipped without it, failed in CI."""
+    if os.geteuid() != 0:
+        message = f"installing ocf:crm-ve:ManageVE into {OCF_RESOURCE_DIR} needs root"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    with installed_agent(agent_path(), "crm-ve") as path:
+        yield path

@@ -8,19 +8,17 @@ repository's ``templates/`` (plus crmsh's own ``utils``, which ``crm script run`
 repository's scripts are linked into ``~/.config/crm/scripts``.
 
 crmsh and pcs accept ``ocf:crm-ve:ManageVE`` only when the agent is installed in the OCF directory: the session
-installs ``ra/ManageVE`` there (root) with tests/support/ocf_install.py and removes it afterwards.
+installs ``ra/ManageVE`` there (root) with tests/support/ocf_install.py's ``manage_ve_agent`` and removes it
+afterwards.
 
 ``crm script run`` needs a cluster: test_templates_live.py uses the session's single-node cluster
 (tests/support/live_cluster.py, imported here like every area that uses it).
 """
-import os
-
 import pytest
 
-from crm_ve.resources import agent_path
 from support.live_cluster import clean_live_cluster, live_cluster, pytest_runtest_makereport  # noqa: F401
-from support.ocf_install import installed_agent
-from support.tools import in_ci, require_tools
+from support.ocf_install import manage_ve_agent  # noqa: F401
+from support.tools import require_tools
 from templates_support import CRMSH_SHARE, SCRIPTS, TEMPLATES, Crmsh
 
 
@@ -43,18 +41,6 @@ def crmsh(tmp_path_factory):
     for script in sorted(SCRIPTS.iterdir()):
         _link(script, config / "scripts" / script.name)
     return Crmsh(home)
-
-
-@pytest.fixture(scope="session")
-def manage_ve_agent():
-    """ocf:crm-ve:ManageVE installed for the session (needs root: the OCF directory is compiled in)."""
-    if os.geteuid() != 0:
-        message = "installing ocf:crm-ve:ManageVE into /usr/lib/ocf/resource.d needs root"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-    with installed_agent(agent_path(), "crm-ve") as path:
-        yield path
 
 
 @pytest.fixture
