@@ -2,6 +2,7 @@
 import pytest
 
 from support.cib_build import build_reference_crm, build_reference_pcs
+from support.ocf_install import manage_ve_agent  # noqa: F401 (ocf:crm-ve:ManageVE for the session)
 from support.tools import require_tools
 
 TOOLS = ("crm", "pcs")
@@ -21,21 +22,3 @@ def reference(tmp_path_factory):
             built[tool] = path
         return built[tool]
     return get
-
-
-@pytest.fixture(scope="session")
-def manage_ve_agent():
-    """ocf:crm-ve:ManageVE installed for the session: crmsh and pcs accept the generated stacks only then
-    (the OCF directory is compiled in: needs root)."""
-    import os
-
-    from crm_ve.resources import agent_path
-    from support.ocf_install import installed_agent
-    from support.tools import in_ci
-    if os.geteuid() != 0:
-        message = "installing ocf:crm-ve:ManageVE into /usr/lib/ocf/resource.d needs root"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-    with installed_agent(agent_path(), "crm-ve") as path:
-        yield path
