@@ -48,32 +48,43 @@ def _op_expression(expr, ctx):
 
 def evaluate_rule(rule, ctx, index):
     """Truth of a ``<rule>`` element (``id-ref`` resolved through ``index``, the id -> element map)."""
-    return _evaluate(rule, ctx, index, depth=0)
+    return walk_rule(rule, index, lambda child, tag: _leaf(child, tag, ctx))
 
 
-def _evaluate(rule, ctx, index, depth):
+def _leaf(child, tag, ctx):
+    if tag == "rsc_expression":
+        return _rsc_expression(child, ctx)
+    if tag == "op_expression":
+        return _op_expression(child, ctx)
+    if tag in ("expression", "date_expression"):
+        return Truth.MAYBE  # node attributes and the clock are not in the configuration
+    return None
+
+
+def walk_rule(rule, index, leaf, depth=0):
+    """Truth of a ``<rule>``: ``id-ref`` resolved through ``index`` (a missing or self reference is FALSE),
+    nested rules combined by ``boolean-op`` (``and`` unless ``or``), deeper than 20 levels MAYBE;
+    ``leaf(child, tag)`` gives the truth of any other child element, or None to leave it out."""
     if depth > 20:
         return Truth.MAYBE
-    if rule.get("id-ref") is not None:
-        target = index.get(rule.get("id-ref"))
+    ref = rule.get("id-ref")
+    if ref is not None:
+        target = index.get(ref)
         if target is None or target is rule:
             return Truth.FALSE
         rule = target
     combine_or = (rule.get("boolean-op") or "and").lower() == "or"
     result = None
     for child in rule:
-        if not isinstance(child.tag, str):
+        tag = child.tag
+        if not isinstance(tag, str):
             continue
-        if child.tag == "rule":
-            value = _evaluate(child, ctx, index, depth + 1)
-        elif child.tag == "rsc_expression":
-            value = _rsc_expression(child, ctx)
-        elif child.tag == "op_expression":
-            value = _op_expression(child, ctx)
-        elif child.tag in ("expression", "date_expression"):
-            value = Truth.MAYBE  # node attributes and the clock are not in the configuration
+        if tag == "rule":
+            value = walk_rule(child, index, leaf, depth + 1)
         else:
-            continue
+            value = leaf(child, tag)
+            if value is None:
+                continue
         result = value if result is None else (result | value if combine_or else result & value)
     # Pacemaker: a rule without expressions passes (and logs a configuration error)
     return Truth.TRUE if result is None else result

@@ -10,6 +10,7 @@ and parameter references "may apply" (MAYBE).
 """
 from typing import Dict, List, Optional, Tuple
 
+from crm_ve.model.conditions import walk_rule
 from crm_ve.model.values import INFINITY, Role, Truth, parse_score
 
 
@@ -45,28 +46,15 @@ def _expression(expr, node) -> Truth:
 
 def rule_truth_on_node(rule, node, index, depth=0) -> Truth:
     """Truth of a location ``<rule>`` on ``node`` (None: a node we do not know)."""
-    if depth > 20:
+    return walk_rule(rule, index, lambda child, tag: _leaf(child, tag, node), depth)
+
+
+def _leaf(child, tag, node):
+    if tag == "expression":
+        return _expression(child, node)
+    if tag == "date_expression":
         return Truth.MAYBE
-    if rule.get("id-ref") is not None:
-        target = index.get(rule.get("id-ref"))
-        if target is None or target is rule:
-            return Truth.FALSE
-        rule = target
-    combine_or = (rule.get("boolean-op") or "and").lower() == "or"
-    result = None
-    for child in rule:
-        if not isinstance(child.tag, str):
-            continue
-        if child.tag == "rule":
-            value = rule_truth_on_node(child, node, index, depth + 1)
-        elif child.tag == "expression":
-            value = _expression(child, node)
-        elif child.tag == "date_expression":
-            value = Truth.MAYBE
-        else:
-            continue
-        result = value if result is None else (result | value if combine_or else result & value)
-    return Truth.TRUE if result is None else result
+    return None
 
 
 def _role_matches(location_role: Role, role: Role) -> bool:

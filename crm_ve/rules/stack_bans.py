@@ -15,7 +15,8 @@ never promote); the single-node check leaves out DRBD's own fencing constraints 
 from crm_ve import hookimpl
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model import Role
-from crm_ve.model.stack_placement import allowed_nodes, placement_requirements
+from crm_ve.model.stack_placement import (allowed_nodes, excluded_nodes, excluded_with_requirements,
+                                          placement_requirements)
 from crm_ve.rules.stack_common import combine, delete_fix, fresh_id, join, role_words, stacks_of
 
 FENCE_PREFIX = "drbd-fence-by-handler-"
@@ -148,19 +149,31 @@ def _members_words(model, stack, container):
 
 def check(context):
     model = context.model
-    if not model.nodes:
+    nodes = model.nodes
+    if not nodes:
         return
     for stack in stacks_of(context).stacks:
-        if stack.drbd is not None and not allowed_nodes(model, [(stack.drbd, Role.PROMOTED)]).nodes:
-            continue  # DRBD can never be promoted: the clone's own rule says it
-        fs_allowed = allowed_nodes(model, _requirements(model, stack))
+        # which nodes are left, as sets (the culprits are worked out only for a stack or container reported)
+        drbd = stack.drbd
+        out = excluded_with_requirements(model, stack.filesystem)
+        if drbd is not None:
+            promoted_out = excluded_nodes(model, drbd, Role.PROMOTED)
+            if all(node in promoted_out for node in nodes):
+                continue  # DRBD can never be promoted: the clone's own rule says it
+            out = out | promoted_out | excluded_with_requirements(model, drbd)
+        fs_nodes = [node for node in nodes if node not in out]
         containers = [tie.lower for tie in stack.containers]
-        yield from _verdict(context, stack, None, fs_allowed, containers)
-        if not fs_allowed.nodes:
+        if not fs_nodes or (len(fs_nodes) == 1 and len(nodes) >= 2):
+            yield from _verdict(context, stack, None, allowed_nodes(model, _requirements(model, stack)), containers)
+        if not fs_nodes:
             continue
         for container in containers:
-            allowed = allowed_nodes(model, _requirements(model, stack, container))
-            if not allowed.nodes or (len(allowed.nodes) == 1 and len(fs_allowed.nodes) > 1):
+            own_out = excluded_with_requirements(model, container)
+            if not own_out:
+                continue  # the Filesystem's nodes: nothing to say
+            left = [node for node in fs_nodes if node not in own_out]
+            if not left or (len(left) == 1 and len(fs_nodes) > 1):
+                allowed = allowed_nodes(model, _requirements(model, stack, container))
                 yield from _verdict(context, stack, container, allowed, [container])
 
 

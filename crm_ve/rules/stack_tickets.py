@@ -10,7 +10,7 @@ the stack runs only on a site holding all of them, and booth grants each ticket 
 from crm_ve import hookimpl
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model import Role
-from crm_ve.model.stack_placement import placement_requirements, tickets_needed
+from crm_ve.model.stack_placement import may_need_tickets, placement_requirements, tickets_needed
 from crm_ve.rules.stack_common import join, role_words, stacks_of
 
 RULE = Rule(
@@ -57,6 +57,15 @@ def _stack_requirements(model, stack):
     return list(req)
 
 
+def _may_need_tickets(model, stack):
+    """Whether any requirement of :func:`_stack_requirements` needs a ticket (without listing them in order
+    for each of the stack's containers)."""
+    if stack.drbd is not None and tickets_needed(model, stack.drbd, Role.PROMOTED):
+        return True
+    return (any(may_need_tickets(model, tie.lower) for tie in stack.containers)
+            or may_need_tickets(model, stack.filesystem))
+
+
 def _effect(model, need):
     who = role_words(model, need.resource, need.role)
     what = {"stop": "stops", "demote": "is demoted", "freeze": "is frozen (left as it is, unmanaged)",
@@ -92,6 +101,8 @@ def _retarget_fix(model, needs, ticket):
 def check(context):
     model = context.model
     for stack in stacks_of(context).stacks:
+        if not _may_need_tickets(model, stack):
+            continue
         needs = []
         for rid, role in _stack_requirements(model, stack):
             for need in tickets_needed(model, rid, role):
