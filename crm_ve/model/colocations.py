@@ -19,10 +19,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
-from crm_ve.model.values import INFINITY, Role, Truth, parse_score
+from crm_ve.model.values import INFINITY, SLOTS, Role, Truth, parse_score
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, **SLOTS)
 class ColocationEdge:
     """``dependent`` (in ``dependent_role``) is placed with ``primary`` (in ``primary_role``).
 
@@ -44,6 +44,8 @@ class ColocationEdge:
     via_child: bool = False
     condition: Optional[str] = None
     element: object = field(default=None, repr=False)
+    #: made by a constraint (not implied by a group or clone)
+    explicit: bool = field(init=False, repr=False)
 
     @property
     def line(self):
@@ -58,7 +60,6 @@ class ColocationEdge:
         return self.node_attribute in (None, "#uname")
 
     def __post_init__(self):
-        #: made by a constraint (not implied by a group or clone)
         self.explicit = self.constraint is not None
 
     def describe(self):
@@ -67,14 +68,34 @@ class ColocationEdge:
         return f"{dep} with {pri} ({self.score})" + (f" [{self.constraint}]" if self.constraint else "")
 
 
-def constraint_colocation_edges(constraint, promotable: Callable[[str], Truth]):
+def constraint_colocation_edges(constraint, promotable: Callable[[str], Truth], get=None):
     """The colocation edges of one ``rsc_colocation`` (``pcmk__unpack_colocation``); edges Pacemaker drops
-    are kept with ``ignored`` set so rules can name them."""
+    are kept with ``ignored`` set so rules can name them. ``get`` reads the element's attributes (the model
+    passes a dict's ``get``: the element's attributes read once)."""
     if constraint.ignored:
         return []
-    get = constraint.element.get
-    score = parse_score(get("score"))
+    if get is None:
+        get = constraint.element.get
+    score_text = get("score")
+    score = parse_score(score_text)
     node_attribute = get("node-attribute")
+    if not constraint.sets:  # the two-resource form
+        dependent, primary = constraint.sides
+        dep_role, pri_role = get("rsc-role"), get("with-rsc-role")
+        dep_role = Role.ANY if dep_role is None else Role.parse(dep_role)
+        pri_role = Role.ANY if pri_role is None else Role.parse(pri_role)
+        ignored = None
+        if score == 0:
+            ignored = "no score (defaults to 0)" if score_text is None else "score 0"
+        if dep_role is Role.PROMOTED and not promotable(dependent).possible:
+            ignored = ignored or f"role {dep_role.value} on {dependent}, which cannot be promoted"
+        if pri_role is Role.PROMOTED and not promotable(primary).possible:
+            ignored = ignored or f"role {pri_role.value} on {primary}, which cannot be promoted"
+        via_child = constraint.via_child
+        via = bool(via_child) and (dependent in via_child.values() or primary in via_child.values())
+        return [ColocationEdge(dependent, primary, score, Role.ANY if dep_role is Role.UNKNOWN else dep_role,
+                               Role.ANY if pri_role is Role.UNKNOWN else pri_role, constraint.id, "colocation", (),
+                               ignored, node_attribute, via, None, constraint.element)]
     common = dict(constraint=constraint.id, element=constraint.element, node_attribute=node_attribute)
     edges: List[ColocationEdge] = []
 
@@ -89,12 +110,6 @@ def constraint_colocation_edges(constraint, promotable: Callable[[str], Truth]):
                                              or primary in constraint.via_child.values())
         edges.append(ColocationEdge(dependent, primary, score_, _role(dep_role), _role(pri_role),
                                     origin=origin, set_ids=set_ids, ignored=ignored, via_child=via, **common))
-
-    if not constraint.sets:
-        dependent, primary = constraint.sides
-        make(dependent, primary, score, Role.parse(get("rsc-role")), Role.parse(get("with-rsc-role")),
-             "colocation", (), missing_score=get("score") is None)
-        return edges
 
     previous = None
     for rset in constraint.sets:
