@@ -167,11 +167,12 @@ class PlacementGraph:
             source = self.node_as_dependent(edge.dependent)
             self._out.setdefault(source, []).append((edge, ("r", edge.primary)))
         self._structural_cache: Dict[tuple, list] = {}
-        self._trees: Dict[tuple, dict] = {}
+        #: (dependent, dependent role name, filter key) -> (search tree, the resource nodes it reaches)
+        self._trees: Dict[tuple, tuple] = {}
 
     def node_as_dependent(self, rid):
         resource = self.resources.get(rid)
-        if resource is not None and not resource.is_primitive:
+        if resource is not None and resource.kind != "primitive":
             return ("up", rid)
         return ("r", rid)
 
@@ -229,24 +230,36 @@ class PlacementGraph:
         role is Promoted does not constrain "any instance". ``key`` names ``allowed`` so that everything
         reachable from ``dependent`` is explored once and every later query from it is a lookup.
         """
-        start = (("r", dependent), dependent_role)
         target = ("r", primary)
         if dependent_role is Role.ANY:  # the common case: one direct edge
             for edge, nxt in self._out.get(self.node_as_dependent(dependent), ()):
-                if (nxt == target and edge.dependent_role.is_any and (role is None or edge.primary_role is role)
-                        and allowed(edge)):
+                if (nxt == target and edge.dependent_role is Role.ANY
+                        and (role is None or edge.primary_role is role) and allowed(edge)):
                     return [edge]
-        tree = self._trees.get((start, key)) if key is not None else None
-        if tree is None:
+        start = (("r", dependent), dependent_role)
+        # trees are keyed by the role's name: an enum member hashes in Python code, a string in C
+        tree_key = (dependent, dependent_role._value_, key) if key is not None else None
+        cached = self._trees.get(tree_key) if tree_key is not None else None
+        if cached is None:
             tree = self._explore(start, allowed)
-            if key is not None:
-                self._trees[(start, key)] = tree
+            cached = (tree, {state[0] for state in tree if state != start})
+            if tree_key is not None:
+                self._trees[tree_key] = cached
+        tree, reached = cached
+        if target not in reached:  # the common answer, without looking up a (node, role) state per role
+            return None
         roles = (role,) if role is not None else (Role.ANY, Role.PROMOTED, Role.UNPROMOTED, Role.STOPPED)
         for candidate_role in roles:
             state = (target, candidate_role)
             if state in tree and state != start:
                 return self._unwind(tree, state)
         return None
+
+    def paths(self, pairs, role, allowed, dependent_role=Role.ANY, key=None):
+        """:meth:`path` for each ``(dependent, primary)`` of ``pairs``, in order (a stack's containers at
+        once)."""
+        path = self.path
+        return [path(dependent, primary, role, allowed, dependent_role, key) for dependent, primary in pairs]
 
     def _explore(self, start, allowed):
         seen = {start: None}

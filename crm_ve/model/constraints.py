@@ -173,8 +173,12 @@ def read_simple_constraint(element, ctype, attributes, resolver):
     resources = resolver.resources
     if a not in resources or b not in resources:
         return None
-    constraint = Constraint(cid, ctype, element)
     clone_top = resolver._clone_top
+    if a not in clone_top and b not in clone_top:  # the usual case, built in one call
+        sides = (a, b)
+        return Constraint(cid, ctype, element, (), None, sides, _NO_CHILDREN, False,
+                          sides if a != b else sides[:1], sides)
+    constraint = Constraint(cid, ctype, element)
     sides = (resolver.resource(a, constraint) if a in clone_top else a,
              resolver.resource(b, constraint) if b in clone_top else b)
     constraint.references = (a, b)

@@ -111,8 +111,13 @@ def constraint_order_edges(constraint, get=None):
         return []
     if get is None:
         get = constraint.element.get
-    kind = ordering_kind(get)
-    symmetrical = ordering_symmetrical(get, kind)
+    kind_text = get("kind")
+    if get("score") is None and get("symmetrical") is None:  # the usual attributes: what the two below say
+        kind = MANDATORY if kind_text is None else _KINDS.get(kind_text.lower(), MANDATORY)
+        symmetrical = kind != SERIALIZE
+    else:
+        kind = ordering_kind(get)
+        symmetrical = ordering_symmetrical(get, kind)
     via_child = constraint.via_child
 
     if not constraint.sets:
@@ -319,6 +324,43 @@ class ActionGraph:
         if cache_key is not None:
             self._cache[cache_key] = result
         return result
+
+    def search(self, first_rid, first_action, then_rid, then_action, allowed) -> Optional[List[OrderEdge]]:
+        """:meth:`path` without a cache key, endpoints given apart (the model's per-container queries)."""
+        collective = self._collective
+        source = (first_rid, first_action, "done") if first_rid in collective else (first_rid, first_action)
+        target = (then_rid, then_action, "begin") if then_rid in collective else (then_rid, then_action)
+        return self._search(source, target, allowed)
+
+    def search_many(self, pairs, allowed) -> List[Optional[List[OrderEdge]]]:
+        """:meth:`search` for each ``(first_rid, first_action, then_rid, then_action)`` of ``pairs``, in order
+        (a stack's containers at once: the direct-edge case answered inline, anything else searched)."""
+        collective, out_map, in_map, search = self._collective, self._out, self._in, self._search
+        results = []
+        for first_rid, first_action, then_rid, then_action in pairs:
+            source = (first_rid, first_action, "done") if first_rid in collective else (first_rid, first_action)
+            target = (then_rid, then_action, "begin") if then_rid in collective else (then_rid, then_action)
+            outgoing = out_map.get(source)
+            if not outgoing or source == target:
+                results.append(search(source, target, allowed))
+                continue
+            incoming = in_map.get(target)
+            if not incoming:
+                results.append(None)
+                continue
+            found = None
+            if len(outgoing) <= len(incoming):
+                for edge, following in outgoing:
+                    if following == target and allowed(edge):
+                        found = [edge]
+                        break
+            else:
+                for edge, previous in incoming:
+                    if previous == source and allowed(edge):
+                        found = [edge]
+                        break
+            results.append(found if found is not None else search(source, target, allowed))
+        return results
 
     def _search(self, source, target, allowed):
         if source == target:
