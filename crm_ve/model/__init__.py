@@ -122,7 +122,9 @@ class CibModel:
         constraint_list: List[Constraint] = []
         constraints: Dict[str, Constraint] = {}
         naming: Dict[str, List[Constraint]] = defaultdict(list)
-        naming_by_type: Dict[Tuple[str, str], List[Constraint]] = defaultdict(list)
+        # type -> resource id -> constraints (no (id, type) tuple to build and hash per entry)
+        naming_by_type: Dict[str, Dict[str, List[Constraint]]] = {t: defaultdict(list)
+                                                                 for t in CONSTRAINT_TAGS.values()}
         order_edges: List[OrderEdge] = []
         colocation_edges: List[ColocationEdge] = []
         uses_new = False
@@ -145,9 +147,10 @@ class CibModel:
             constraint_list.append(constraint)
             if constraint.id is not None and constraint.id not in constraints:
                 constraints[constraint.id] = constraint
+            of_type = naming_by_type[ctype]
             for rid in constraint.resources:
                 naming[rid].append(constraint)
-                naming_by_type[(rid, ctype)].append(constraint)
+                of_type[rid].append(constraint)
             if ctype == "order":
                 order_edges.extend(constraint_order_edges(constraint, get))
             elif ctype == "colocation":
@@ -320,7 +323,8 @@ class CibModel:
         mapped to their clone); only those of ``type`` (``order``, ``colocation``, ``location``, ``ticket``)
         when given - indexed, so asking for a Filesystem's locations does not walk its 20,000 colocations."""
         if type is not None:
-            return self._naming_by_type.get((rid, type), [])
+            of_type = self._naming_by_type.get(type)
+            return of_type.get(rid, []) if of_type is not None else []
         return self._naming.get(rid, [])
 
     @property

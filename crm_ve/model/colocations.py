@@ -258,8 +258,23 @@ class PlacementGraph:
     def paths(self, pairs, role, allowed, dependent_role=Role.ANY, key=None):
         """:meth:`path` for each ``(dependent, primary)`` of ``pairs``, in order (a stack's containers at
         once)."""
-        path = self.path
-        return [path(dependent, primary, role, allowed, dependent_role, key) for dependent, primary in pairs]
+        path, out_map, resources, any_role = self.path, self._out, self.resources, Role.ANY
+        results = []
+        for dependent, primary in pairs:
+            if dependent_role is any_role:  # the direct edge of :meth:`path`, looked for inline
+                resource = resources.get(dependent)
+                source = ("up" if resource is not None and resource.kind != "primitive" else "r", dependent)
+                found = None
+                for edge, nxt in out_map.get(source, ()):
+                    if (nxt[1] == primary and nxt[0] == "r" and edge.dependent_role is any_role
+                            and (role is None or edge.primary_role is role) and allowed(edge)):
+                        found = [edge]
+                        break
+                if found is not None:
+                    results.append(found)
+                    continue
+            results.append(path(dependent, primary, role, allowed, dependent_role, key))
+        return results
 
     def _explore(self, start, allowed):
         seen = {start: None}

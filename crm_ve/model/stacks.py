@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from crm_ve.model.values import parse_score
+from crm_ve.model.values import SLOTS, parse_score
 
 DRBD_TYPES = ("drbd",)
 FILESYSTEM_TYPES = ("Filesystem",)
@@ -31,7 +31,7 @@ class DrbdClone:
     drbd_resources: Tuple[str, ...]
 
 
-@dataclass
+@dataclass(**SLOTS)
 class Tie:
     """Why a lower resource (Filesystem, container) sits on an upper one (DRBD clone, Filesystem).
 
@@ -216,6 +216,9 @@ def _anti_colocation(constraint):
     """A colocation keeping resources apart says nothing about one sitting on the other."""
     if constraint.type != "colocation":
         return False
+    if not constraint.sets:  # the two-resource form: its own score only
+        score = constraint.get("score")
+        return score is not None and parse_score(score) < 0
     scores = [constraint.get("score")] + [s.element.get("score") for s in constraint.sets if s.element is not None]
     values = [parse_score(v) for v in scores if v is not None]
     return bool(values) and all(v < 0 for v in values)
