@@ -26,7 +26,8 @@ from lxml import etree
 
 from crm_ve.model.colocations import ColocationEdge, PlacementGraph, constraint_colocation_edges
 from crm_ve.model.conditions import RuleContext
-from crm_ve.model.constraints import CONSTRAINT_TAGS, Constraint, Resolver, ResourceSet, read_constraint
+from crm_ve.model.constraints import (CONSTRAINT_TAGS, Constraint, Resolver, ResourceSet, read_constraint,
+                                      read_simple_constraint)
 from crm_ve.model.locations import banned_everywhere, location_bans, read_nodes
 from crm_ve.model.nvsets import Candidate, MetaValue, candidates_from, read_blocks
 from crm_ve.model.orders import MANDATORY, OPTIONAL, SERIALIZE, ActionGraph, OrderEdge, constraint_order_edges
@@ -118,38 +119,57 @@ class CibModel:
         self.nodes: Tuple[str, ...] = read_nodes(configuration.find("nodes"))
 
         resolver = Resolver(self.resources, self._template_elements, self.tags)
-        self.constraint_list: List[Constraint] = []
+        constraint_list: List[Constraint] = []
+        constraints: Dict[str, Constraint] = {}
+        naming: Dict[str, List[Constraint]] = defaultdict(list)
+        # type -> resource id -> constraints (no (id, type) tuple to build and hash per entry)
+        naming_by_type: Dict[str, Dict[str, List[Constraint]]] = {t: defaultdict(list)
+                                                                 for t in CONSTRAINT_TAGS.values()}
+        order_edges: List[OrderEdge] = []
+        colocation_edges: List[ColocationEdge] = []
+        uses_new = False
         constraints_section = configuration.find("constraints")
-        ids = list(self.resources)
-        top_ids = [rid for rid in ids if self.resources[rid].parent is None]
+        top_ids = [rid for rid, resource in self.resources.items() if resource.parent is None]
+        promotable, index, tag_types = self.promotable, self.index, CONSTRAINT_TAGS
+        # one pass: each element's attributes are read once (into a dict: every lxml .get() makes proxies),
+        # and its edges and index entries are derived from them right away
         for element in (constraints_section if constraints_section is not None else ()):
-            if isinstance(element.tag, str) and element.tag in CONSTRAINT_TAGS:
-                self.constraint_list.append(read_constraint(element, resolver, self.index, top_ids))
-        self.constraints: Dict[str, Constraint] = {}
-        self._naming: Dict[str, List[Constraint]] = defaultdict(list)
-        self._naming_by_type: Dict[Tuple[str, str], List[Constraint]] = defaultdict(list)
-        for constraint in self.constraint_list:
-            if constraint.id is not None:
-                self.constraints.setdefault(constraint.id, constraint)
+            ctype = tag_types.get(element.tag)  # comments and processing instructions are in no map
+            if ctype is None:
+                continue
+            constraint = attributes = None
+            if (ctype == "order" or ctype == "colocation") and not len(element):  # no resource sets
+                attributes = dict(element.items())
+                constraint = read_simple_constraint(element, ctype, attributes, resolver)
+            if constraint is None:
+                constraint = read_constraint(element, resolver, index, top_ids)
+            get = attributes.get if attributes is not None else element.get
+            constraint_list.append(constraint)
+            if constraint.id is not None and constraint.id not in constraints:
+                constraints[constraint.id] = constraint
+            of_type = naming_by_type[ctype]
             for rid in constraint.resources:
-                self._naming[rid].append(constraint)
-                self._naming_by_type[(rid, constraint.type)].append(constraint)
-
-        self.order_edges: List[OrderEdge] = []
-        self.colocation_edges: List[ColocationEdge] = []
-        for constraint in self.constraint_list:
-            if constraint.type == "order":
-                self.order_edges.extend(constraint_order_edges(constraint))
-            elif constraint.type == "colocation":
-                self.colocation_edges.extend(constraint_colocation_edges(constraint, self.promotable))
+                naming[rid].append(constraint)
+                of_type[rid].append(constraint)
+            if ctype == "order":
+                order_edges.extend(constraint_order_edges(constraint, get))
+            elif ctype == "colocation":
+                colocation_edges.extend(constraint_colocation_edges(constraint, promotable, get))
+            if not uses_new:
+                uses_new = (get("with-rsc-role") in ("Promoted", "Unpromoted")
+                            or get("rsc-role") in ("Promoted", "Unpromoted"))
+        self.constraint_list = constraint_list
+        self.constraints = constraints
+        self._naming = naming
+        self._naming_by_type = naming_by_type
+        self.order_edges = order_edges
+        self.colocation_edges = colocation_edges
         self._action_graph: Optional[ActionGraph] = None
         self._placement_graph: Optional[PlacementGraph] = None
         self._stacks: Dict[tuple, Stacks] = {}
         self._order_filters: Dict[tuple, object] = {}
         self._colocation_filters: Dict[tuple, object] = {}
         self._colocations_with: Optional[Dict[str, List[ColocationEdge]]] = None
-        uses_new = any(c.get("with-rsc-role") in ("Promoted", "Unpromoted") or c.get("rsc-role") in
-                       ("Promoted", "Unpromoted") for c in self.constraint_list)
         self.vocabulary = Vocabulary(document.validate_with, uses_new)
 
     # -- resources
@@ -303,7 +323,8 @@ class CibModel:
         mapped to their clone); only those of ``type`` (``order``, ``colocation``, ``location``, ``ticket``)
         when given - indexed, so asking for a Filesystem's locations does not walk its 20,000 colocations."""
         if type is not None:
-            return self._naming_by_type.get((rid, type), [])
+            of_type = self._naming_by_type.get(type)
+            return of_type.get(rid, []) if of_type is not None else []
         return self._naming.get(rid, [])
 
     @property
@@ -348,11 +369,23 @@ class CibModel:
             worse outcome for a required order).
         :param inverse: accept edges generated by symmetrical orders.
         """
-        key = (tuple(kinds), allow_or, conditional, inverse)
+        key = (kinds if type(kinds) is tuple else tuple(kinds), allow_or, conditional, inverse)
         allowed = self._order_filters.get(key)
         if allowed is None:
             allowed = self._order_filters[key] = _order_filter(*key)
-        return self.action_graph.path(tuple(first), tuple(then), allowed)
+        graph = self._action_graph if self._action_graph is not None else self.action_graph
+        return graph.search(first[0], first[1], then[0], then[1], allowed)
+
+    def order_paths(self, pairs, kinds=(MANDATORY,), allow_or=False, conditional=False,
+                    inverse=True) -> List[Optional[List[OrderEdge]]]:
+        """:meth:`order_path` for each ``(first_rid, first_action, then_rid, then_action)`` of ``pairs``, in
+        order: the same answers, asked at once (one call for a stack's containers)."""
+        key = (kinds if type(kinds) is tuple else tuple(kinds), allow_or, conditional, inverse)
+        allowed = self._order_filters.get(key)
+        if allowed is None:
+            allowed = self._order_filters[key] = _order_filter(*key)
+        graph = self._action_graph if self._action_graph is not None else self.action_graph
+        return graph.search_many(pairs, allowed)
 
     def has_mandatory_order_path(self, first, then) -> bool:
         """``then`` (rid, action) can never run before ``first`` (rid, action) completed: a path of Mandatory
@@ -381,7 +414,23 @@ class CibModel:
         allowed = self._colocation_filters.get(key)
         if allowed is None:
             allowed = self._colocation_filters[key] = _colocation_filter(*key)
-        return self.placement_graph.path(dependent, primary, role, allowed, dependent_role, key=key)
+        graph = self._placement_graph if self._placement_graph is not None else self.placement_graph
+        return graph.path(dependent, primary, role, allowed, dependent_role, key=key)
+
+    def colocation_paths(self, pairs, role=None, min_score=INFINITY, include_ignored=False, conditional=False,
+                         dependent_role=Role.ANY, same_node=True) -> List[Optional[List[ColocationEdge]]]:
+        """:meth:`colocation_path` for each ``(dependent, primary)`` of ``pairs``, in order: the same answers,
+        asked at once (one call for a stack's containers)."""
+        if isinstance(role, str):
+            role = Role.parse(role)
+        if role is Role.ANY:
+            role = None
+        key = (min_score, include_ignored, conditional, same_node)
+        allowed = self._colocation_filters.get(key)
+        if allowed is None:
+            allowed = self._colocation_filters[key] = _colocation_filter(*key)
+        graph = self._placement_graph if self._placement_graph is not None else self.placement_graph
+        return graph.paths(pairs, role, allowed, dependent_role, key=key)
 
     def banned_nodes(self, rid, role=Role.ANY):
         """Where location constraints keep ``rid`` out of ``role`` (-INFINITY; a ban of every instance counts

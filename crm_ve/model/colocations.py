@@ -19,10 +19,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
-from crm_ve.model.values import INFINITY, Role, Truth, parse_score
+from crm_ve.model.values import INFINITY, SLOTS, Role, Truth, parse_score
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, **SLOTS)
 class ColocationEdge:
     """``dependent`` (in ``dependent_role``) is placed with ``primary`` (in ``primary_role``).
 
@@ -44,6 +44,8 @@ class ColocationEdge:
     via_child: bool = False
     condition: Optional[str] = None
     element: object = field(default=None, repr=False)
+    #: made by a constraint (not implied by a group or clone)
+    explicit: bool = field(init=False, repr=False)
 
     @property
     def line(self):
@@ -58,7 +60,6 @@ class ColocationEdge:
         return self.node_attribute in (None, "#uname")
 
     def __post_init__(self):
-        #: made by a constraint (not implied by a group or clone)
         self.explicit = self.constraint is not None
 
     def describe(self):
@@ -67,14 +68,34 @@ class ColocationEdge:
         return f"{dep} with {pri} ({self.score})" + (f" [{self.constraint}]" if self.constraint else "")
 
 
-def constraint_colocation_edges(constraint, promotable: Callable[[str], Truth]):
+def constraint_colocation_edges(constraint, promotable: Callable[[str], Truth], get=None):
     """The colocation edges of one ``rsc_colocation`` (``pcmk__unpack_colocation``); edges Pacemaker drops
-    are kept with ``ignored`` set so rules can name them."""
+    are kept with ``ignored`` set so rules can name them. ``get`` reads the element's attributes (the model
+    passes a dict's ``get``: the element's attributes read once)."""
     if constraint.ignored:
         return []
-    get = constraint.element.get
-    score = parse_score(get("score"))
+    if get is None:
+        get = constraint.element.get
+    score_text = get("score")
+    score = parse_score(score_text)
     node_attribute = get("node-attribute")
+    if not constraint.sets:  # the two-resource form
+        dependent, primary = constraint.sides
+        dep_role, pri_role = get("rsc-role"), get("with-rsc-role")
+        dep_role = Role.ANY if dep_role is None else Role.parse(dep_role)
+        pri_role = Role.ANY if pri_role is None else Role.parse(pri_role)
+        ignored = None
+        if score == 0:
+            ignored = "no score (defaults to 0)" if score_text is None else "score 0"
+        if dep_role is Role.PROMOTED and not promotable(dependent).possible:
+            ignored = ignored or f"role {dep_role.value} on {dependent}, which cannot be promoted"
+        if pri_role is Role.PROMOTED and not promotable(primary).possible:
+            ignored = ignored or f"role {pri_role.value} on {primary}, which cannot be promoted"
+        via_child = constraint.via_child
+        via = bool(via_child) and (dependent in via_child.values() or primary in via_child.values())
+        return [ColocationEdge(dependent, primary, score, Role.ANY if dep_role is Role.UNKNOWN else dep_role,
+                               Role.ANY if pri_role is Role.UNKNOWN else pri_role, constraint.id, "colocation", (),
+                               ignored, node_attribute, via, None, constraint.element)]
     common = dict(constraint=constraint.id, element=constraint.element, node_attribute=node_attribute)
     edges: List[ColocationEdge] = []
 
@@ -89,12 +110,6 @@ def constraint_colocation_edges(constraint, promotable: Callable[[str], Truth]):
                                              or primary in constraint.via_child.values())
         edges.append(ColocationEdge(dependent, primary, score_, _role(dep_role), _role(pri_role),
                                     origin=origin, set_ids=set_ids, ignored=ignored, via_child=via, **common))
-
-    if not constraint.sets:
-        dependent, primary = constraint.sides
-        make(dependent, primary, score, Role.parse(get("rsc-role")), Role.parse(get("with-rsc-role")),
-             "colocation", (), missing_score=get("score") is None)
-        return edges
 
     previous = None
     for rset in constraint.sets:
@@ -152,11 +167,12 @@ class PlacementGraph:
             source = self.node_as_dependent(edge.dependent)
             self._out.setdefault(source, []).append((edge, ("r", edge.primary)))
         self._structural_cache: Dict[tuple, list] = {}
-        self._trees: Dict[tuple, dict] = {}
+        #: (dependent, dependent role name, filter key) -> (search tree, the resource nodes it reaches)
+        self._trees: Dict[tuple, tuple] = {}
 
     def node_as_dependent(self, rid):
         resource = self.resources.get(rid)
-        if resource is not None and not resource.is_primitive:
+        if resource is not None and resource.kind != "primitive":
             return ("up", rid)
         return ("r", rid)
 
@@ -214,24 +230,51 @@ class PlacementGraph:
         role is Promoted does not constrain "any instance". ``key`` names ``allowed`` so that everything
         reachable from ``dependent`` is explored once and every later query from it is a lookup.
         """
-        start = (("r", dependent), dependent_role)
         target = ("r", primary)
         if dependent_role is Role.ANY:  # the common case: one direct edge
             for edge, nxt in self._out.get(self.node_as_dependent(dependent), ()):
-                if (nxt == target and edge.dependent_role.is_any and (role is None or edge.primary_role is role)
-                        and allowed(edge)):
+                if (nxt == target and edge.dependent_role is Role.ANY
+                        and (role is None or edge.primary_role is role) and allowed(edge)):
                     return [edge]
-        tree = self._trees.get((start, key)) if key is not None else None
-        if tree is None:
+        start = (("r", dependent), dependent_role)
+        # trees are keyed by the role's name: an enum member hashes in Python code, a string in C
+        tree_key = (dependent, dependent_role._value_, key) if key is not None else None
+        cached = self._trees.get(tree_key) if tree_key is not None else None
+        if cached is None:
             tree = self._explore(start, allowed)
-            if key is not None:
-                self._trees[(start, key)] = tree
+            cached = (tree, {state[0] for state in tree if state != start})
+            if tree_key is not None:
+                self._trees[tree_key] = cached
+        tree, reached = cached
+        if target not in reached:  # the common answer, without looking up a (node, role) state per role
+            return None
         roles = (role,) if role is not None else (Role.ANY, Role.PROMOTED, Role.UNPROMOTED, Role.STOPPED)
         for candidate_role in roles:
             state = (target, candidate_role)
             if state in tree and state != start:
                 return self._unwind(tree, state)
         return None
+
+    def paths(self, pairs, role, allowed, dependent_role=Role.ANY, key=None):
+        """:meth:`path` for each ``(dependent, primary)`` of ``pairs``, in order (a stack's containers at
+        once)."""
+        path, out_map, resources, any_role = self.path, self._out, self.resources, Role.ANY
+        results = []
+        for dependent, primary in pairs:
+            if dependent_role is any_role:  # the direct edge of :meth:`path`, looked for inline
+                resource = resources.get(dependent)
+                source = ("up" if resource is not None and resource.kind != "primitive" else "r", dependent)
+                found = None
+                for edge, nxt in out_map.get(source, ()):
+                    if (nxt[1] == primary and nxt[0] == "r" and edge.dependent_role is any_role
+                            and (role is None or edge.primary_role is role) and allowed(edge)):
+                        found = [edge]
+                        break
+                if found is not None:
+                    results.append(found)
+                    continue
+            results.append(path(dependent, primary, role, allowed, dependent_role, key))
+        return results
 
     def _explore(self, start, allowed):
         seen = {start: None}

@@ -93,6 +93,11 @@ class Resolver:
         for resource in resources.values():
             if resource.template in self.template_members:
                 self.template_members[resource.template].append(resource.id)
+        #: every resource inside a clone/bundle -> its top parent (computed once, asked per constraint side)
+        self._clone_top: Dict[str, str] = {}
+        for rid in resources:
+            if self.inside_clone(rid):
+                self._clone_top[rid] = self.uber_parent(rid)
 
     def uber_parent(self, rid):
         top = rid
@@ -112,8 +117,8 @@ class Resolver:
         """The resource id ``rid`` stands for, or None. Children of clones map to the top parent."""
         if rid not in self.resources:
             return None
-        if self.inside_clone(rid):
-            top = self.uber_parent(rid)
+        top = self._clone_top.get(rid)
+        if top is not None:
             if not constraint.via_child:  # the shared empty default: this constraint gets its own
                 constraint.via_child = {}
             constraint.via_child[rid] = top
@@ -152,6 +157,34 @@ _SIDES = {"order": (("first", "first-action"), ("then", "then-action")),
           "colocation": (("rsc", "rsc-role"), ("with-rsc", "with-rsc-role")),
           "ticket": (("rsc", "rsc-role"),),
           "location": (("rsc", "role"),)}
+
+
+def read_simple_constraint(element, ctype, attributes, resolver):
+    """The common two-resource order or colocation naming two resources, from the element's attributes read
+    once (``attributes``, a dict); None when the constraint is anything else (no id, a tag, an unknown id:
+    :func:`read_constraint` reads those). The caller checked that the element has no children (no sets)."""
+    cid = attributes.get("id")
+    if cid is None:
+        return None
+    if ctype == "order":
+        a, b = attributes.get("first"), attributes.get("then")
+    else:
+        a, b = attributes.get("rsc"), attributes.get("with-rsc")
+    resources = resolver.resources
+    if a not in resources or b not in resources:
+        return None
+    clone_top = resolver._clone_top
+    if a not in clone_top and b not in clone_top:  # the usual case, built in one call
+        sides = (a, b)
+        return Constraint(cid, ctype, element, (), None, sides, _NO_CHILDREN, False,
+                          sides if a != b else sides[:1], sides)
+    constraint = Constraint(cid, ctype, element)
+    sides = (resolver.resource(a, constraint) if a in clone_top else a,
+             resolver.resource(b, constraint) if b in clone_top else b)
+    constraint.references = (a, b)
+    constraint.sides = sides
+    constraint.resources = sides if sides[0] != sides[1] else sides[:1]
+    return constraint
 
 
 def read_constraint(element, resolver, index, all_resource_ids):

@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
-from crm_ve.model.values import INVERSE_ACTION, Truth, parse_bool, parse_score
+from crm_ve.model.values import INVERSE_ACTION, SLOTS, Truth, parse_bool, parse_score
 
 MANDATORY, OPTIONAL, SERIALIZE = "Mandatory", "Optional", "Serialize"
 _KINDS = {"mandatory": MANDATORY, "optional": OPTIONAL, "serialize": SERIALIZE}
@@ -53,7 +53,7 @@ def ordering_symmetrical(element_get, parent_kind, parent_symmetrical=None):
     return kind != SERIALIZE
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, **SLOTS)
 class OrderEdge:
     """``then`` (``then_action``) waits for ``first`` (``first_action``).
 
@@ -81,13 +81,14 @@ class OrderEdge:
     via_child: bool = False
     condition: Optional[str] = None
     element: object = field(default=None, repr=False)
+    #: made by a constraint (not implied by a group or clone)
+    explicit: bool = field(init=False, repr=False)
 
     @property
     def line(self):
         return self.element.sourceline if self.element is not None else None
 
     def __post_init__(self):
-        #: made by a constraint (not implied by a group or clone)
         self.explicit = self.constraint is not None
 
     def describe(self):
@@ -103,33 +104,41 @@ def _action(text):
     return (text or "start").strip().lower()
 
 
-def constraint_order_edges(constraint):
-    """The order edges of one ``rsc_order`` (Pacemaker 2.1.5 ``pcmk__unpack_ordering``)."""
+def constraint_order_edges(constraint, get=None):
+    """The order edges of one ``rsc_order`` (Pacemaker 2.1.5 ``pcmk__unpack_ordering``); ``get`` reads the
+    element's attributes (the model passes a dict's ``get``: the element's attributes read once)."""
     if constraint.ignored:
         return []
-    get = constraint.element.get
-    kind = ordering_kind(get)
-    symmetrical = ordering_symmetrical(get, kind)
-    common = dict(constraint=constraint.id, element=constraint.element)
-    edges: List[OrderEdge] = []
-
-    def via(*ids):
-        return any(rid in constraint.via_child.values() for rid in ids) and bool(constraint.via_child)
+    if get is None:
+        get = constraint.element.get
+    kind_text = get("kind")
+    if get("score") is None and get("symmetrical") is None:  # the usual attributes: what the two below say
+        kind = MANDATORY if kind_text is None else _KINDS.get(kind_text.lower(), MANDATORY)
+        symmetrical = kind != SERIALIZE
+    else:
+        kind = ordering_kind(get)
+        symmetrical = ordering_symmetrical(get, kind)
+    via_child = constraint.via_child
 
     if not constraint.sets:
         first, then = constraint.sides
-        first_action = _action(get("first-action"))
-        then_action = _action(get("then-action")) if get("then-action") else first_action
-        edges.append(OrderEdge(first, first_action, then, then_action, kind, symmetrical, origin="order",
-                               then_action_defaulted=get("then-action") is None,
-                               first_action_defaulted=get("first-action") is None,
-                               via_child=via(first, then), **common))
+        first_text, then_text = get("first-action"), get("then-action")
+        first_action = _action(first_text)
+        then_action = _action(then_text) if then_text else first_action
+        via = bool(via_child) and (first in via_child.values() or then in via_child.values())
+        cid, element, then_defaulted = constraint.id, constraint.element, then_text is None
+        forward = OrderEdge(first, first_action, then, then_action, kind, symmetrical, False, cid, "order", (),
+                            True, then_defaulted, first_text is None, via, None, element)
         if symmetrical and first_action in INVERSE_ACTION and then_action in INVERSE_ACTION:
-            edges.append(OrderEdge(then, INVERSE_ACTION[then_action], first, INVERSE_ACTION[first_action], kind,
-                                   symmetrical, inverse=True, origin="order",
-                                   then_action_defaulted=get("then-action") is None,
-                                   via_child=via(first, then), **common))
-        return edges
+            return [forward, OrderEdge(then, INVERSE_ACTION[then_action], first, INVERSE_ACTION[first_action],
+                                       kind, symmetrical, True, cid, "order", (), True, then_defaulted, False,
+                                       via, None, element)]
+        return [forward]
+
+    edges: List[OrderEdge] = []
+
+    def via(*ids):
+        return any(rid in via_child.values() for rid in ids) and bool(via_child)
 
     parent_symmetrical = get("symmetrical")
     previous = None
@@ -239,8 +248,14 @@ class ActionGraph:
         self._out: Dict[Node, List[Tuple[OrderEdge, Node]]] = defaultdict(list)
         self._in: Dict[Node, List[Tuple[OrderEdge, Node]]] = defaultdict(list)
         self._cache: Dict[tuple, Optional[List[OrderEdge]]] = {}
-        for edge in edges:
-            self._add(edge)
+        collective, out, into = self._collective, self._out, self._in
+        for edge in edges:  # _add, inlined: one call per explicit edge
+            first, then = edge.first, edge.then
+            a = (first, edge.first_action, "done") if first in collective else (first, edge.first_action)
+            b = (then, edge.then_action, "begin") if then in collective else (then, edge.then_action)
+            out[a].append((edge, b))
+            into[b].append((edge, a))
+        self.edges.extend(edges)
         self._structure(group_ordered, promotable)
 
     def begin(self, rid, action):
@@ -309,6 +324,43 @@ class ActionGraph:
         if cache_key is not None:
             self._cache[cache_key] = result
         return result
+
+    def search(self, first_rid, first_action, then_rid, then_action, allowed) -> Optional[List[OrderEdge]]:
+        """:meth:`path` without a cache key, endpoints given apart (the model's per-container queries)."""
+        collective = self._collective
+        source = (first_rid, first_action, "done") if first_rid in collective else (first_rid, first_action)
+        target = (then_rid, then_action, "begin") if then_rid in collective else (then_rid, then_action)
+        return self._search(source, target, allowed)
+
+    def search_many(self, pairs, allowed) -> List[Optional[List[OrderEdge]]]:
+        """:meth:`search` for each ``(first_rid, first_action, then_rid, then_action)`` of ``pairs``, in order
+        (a stack's containers at once: the direct-edge case answered inline, anything else searched)."""
+        collective, out_map, in_map, search = self._collective, self._out, self._in, self._search
+        results = []
+        for first_rid, first_action, then_rid, then_action in pairs:
+            source = (first_rid, first_action, "done") if first_rid in collective else (first_rid, first_action)
+            target = (then_rid, then_action, "begin") if then_rid in collective else (then_rid, then_action)
+            outgoing = out_map.get(source)
+            if not outgoing or source == target:
+                results.append(search(source, target, allowed))
+                continue
+            incoming = in_map.get(target)
+            if not incoming:
+                results.append(None)
+                continue
+            found = None
+            if len(outgoing) <= len(incoming):
+                for edge, following in outgoing:
+                    if following == target and allowed(edge):
+                        found = [edge]
+                        break
+            else:
+                for edge, previous in incoming:
+                    if previous == source and allowed(edge):
+                        found = [edge]
+                        break
+            results.append(found if found is not None else search(source, target, allowed))
+        return results
 
     def _search(self, source, target, allowed):
         if source == target:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from crm_ve.model.values import parse_score
+from crm_ve.model.values import SLOTS, parse_score
 
 DRBD_TYPES = ("drbd",)
 FILESYSTEM_TYPES = ("Filesystem",)
@@ -31,7 +31,7 @@ class DrbdClone:
     drbd_resources: Tuple[str, ...]
 
 
-@dataclass
+@dataclass(**SLOTS)
 class Tie:
     """Why a lower resource (Filesystem, container) sits on an upper one (DRBD clone, Filesystem).
 
@@ -85,8 +85,10 @@ def recognise(model, workload_agents) -> Stacks:
         spec, dump = _spec_and_dump(agent)
         specs.setdefault(spec, dump)
     resources = model.resources
-    containers = [r for r in resources.values() if r.is_primitive and r.agent in specs]
-    filesystems = [r.id for r in resources.values() if r.is_primitive and r.type in FILESYSTEM_TYPES]
+    primitives = [r for r in resources.values() if r.kind == "primitive"]
+    agents = {r.id: r.agent for r in primitives}  # built once: Resource.agent formats a string per call
+    containers = [r for r in primitives if agents[r.id] in specs]
+    filesystems = [r.id for r in primitives if r.type in FILESYSTEM_TYPES]
     fs_set = set(filesystems)
     container_set = {c.id for c in containers}
 
@@ -121,8 +123,10 @@ def recognise(model, workload_agents) -> Stacks:
 
     container_ties: Dict[str, List[Tie]] = {}
     untied = []
+    anti = {}  # id(constraint) -> is an anti-colocation, asked once per constraint
     for container in containers:
-        ties = _tie_container(model, container, fs_set, specs.get(container.agent), directories, drbd_backed)
+        ties = _tie_container(model, container, fs_set, specs.get(agents[container.id]), directories,
+                              drbd_backed, anti)
         if ties:
             container_ties[container.id] = ties
         else:
@@ -174,30 +178,47 @@ def _covering(model, rid):
     return chain
 
 
-def _related(model, rid, wanted):
+def _related(model, rid, wanted, anti=None):
     """[(other, constraint ids)] for resources ``wanted`` accepts that share a constraint with ``rid`` (or a
-    group/clone containing it, or one contained in the other), in document order."""
+    group/clone containing it, or one contained in the other), in document order. ``anti`` memoizes
+    :func:`_anti_colocation` by ``id(constraint)`` across calls."""
     found: Dict[str, List[str]] = {}
-    own = set(_covering(model, rid))
+    resources = model.resources
+    own = set(_covering(model, rid)) if resources[rid].parent is not None else (rid,)
+    if anti is None:
+        anti = {}
     for holder in own:
         for constraint in model.constraints_naming(holder):
-            if constraint.type not in ("order", "colocation") or _anti_colocation(constraint):
+            ctype = constraint.type
+            if ctype != "order" and ctype != "colocation":
                 continue
+            if ctype == "colocation":
+                key = id(constraint)
+                negative = anti.get(key)
+                if negative is None:
+                    negative = anti[key] = _anti_colocation(constraint)
+                if negative:
+                    continue
             for other in constraint.resources:
                 if other in own:
                     continue
-                for candidate in _self_and_below(model, other):
+                for candidate in (_self_and_below(model, other) if resources[other].children else (other,)):
                     if wanted(candidate):
                         ids = found.setdefault(candidate, [])
                         if constraint.id not in ids:
                             ids.append(constraint.id)
-    return sorted(found.items(), key=lambda item: model.resources[item[0]].line or 0)
+    if len(found) < 2:
+        return list(found.items())
+    return sorted(found.items(), key=lambda item: resources[item[0]].line or 0)
 
 
 def _anti_colocation(constraint):
     """A colocation keeping resources apart says nothing about one sitting on the other."""
     if constraint.type != "colocation":
         return False
+    if not constraint.sets:  # the two-resource form: its own score only
+        score = constraint.get("score")
+        return score is not None and parse_score(score) < 0
     scores = [constraint.get("score")] + [s.element.get("score") for s in constraint.sets if s.element is not None]
     values = [parse_score(v) for v in scores if v is not None]
     return bool(values) and all(v < 0 for v in values)
@@ -241,7 +262,7 @@ def _related_through(model, fs, drbd_clones, blocked, depth=3):
     return None
 
 
-def _tie_container(model, container, fs_set, dump_parameter, directories, drbd_backed):
+def _tie_container(model, container, fs_set, dump_parameter, directories, drbd_backed, anti=None):
     ties = []
     parent = model.resources[container.parent] if container.parent else None
     if parent is not None and parent.is_group:
@@ -250,7 +271,7 @@ def _tie_container(model, container, fs_set, dump_parameter, directories, drbd_b
                 ties.append(Tie(container.id, member, "group", f"both are members of group {parent.id}"))
         if ties:
             return ties
-    for fs, constraints in _related(model, container.id, lambda rid: rid in fs_set):
+    for fs, constraints in _related(model, container.id, fs_set.__contains__, anti):
         ties.append(Tie(container.id, fs, "relation",
                         f"constraint {', '.join(constraints)} relates them", tuple(constraints)))
     if ties:

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from crm_ve.model import INFINITY, MANDATORY, OPTIONAL, SERIALIZE, Role, Truth
+from crm_ve.model.values import SLOTS
 from crm_ve.rules.chain_fixes import ColocationSpec, GroupMoveSpec, MetaSpec, OrderSpec, render_fix
 
 FS_COLOCATION, FS_ORDER, CONTAINER_COLOCATION, CONTAINER_ORDER = "CV101", "CV102", "CV103", "CV104"
 
 
-@dataclass
+@dataclass(**SLOTS)
 class Requirement:
     """One required relation of one stack."""
 
@@ -74,7 +75,7 @@ class ChainAnalysis:
 
     def ref(self, rid):
         """What a new constraint should name for ``rid``: the group or clone containing it."""
-        return self.model.top(rid)
+        return rid if self.model.resources[rid].parent is None else self.model.top(rid)
 
     def role(self, role):
         return self.vocabulary.role_name(role) or "any role"
@@ -133,9 +134,32 @@ class ChainAnalysis:
                 reason = stack.filesystem_tie.reason
                 self._fs_colocation(Requirement(FS_COLOCATION, fs, stack.drbd, reason))
                 self._fs_order(Requirement(FS_ORDER, fs, stack.drbd, reason))
-            for tie in stack.containers:
-                self._container_colocation(Requirement(CONTAINER_COLOCATION, tie.lower, fs, tie.reason))
-                self._container_order(Requirement(CONTAINER_ORDER, tie.lower, fs, tie.reason))
+            ties = stack.containers
+            if not ties:
+                continue
+            # the stack's containers asked at once (the same queries, answered in one call each)
+            ves = [tie.lower for tie in ties]
+            with_fs = model.colocation_paths([(ve, fs) for ve in ves])
+            fs_with = model.colocation_paths([(fs, ve) for ve in ves], min_score=1, conditional=True)
+            starts = model.order_paths([(fs, "start", ve, "start") for ve in ves])
+            stops = model.order_paths([(ve, "stop", fs, "stop") for ve in ves])
+            reverses = model.order_paths([(ve, "start", fs, "start") for ve in ves], kinds=(MANDATORY, OPTIONAL),
+                                         conditional=True)
+            requirements = self.requirements
+            for i, tie in enumerate(ties):
+                ve, reason = tie.lower, tie.reason
+                path, start, stop = with_fs[i], starts[i], stops[i]
+                # what the two methods do when the relations hold and none is reversed, without calling them
+                if path is not None and fs_with[i] is None:
+                    requirements.append(Requirement(CONTAINER_COLOCATION, ve, fs, reason, (path,)))
+                else:
+                    self._container_colocation(Requirement(CONTAINER_COLOCATION, ve, fs, reason),
+                                               (path, fs_with[i]))
+                if start is not None and stop is not None and reverses[i] is None:
+                    requirements.append(Requirement(CONTAINER_ORDER, ve, fs, reason, (start, stop)))
+                else:
+                    self._container_order(Requirement(CONTAINER_ORDER, ve, fs, reason),
+                                          (start, stop, reverses[i]))
         self._collateral()
         merged = self._merge()
         self._allocate_ids(merged)
@@ -457,12 +481,15 @@ class ChainAnalysis:
 
     # -- CV103: container with its Filesystem
 
-    def _container_colocation(self, req):
+    def _container_colocation(self, req, asked=None):
+        """``asked``: (path, reverse) when :meth:`run` asked them already for the whole stack."""
         model, ve, fs = self.model, req.lower, req.upper
-        path = model.colocation_path(ve, fs, None)
+        if asked is None:
+            asked = (model.colocation_path(ve, fs, None),
+                     model.colocation_path(fs, ve, None, min_score=1, conditional=True))
+        path, reverse = asked
         req.paths = (path,)
         self.requirements.append(req)
-        reverse = model.colocation_path(fs, ve, None, min_score=1, conditional=True)
         if reverse:
             self._reversed_colocation(req, reverse, fs, ve, already=path is not None,
                                       consequence=f"{fs} depends on {ve}: if {ve} cannot run (stopped, banned, "
@@ -489,13 +516,15 @@ class ChainAnalysis:
 
     # -- CV104: container after its Filesystem
 
-    def _container_order(self, req):
+    def _container_order(self, req, asked=None):
+        """``asked``: (start, stop, reverse) when :meth:`run` asked them already for the whole stack."""
         model, ve, fs = self.model, req.lower, req.upper
-        start = model.order_path((fs, "start"), (ve, "start"))
-        stop = model.order_path((ve, "stop"), (fs, "stop"))
+        if asked is None:
+            asked = (model.order_path((fs, "start"), (ve, "start")), model.order_path((ve, "stop"), (fs, "stop")),
+                     model.order_path((ve, "start"), (fs, "start"), kinds=(MANDATORY, OPTIONAL), conditional=True))
+        start, stop, reverse = asked
         req.paths = (start, stop)
         self.requirements.append(req)
-        reverse = model.order_path((ve, "start"), (fs, "start"), kinds=(MANDATORY, OPTIONAL), conditional=True)
         if reverse:
             self._reversed_order(req, reverse, (ve, "start"), (fs, "start"), already=start is not None,
                                  consequence=f"{ve} starts before its Filesystem {fs} is mounted")

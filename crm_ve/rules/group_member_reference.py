@@ -49,11 +49,19 @@ def _chain_culprits(context):
     return {cid for problem in analyse(context) for cid in problem.culprits}
 
 
+def _grouped(model):
+    """Ids of the members of groups of two or more members: a constraint naming none of them is not flagged."""
+    resources = model.resources
+    return {rid for rid, resource in resources.items() if resource.parent is not None
+            and resources[resource.parent].kind == "group" and len(resources[resource.parent].children) >= 2}
+
+
 def check(context):
     model = context.model
     culprits = None
+    grouped = _grouped(model)
     for constraint in model.constraint_list:
-        if constraint.ignored or constraint.id is None:
+        if constraint.ignored or constraint.id is None or grouped.isdisjoint(constraint.references):
             continue
         direct = [rid for rid in dict.fromkeys(constraint.references) if rid in model.resources
                   and rid not in constraint.via_child]

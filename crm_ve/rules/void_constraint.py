@@ -142,6 +142,14 @@ def _with_ids(model, specs):
 
 # ------------------------------------------------------------------------------------------------ orders
 
+def _may_void_order(constraint):
+    """A two-resource order can be void only when it names a promote or demote action (read as :func:`_order`
+    reads them)."""
+    get = constraint.element.get
+    first_action = (get("first-action") or "start").lower()
+    return first_action in _ACTION_FIX or (get("then-action") or first_action).lower() in _ACTION_FIX
+
+
 def _order(model, constraint):
     void = _Void(constraint)
     if not constraint.sets:
@@ -224,8 +232,12 @@ def check(context):
         if constraint.ignored:
             void = _ignored(model, constraint)
         elif constraint.type == "colocation":
+            if id(constraint.element) not in ignored_edges:
+                continue  # none of its edges is dropped
             void = _colocation(model, constraint, ignored_edges)
         elif constraint.type == "order":
+            if not constraint.sets and not _may_void_order(constraint):
+                continue
             void = _order(model, constraint)
         elif constraint.type == "location":
             void = _location(model, constraint)
