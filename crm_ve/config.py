@@ -20,7 +20,6 @@ setup.cfg in the same directory). ``--config FILE`` names one, ``--no-config`` r
 The command line wins: ``--select`` replaces the file's select *and* ignore, ``--ignore`` replaces its ignore,
 ``--format`` and ``--strict/--no-strict`` replace theirs. A bad key or value is one line naming the file and key.
 """
-import configparser
 import os
 import re
 from dataclasses import dataclass, field
@@ -164,6 +163,7 @@ def read_pyproject(path, required=False):
 
 def read_setup_cfg(path, required=False):
     """``[tool:crm_ve]`` of a setup.cfg (or any INI file), or None when it has no such section."""
+    import configparser  # here: most runs find no setup.cfg, and the module costs 4 ms to import
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(_read_text(path), source=str(path))

@@ -8,11 +8,8 @@ shell text -- and ``region.startLine``). Inputs that are not files (standard inp
 and ours are crm shell / pcs commands). A rule that raised is a ``toolExecutionNotification`` and makes
 ``executionSuccessful`` false.
 """
-import hashlib
 import json
 import os
-from importlib import metadata
-from urllib.parse import quote
 
 from crm_ve import __version__, hookimpl
 from crm_ve.findings import OutputFormat, Severity
@@ -26,6 +23,7 @@ FINGERPRINT_KEY = "crmVeFinding/v1"
 
 
 def information_uri():
+    from importlib import metadata  # here, not at import: every check loads this plugin, few render SARIF
     try:
         meta = metadata.metadata("crm-ve")
     except metadata.PackageNotFoundError:
@@ -78,6 +76,7 @@ def reporting_descriptor(rule):
 
 def artifact_uri(path):
     """A relative path stays relative (GitHub resolves it against the repository); an absolute one is file://."""
+    from urllib.parse import quote
     if os.path.isabs(path):
         return "file://" + quote(path.replace(os.sep, "/"))
     return quote(path.replace(os.sep, "/"))
@@ -98,6 +97,7 @@ def location(finding, report):
 
 def fingerprint(finding):
     """Stable across line moves: the rule, the file and the objects the finding names."""
+    import hashlib
     key = "\0".join([finding.code, finding.file or "", *finding.resources, "|", *finding.constraints])
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 

@@ -9,7 +9,6 @@ resource found for ...", E-T3): the members listed before it keep their relation
 Error when the constraint is one of a storage stack's required relations (an order or colocation naming a
 stack's DRBD clone, Filesystem or container), warning otherwise.
 """
-import difflib
 
 from crm_ve import hookimpl
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
@@ -54,6 +53,7 @@ def _is_valid(model, rid):
 def _closest(model, missing):
     candidates = [rid for rid in model.resources if model.resources[rid].parent is None
                   or not model.clone_of(rid)] + list(model.tags) + list(model.templates)
+    import difflib  # only for a dangling id: not imported by every check
     match = difflib.get_close_matches(missing, candidates, n=1, cutoff=0.75)
     return match[0] if match else None
 
