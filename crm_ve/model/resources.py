@@ -166,9 +166,9 @@ def _children(element):
 
 def _blocks(element, template_element, tag, index):
     """The ``tag`` blocks of a resource, its template's first (the primitive's win ties); most have none."""
-    elements = list(element.iterchildren(tag))
+    elements = [child for child in element if child.tag == tag]  # comments: a function for a tag
     if template_element is not None:
-        elements = list(template_element.iterchildren(tag)) + elements
+        elements = [child for child in template_element if child.tag == tag] + elements
     if not elements:
         return ()
     return tuple(read_blocks(elements, tag, index))

@@ -186,9 +186,11 @@ def check(context):
         if advice is None:
             continue
         operations = resource.operations  # first: it finds out on the way whether there are meta blocks
-        # what to compare depends on the resource's meta attributes, ancestors and agent only: the same for
-        # every resource sharing a meta_key (thousands of containers of one agent, no meta of their own)
+        # what to compare depends on the resource's kind, meta attributes, ancestors and agent only: the same
+        # for every primitive sharing a meta_key (thousands of containers of one agent, no meta of their own)
         meta_key = resource.meta_key
+        if meta_key is not None:
+            meta_key = (resource.kind, meta_key)
         wanted = wanted_by_key.get(meta_key) if meta_key is not None else None
         if wanted is None:
             wanted = _wanted(model, rid, advice)

@@ -111,6 +111,10 @@ def check(context):
             continue
         layers = []
         for label, rid, prims in _layers(model, stack):
+            if len(prims) == 1:  # a Filesystem, a container
+                truth, words = state_of(prims[0])
+                layers.append((label, rid, prims, truth, words))
+                continue
             states = [state_of(p) for p in prims]
             truth = Truth.FALSE
             for state, _ in states:
