@@ -19,16 +19,38 @@ COLLECTIVE_KINDS = ("group", "clone", "master", "bundle")
 CLONE_KINDS = ("clone", "master", "bundle")
 
 
-@dataclass(**SLOTS)
 class Operation:
-    """One ``<op>`` of a primitive (template ops merged in)."""
+    """One ``<op>`` of a primitive (template ops merged in).
 
-    name: str
-    interval_ms: int
-    role: Role
-    element: object = field(repr=False)
-    timeout: Optional[str] = None
-    meta_blocks: Tuple[NvBlock, ...] = ()
+    ``element`` is the ``<op>`` element. A bare op of a primitive without template does not keep it: it is
+    found again on first use (its position among the primitive's ops) - only fixes, ids and lines need it,
+    and 60,000 element proxies kept alive at 20,000 containers cost memory and garbage-collector time.
+    """
+
+    __slots__ = ("name", "interval_ms", "role", "timeout", "meta_blocks", "_element", "_primitive", "_index",
+                 "_position")
+
+    def __init__(self, name, interval_ms, role, element=None, timeout=None, meta_blocks=()):
+        self.name = name
+        self.interval_ms = interval_ms
+        self.role = role
+        self._element = element
+        self.timeout = timeout
+        self.meta_blocks = meta_blocks
+        self._primitive = None
+
+
+    @property
+    def element(self):
+        element = self._element
+        if element is None and self._primitive is not None:
+            element = self._element = _resolved_ops(self._primitive, self._index)[self._position]
+        return element
+
+    @element.setter
+    def element(self, value):
+        self._element = value
+        self._primitive = None
 
     @property
     def id(self):
@@ -37,6 +59,20 @@ class Operation:
     @property
     def line(self):
         return self.element.sourceline
+
+    def _fields(self):
+        return self.name, self.interval_ms, self.role, self.element, self.timeout, self.meta_blocks
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # as the dataclass it was: compared by value, not hashable
+
+    def __repr__(self):
+        return (f"Operation(name={self.name!r}, interval_ms={self.interval_ms!r}, role={self.role!r}, "
+                f"timeout={self.timeout!r}, meta_blocks={self.meta_blocks!r})")
 
 
 class Resource:
@@ -202,6 +238,21 @@ def _operations(element, template_element, index):
     return tuple(_operation(op, op.get("name"), index) for op in ops)
 
 
+def _located_op(name, interval_ms, role, timeout, primitive, index, position, _new=object.__new__):
+    """A bare op whose element is the ``position``-th of ``_resolved_ops(primitive, index)``."""
+    op = _new(Operation)
+    op.name = name
+    op.interval_ms = interval_ms
+    op.role = role
+    op.timeout = timeout
+    op.meta_blocks = ()
+    op._element = None
+    op._primitive = primitive
+    op._index = index
+    op._position = position
+    return op
+
+
 def _own_operations(primitive, index):
     """(operations, whether a ``meta_attributes`` child was seen) of a primitive without template:
     ``_resolved_ops`` and ``_operation`` in one pass, reading each ``<op>`` once (a CIB of 20,000 containers
@@ -210,6 +261,7 @@ def _own_operations(primitive, index):
     append = result.append
     parse_role = Role.parse
     intervals = _OP_INTERVALS
+    located = _located_op
     has_meta = False
     for operations in primitive:
         tag = operations.tag
@@ -237,7 +289,8 @@ def _own_operations(primitive, index):
                 interval_ms = intervals[interval]
             except KeyError:
                 interval_ms = _op_interval(interval)
-            append(Operation(name or "", interval_ms, parse_role(get("role")), op, get("timeout"), ()))
+            append(located(name or "", interval_ms, parse_role(get("role")), get("timeout"), primitive, index,
+                           len(result)))
     return tuple(result), has_meta
 
 
