@@ -21,6 +21,8 @@ class CheckContext:
     workload_agents: tuple
     #: The document's inline ``# crm-ve: ignore[...]`` directives (crm_ve.suppressions), read by the meta rules.
     suppressions: object = None
+    #: What rules' ``prepare`` started for their ``check``, by rule code (background reads to wait for).
+    prepared: dict = field(default_factory=dict)
 
     def is_workload(self, resource):
         """True when ``resource`` is a primitive of a declared workload agent (a container)."""
@@ -93,11 +95,28 @@ def check_document(document, rules, workload_agents, known_rules=None, per_resou
                            suppressions=index_suppressions(document, known_rules or rules))
     findings, failures = [], []
 
+    def fail(rule, exc):  # a broken rule is reported by plugin name, the others still run
+        failures.append(RuleFailure(rule.plugin or "?", rule.code, document.name, f"{type(exc).__name__}: {exc}"))
+
+    # every rule's prepare before any check: slow background work (agents' meta-data) overlaps the other rules
+    unprepared = set()
+    for rule in rules:
+        prepare = getattr(rule, "prepare", None)
+        if prepare is None:
+            continue
+        try:
+            prepare(context)
+        except Exception as exc:
+            fail(rule, exc)
+            unprepared.add(id(rule))
+
     def run(rule):
+        if id(rule) in unprepared:
+            return False
         try:
             found = list(rule.check(context) or ())
-        except Exception as exc:  # a broken rule is reported by plugin name, the others still run
-            failures.append(RuleFailure(rule.plugin or "?", rule.code, document.name, f"{type(exc).__name__}: {exc}"))
+        except Exception as exc:
+            fail(rule, exc)
             return False
         findings.extend(context.suppressions.apply(found))
         return True

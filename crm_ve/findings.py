@@ -61,6 +61,10 @@ class Rule:
     :param covers: rows of the semantics reference's catalogue (``C1``, ``D5``...) the rule covers.
     :param suppression_target: which element carries ``# crm-ve: ignore[CODE]`` ("filesystem", "container",
         "drbd clone", "constraint"...), in words for the docs.
+    :param prepare: optional ``prepare(context)``, called for every selected rule before any rule's ``check``
+        runs: where a rule starts slow work that does not need the other rules (reading agents' meta-data in
+        the background), leaving what its ``check`` needs in ``context.prepared[code]``. A prepare that raises
+        fails its rule like a raising check (its check does not run).
     """
 
     code: str
@@ -72,6 +76,7 @@ class Rule:
     covers: Tuple[str, ...] = ()
     suppression_target: str = "the dependent resource"
     plugin: Optional[str] = None  # filled in by the plugin host
+    prepare: Optional[Callable[..., None]] = None
 
 
 @dataclass

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from crm_ve.model.conditions import RuleContext, describe_rule, evaluate_rule
-from crm_ve.model.values import Truth, parse_score
+from crm_ve.model.values import SLOTS, Truth, parse_score
 
 
-@dataclass
+@dataclass(**SLOTS)
 class NvBlock:
     """One ``meta_attributes``/``instance_attributes`` block, ``id-ref`` resolved."""
 
@@ -38,17 +38,18 @@ class NvBlock:
 
 def _pairs(block, index):
     values = {}
-    for nvpair in block:
-        if not isinstance(nvpair.tag, str) or nvpair.tag != "nvpair":
-            continue
-        ref = index.get(nvpair.get("id-ref")) if nvpair.get("id-ref") else None
-        name = nvpair.get("name") or (ref.get("name") if ref is not None else None)
-        value = nvpair.get("value")
+    for nvpair in block.iterchildren("nvpair"):
+        get = nvpair.get
+        ref_id = get("id-ref")
+        ref = index.get(ref_id) if ref_id else None
+        name = get("name") or (ref.get("name") if ref is not None else None)
+        value = get("value")
         if value is None and ref is not None:
             value = ref.get("value")
         if name is None or value is None or value.lower() == "#default":
             continue
-        values.setdefault(name, value)  # within a block the first nvpair of a name wins
+        if name not in values:  # within a block the first nvpair of a name wins
+            values[name] = value
     return values
 
 
@@ -56,20 +57,31 @@ def read_blocks(elements, tag, index):
     """The ``tag`` blocks among ``elements`` (children of a resource, op or defaults section), in the order
     Pacemaker applies them: score descending, later blocks first on equal scores."""
     blocks = []
-    for position, element in enumerate(e for e in elements if isinstance(e.tag, str) and e.tag == tag):
+    position = 0
+    for element in elements:
+        if element.tag != tag:  # comments and processing instructions have a function for a tag
+            continue
         resolved = element
-        if element.get("id-ref") is not None:
-            resolved = index.get(element.get("id-ref"))
+        ref_id = element.get("id-ref")
+        if ref_id is not None:
+            resolved = index.get(ref_id)
             if resolved is None:
+                position += 1
                 continue
-        rule = next((c for c in resolved if isinstance(c.tag, str) and c.tag == "rule"), None)
-        blocks.append(NvBlock(resolved.get("id"), resolved, parse_score(resolved.get("score")),
-                              _pairs(resolved, index), rule, position))
-    blocks.sort(key=lambda b: (-b.score, -b.position))
+        get = resolved.get
+        blocks.append(NvBlock(get("id"), resolved, parse_score(get("score")), _pairs(resolved, index),
+                              next(resolved.iterchildren("rule"), None), position))
+        position += 1
+    if len(blocks) > 1:
+        blocks.sort(key=_precedence)
     return blocks
 
 
-@dataclass(frozen=True)
+def _precedence(block):
+    return -block.score, -block.position
+
+
+@dataclass(frozen=True, **SLOTS)
 class Candidate:
     """A value a name may take, where it comes from, and whether its block certainly applies."""
 
@@ -78,7 +90,7 @@ class Candidate:
     truth: Truth
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, **SLOTS)
 class MetaValue:
     """The value(s) an attribute may have. ``candidates`` are in precedence order and end at the first one
     that certainly applies; if none does, the attribute may also be unset (Pacemaker's default applies).
@@ -118,6 +130,8 @@ class MetaValue:
 
     def truth(self, predicate, default=None) -> Truth:
         """Truth of ``predicate(value)`` over every outcome (``default`` stands for unset)."""
+        if not self.candidates:  # unset: the one outcome is the default (most resources, most names)
+            return Truth.TRUE if predicate(default) else Truth.FALSE
         results = {bool(predicate(default if v is None else v)) for v in self.possible}
         if results == {True}:
             return Truth.TRUE

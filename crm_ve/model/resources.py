@@ -8,6 +8,8 @@ name and role, 2.1.5 ``unpack_template``).
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
+from lxml import etree
+
 from crm_ve.model.conditions import RuleContext
 from crm_ve.model.nvsets import NvBlock, read_blocks
 from crm_ve.model.values import SLOTS, Role, Truth, parse_interval_ms
@@ -17,16 +19,39 @@ COLLECTIVE_KINDS = ("group", "clone", "master", "bundle")
 CLONE_KINDS = ("clone", "master", "bundle")
 
 
-@dataclass(**SLOTS)
 class Operation:
-    """One ``<op>`` of a primitive (template ops merged in)."""
+    """One ``<op>`` of a primitive (template ops merged in).
 
-    name: str
-    interval_ms: int
-    role: Role
-    element: object = field(repr=False)
-    timeout: Optional[str] = None
-    meta_blocks: Tuple[NvBlock, ...] = ()
+    ``element`` is the ``<op>`` element. A bare op of a primitive without template does not keep it
+    (``_own_operations`` sets ``_primitive``, ``_index`` and ``_position``): it is found again on first use
+    (the ``_position``-th of ``_resolved_ops``) - only fixes, ids and lines need it,
+    and 60,000 element proxies kept alive at 20,000 containers cost memory and garbage-collector time.
+    """
+
+    __slots__ = ("name", "interval_ms", "role", "timeout", "meta_blocks", "_element", "_primitive", "_index",
+                 "_position")
+
+    def __init__(self, name, interval_ms, role, element=None, timeout=None, meta_blocks=()):
+        self.name = name
+        self.interval_ms = interval_ms
+        self.role = role
+        self._element = element
+        self.timeout = timeout
+        self.meta_blocks = meta_blocks
+        self._primitive = None
+
+
+    @property
+    def element(self):
+        element = self._element
+        if element is None and self._primitive is not None:
+            element = self._element = _resolved_ops(self._primitive, self._index)[self._position]
+        return element
+
+    @element.setter
+    def element(self, value):
+        self._element = value
+        self._primitive = None
 
     @property
     def id(self):
@@ -36,6 +61,20 @@ class Operation:
     def line(self):
         return self.element.sourceline
 
+    def _fields(self):
+        return self.name, self.interval_ms, self.role, self.element, self.timeout, self.meta_blocks
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # as the dataclass it was: compared by value, not hashable
+
+    def __repr__(self):
+        return (f"Operation(name={self.name!r}, interval_ms={self.interval_ms!r}, role={self.role!r}, "
+                f"timeout={self.timeout!r}, meta_blocks={self.meta_blocks!r})")
+
 
 class Resource:
     """A resource element: ``primitive``, ``group``, ``clone``, ``master`` or ``bundle``.
@@ -44,19 +83,17 @@ class Resource:
     such value kept); ``meta_blocks`` the resource's own meta blocks in precedence order; ``operations`` its
     ops. These three are read from the XML on first use (a CIB of 20,000 containers needs few of them).
     ``children`` are member ids in document order (a group's members, a clone's child, a bundle's primitive).
+    ``agent`` is ``class:provider:type`` (or ``class:type``) of a primitive, None for anything else.
     """
 
     __slots__ = ("id", "kind", "element", "standard", "provider", "type", "parent", "children", "template",
-                 "_template_element", "_index", "_params", "_meta_blocks", "_operations")
+                 "agent", "_ctx", "_template_element", "_index", "_params", "_meta_blocks", "_operations")
 
     def __init__(self, id, kind, element, standard=None, provider=None, type=None, parent=None, children=(),
                  template=None, template_element=None, index=None):
         self.id = id
         self.kind = kind
         self.element = element
-        self.standard = standard
-        self.provider = provider
-        self.type = type
         self.parent = parent
         self.children = tuple(children)
         self.template = template
@@ -65,20 +102,19 @@ class Resource:
         self._params = None
         self._meta_blocks = None
         self._operations = None
+        # the agent's strings and rule context are shared by every resource of that agent (20,000 containers
+        # have one agent): less memory, and no RuleContext built on each meta() lookup
+        self.standard, self.provider, self.type, self.agent, self._ctx = _agent_record(
+            standard, provider, type, kind == "primitive")
 
     def __repr__(self):
         return f"Resource(id={self.id!r}, kind={self.kind!r}, agent={self.agent!r}, parent={self.parent!r})"
 
-    def _merged_children(self):
-        own = _children(self.element)
-        if self._template_element is None:
-            return own
-        return _children(self._template_element) + own  # the primitive's blocks last: they win ties
-
     @property
     def params(self) -> Dict[str, str]:
         if self._params is None:
-            self._params = _params(self._merged_children(), self._index, self.rule_context) \
+            self._params = _params(_blocks(self.element, self._template_element, "instance_attributes",
+                                           self._index), self._index, self._ctx) \
                 if self.kind == "primitive" else {}
         return self._params
 
@@ -88,33 +124,30 @@ class Resource:
 
     @property
     def meta_blocks(self) -> Tuple[NvBlock, ...]:
-        if self._meta_blocks is None:
-            self._meta_blocks = tuple(read_blocks(self._merged_children(), "meta_attributes", self._index))
-        return self._meta_blocks
+        blocks = self._meta_blocks
+        if blocks is None:
+            blocks = self._meta_blocks = _blocks(self.element, self._template_element, "meta_attributes",
+                                                 self._index)
+        return blocks
 
     @property
     def operations(self) -> Tuple[Operation, ...]:
-        if self._operations is None:
+        operations = self._operations
+        if operations is None:
             if self.kind != "primitive":
-                self._operations = ()
+                operations = ()
+            elif self._template_element is not None:
+                operations = _operations(self.element, self._template_element, self._index)
             else:
-                template_children = (_children(self._template_element)
-                                     if self._template_element is not None else None)
-                self._operations = _operations(_children(self.element), template_children, self._index)
-        return self._operations
+                operations, has_meta = _own_operations(self.element, self._index)
+                if not has_meta and self._meta_blocks is None:
+                    self._meta_blocks = ()  # seen on the way: no meta_attributes child, no blocks to read
+            self._operations = operations
+        return operations
 
     @property
     def line(self):
         return self.element.sourceline
-
-    @property
-    def agent(self):
-        """``class:provider:type`` (or ``class:type``) of a primitive; None for anything else."""
-        if self.kind != "primitive" or not self.type:
-            return None
-        if self.provider:
-            return f"{self.standard}:{self.provider}:{self.type}"
-        return f"{self.standard}:{self.type}"
 
     @property
     def is_primitive(self):
@@ -131,20 +164,61 @@ class Resource:
 
     @property
     def rule_context(self):
-        return RuleContext(self.standard, self.provider, self.type)
+        return self._ctx
+
+    @property
+    def meta_key(self):
+        """A key shared by resources whose effective meta attributes (``CibModel.meta``) are provably the
+        same, None for a resource with meta blocks of its own (its template's included). Without them, meta()
+        reads only the ancestors' blocks and ``rsc_defaults`` - rules evaluated against the agent - and then
+        the parent's effective value: it depends on the parent and the agent's rule context alone."""
+        if self.meta_blocks:
+            return None
+        return self.parent, self.standard, self.provider, self.type  # the rule context's fields
+
+
+_AGENT_RECORDS: dict = {}
+
+
+def _agent_record(standard, provider, type_, primitive):
+    """(standard, provider, type, agent, RuleContext), one shared tuple per distinct agent."""
+    key = (standard, provider, type_, primitive)
+    try:
+        return _AGENT_RECORDS[key]
+    except KeyError:
+        pass
+    agent = None
+    if primitive and type_:
+        agent = f"{standard}:{provider}:{type_}" if provider else f"{standard}:{type_}"
+    record = (standard, provider, type_, agent, RuleContext(standard, provider, type_))
+    if len(_AGENT_RECORDS) >= 1024:
+        _AGENT_RECORDS.clear()
+    _AGENT_RECORDS[key] = record
+    return record
 
 
 def _children(element):
     return [c for c in element if isinstance(c.tag, str)]
 
 
-def _params(children, index, ctx):
+def _blocks(element, template_element, tag, index):
+    """The ``tag`` blocks of a resource, its template's first (the primitive's win ties); most have none."""
+    elements = [child for child in element if child.tag == tag]  # comments: a function for a tag
+    if template_element is not None:
+        elements = [child for child in template_element if child.tag == tag] + elements
+    if not elements:
+        return ()
+    return tuple(read_blocks(elements, tag, index))
+
+
+def _params(blocks, index, ctx):
     values = {}
-    for block in read_blocks(children, "instance_attributes", index):
-        if not block.truth(ctx, index).possible:
+    for block in blocks:
+        if block.rule is not None and not block.truth(ctx, index).possible:
             continue
         for name, value in block.pairs.items():
-            values.setdefault(name, value)
+            if name not in values:
+                values[name] = value
     return values
 
 
@@ -156,42 +230,157 @@ def _op_key(op):
     return f"{op.get('name')}-{role}"
 
 
-def _operations(children, template_children, index):
-    own = [c for c in children if c.tag == "operations"]
-    ops = [op for block in own for op in _resolved_ops(block, index)]
-    if template_children is not None:
-        have = {_op_key(op) for op in ops}
-        for block in (c for c in template_children if c.tag == "operations"):
-            ops.extend(op for op in _resolved_ops(block, index) if _op_key(op) not in have)
+def _operations(element, template_element, index):
+    if template_element is None:
+        return _own_operations(element, index)[0]
+    ops = _resolved_ops(element, index)
+    have = {_op_key(op) for op in ops}
+    ops.extend(op for op in _resolved_ops(template_element, index) if _op_key(op) not in have)
+    return tuple(_operation(op, op.get("name"), index) for op in ops)
+
+
+def _own_operations(primitive, index):
+    """(operations, whether a ``meta_attributes`` child was seen) of a primitive without template:
+    ``_resolved_ops`` and ``_operation`` in one pass, reading each ``<op>`` once (a CIB of 20,000 containers
+    has 60,000 of them)."""
     result = []
-    for op in ops:
-        meta_blocks = ()
-        if len(op):  # most ops are a bare <op/>: no blocks to read
-            op_children = _children(op)
+    append = result.append
+    parse_role = Role.parse
+    any_role = Role.ANY
+    intervals = _OP_INTERVALS
+    new = object.__new__
+    has_meta = False
+    for operations in primitive:
+        tag = operations.tag
+        if tag != "operations":  # comments have a function for a tag
+            if tag == "meta_attributes":
+                has_meta = True
+            continue
+        ref = operations.get("id-ref")
+        if ref is not None:
+            operations = index.get(ref, operations)
+        for op in operations:
+            if op.tag != "op":
+                continue
+            get = op.get
+            name = get("name")
+            if name is None and get("id-ref") is not None:
+                op = index.get(get("id-ref"), op)
+                get = op.get
+                name = get("name")
+            if len(op):  # most ops are a bare <op/>: no blocks to read
+                append(_operation(op, name, index))
+                continue
+            interval = get("interval")
+            try:
+                interval_ms = intervals[interval]
+            except KeyError:
+                interval_ms = _op_interval(interval)
+            role = get("role")
+            # built in place, no call: 60,000 of them at 20,000 containers
+            operation = new(Operation)
+            operation.name = name or ""
+            operation.interval_ms = interval_ms
+            operation.role = any_role if role is None else parse_role(role)
+            operation.timeout = get("timeout")
+            operation.meta_blocks = ()
+            operation._element = None
+            operation._primitive = primitive
+            operation._index = index
+            operation._position = len(result)
+            append(operation)
+    return tuple(result), has_meta
+
+
+_OP_INTERVALS: dict = {}
+
+
+def _op_interval(text):
+    interval_ms = parse_interval_ms(text, 0) or 0
+    if len(_OP_INTERVALS) >= 4096:
+        _OP_INTERVALS.clear()
+    _OP_INTERVALS[text] = interval_ms
+    return interval_ms
+
+
+def _operation(op, name, index):
+    """The :class:`Operation` of one (resolved) ``<op>`` element whose ``name`` attribute is ``name``."""
+    timeout = op.get("timeout")
+    meta_blocks = ()
+    if len(op):  # most ops are a bare <op/>: no blocks to read
+        op_children = list(op.iterchildren("meta_attributes", "instance_attributes"))
+        if op_children:
             meta_blocks = tuple(read_blocks(op_children, "meta_attributes", index)
                                 + read_blocks(op_children, "instance_attributes", index))
-        timeout = op.get("timeout")
         if timeout is None:
             for block in meta_blocks:
                 if "timeout" in block.pairs:
                     timeout = block.pairs["timeout"]
                     break
-        result.append(Operation(op.get("name") or "", parse_interval_ms(op.get("interval"), 0) or 0,
-                                Role.parse(op.get("role")), op, timeout, meta_blocks))
-    return tuple(result)
+    return Operation(name or "", parse_interval_ms(op.get("interval"), 0) or 0, Role.parse(op.get("role")), op,
+                     timeout, meta_blocks)
 
 
-def _resolved_ops(operations, index):
-    if operations.get("id-ref") is not None:
-        operations = index.get(operations.get("id-ref"), operations)
+def _resolved_ops(primitive, index):
+    """The ``<op>`` elements of a primitive's (or template's) ``operations`` blocks, ``id-ref`` resolved."""
     out = []
-    for op in operations:
-        if not isinstance(op.tag, str) or op.tag != "op":
+    for operations in primitive:
+        if operations.tag != "operations":
             continue
-        if op.get("id-ref") is not None and op.get("name") is None:
-            op = index.get(op.get("id-ref"), op)
-        out.append(op)
+        ref = operations.get("id-ref")
+        if ref is not None:
+            operations = index.get(ref, operations)
+        for op in operations:
+            if op.tag != "op":
+                continue
+            if op.get("id-ref") is not None and op.get("name") is None:
+                op = index.get(op.get("id-ref"), op)
+            out.append(op)
     return out
+
+
+_TIMEOUTS: dict = {}
+
+
+def timeout_ms(text):
+    """``parse_interval_ms(text)`` of an op's timeout, remembered (a CIB spells its timeouts a few ways)."""
+    try:
+        return _TIMEOUTS[text]
+    except KeyError:
+        pass
+    ms = parse_interval_ms(text)
+    if len(_TIMEOUTS) >= 4096:
+        _TIMEOUTS.clear()
+    _TIMEOUTS[text] = ms
+    return ms
+
+
+def own_op_timeout(operations, name, interval_ms=0, role=None):
+    """(milliseconds, Operation) of the first of ``operations`` (a resource's) named ``name`` with that
+    interval (and ``role`` unless None or ANY) whose ``timeout`` parses; None when there is none: the first
+    step of ``CibModel.op_timeout``, without building its source text (rules need it only when they report)."""
+    interval_ms = interval_ms or 0
+    check_role = role is not None and role is not Role.ANY
+    for op in operations:
+        if op.name != name or op.interval_ms != interval_ms:
+            continue
+        if check_role and op.role is not role:
+            continue
+        if op.timeout is not None:
+            ms = timeout_ms(op.timeout)
+            if ms is not None:
+                return ms, op
+    return None
+
+
+_IDS_CONTAINING = etree.XPath("descendant-or-self::*/@id[contains(., $text)]", smart_strings=False)
+
+
+def ids_containing(configuration, text):
+    """The ids of ``configuration``'s elements that contain ``text``: for an id containing it, membership here
+    is ``id in model.index`` without reading every id of the CIB (ElementIndex's first membership test hashes
+    all of them: 40,000 at 5,000 containers)."""
+    return set(_IDS_CONTAINING(configuration, text=text))
 
 
 def read_resources(resources_section, index):
@@ -200,39 +389,40 @@ def read_resources(resources_section, index):
     templates: Dict[str, object] = {}
     if resources_section is None:
         return resources, templates
-    for child in resources_section:
-        if isinstance(child.tag, str) and child.tag == "template" and child.get("id"):
-            templates[child.get("id")] = child
+    for child in resources_section.iterchildren("template"):
+        tid = child.get("id")
+        if tid:
+            templates[tid] = child
 
     def walk(parent_element, parent_id):
         ids = []
-        for child in parent_element:
-            if not isinstance(child.tag, str) or child.tag not in RESOURCE_TAGS:
-                continue
+        for child in parent_element.iterchildren(*RESOURCE_TAGS):
             rid = child.get("id")
             if rid is None or rid in resources:
                 # a repeated id is invalid (the schema's ids are unique); the first one stands, as in the
                 # element index - taking the second would make a resource its own parent
                 continue
             ids.append(rid)
-            resources[rid] = _resource(child, rid, parent_id, templates, index)
-            if child.tag != "primitive":
-                resources[rid].children = tuple(walk(child, rid))
+            tag = child.tag
+            resources[rid] = resource = _resource(child, tag, rid, parent_id, templates, index)
+            if tag != "primitive":
+                resource.children = tuple(walk(child, rid))
         return ids
 
     walk(resources_section, None)
     return resources, templates
 
 
-def _resource(element, rid, parent_id, templates, index):
-    if element.tag != "primitive":
-        return Resource(rid, element.tag, element, parent=parent_id, index=index)
-    template_id = element.get("template")
+def _resource(element, tag, rid, parent_id, templates, index):
+    if tag != "primitive":
+        return Resource(rid, tag, element, parent=parent_id, index=index)
+    get = element.get
+    template_id = get("template")
     template = templates.get(template_id) if template_id else None
-    source = template if template is not None else element
-    return Resource(rid, "primitive", element, standard=source.get("class"), provider=source.get("provider"),
-                    type=source.get("type"), parent=parent_id, template=template_id, template_element=template,
-                    index=index)
+    if template is not None:
+        get = template.get
+    return Resource(rid, "primitive", element, standard=get("class"), provider=get("provider"), type=get("type"),
+                    parent=parent_id, template=template_id, template_element=template, index=index)
 
 
 @dataclass
@@ -262,5 +452,6 @@ def truth_of_bool(meta_value, default):
     return meta_value.truth(lambda v: parse_bool(v, default) if isinstance(v, str) else v, default=default)
 
 
-__all__ = ["Operation", "Resource", "Template", "read_resources", "read_tags", "truth_of_bool", "Truth",
+__all__ = ["Operation", "Resource", "Template", "read_resources", "read_tags", "truth_of_bool", "own_op_timeout",
+           "ids_containing", "Truth",
            "COLLECTIVE_KINDS", "CLONE_KINDS", "RESOURCE_TAGS"]

@@ -138,12 +138,24 @@ class Role(enum.Enum):
     PROMOTED = "Promoted"
     UNKNOWN = "?"
 
+    # members are singletons compared by identity: the identity hash (C) instead of Enum's hash of the name
+    # (a Python call each time a role keys a dict or set)
+    __hash__ = object.__hash__
+
     @classmethod
     def parse(cls, text):
+        # a CIB spells its roles a handful of ways: remember them (called for every op and constraint)
+        try:
+            return _ROLE_PARSED[text]
+        except (KeyError, TypeError):
+            pass
         if text is None or not text.strip():
-            return cls.ANY
-        lowered = text.strip().lower()
-        return _ROLE_NAMES.get(lowered, cls.UNKNOWN)
+            role = cls.ANY
+        else:
+            role = _ROLE_NAMES.get(text.strip().lower(), cls.UNKNOWN)
+        if len(_ROLE_PARSED) < 1024:
+            _ROLE_PARSED[text] = role
+        return role
 
     @property
     def is_any(self):
@@ -155,6 +167,7 @@ _ROLE_NAMES = {
     "slave": Role.UNPROMOTED, "unpromoted": Role.UNPROMOTED,
     "master": Role.PROMOTED, "promoted": Role.PROMOTED,
 }
+_ROLE_PARSED: dict = {None: Role.ANY}
 
 
 class Truth(enum.Enum):
@@ -164,18 +177,25 @@ class Truth(enum.Enum):
     MAYBE = 1
     TRUE = 2
 
+    __hash__ = object.__hash__  # as Role's: singletons, identity
+
     @classmethod
     def of(cls, value):
         return cls.TRUE if value else cls.FALSE
 
+    # Kleene and/or are min/max of FALSE < MAYBE < TRUE: pick the member (no Enum lookup by value)
     def __and__(self, other):
-        return Truth(min(self.value, other.value))
+        if not isinstance(other, Truth):
+            return Truth(min(self.value, other.value))
+        return self if self._value_ <= other._value_ else other
 
     def __or__(self, other):
-        return Truth(max(self.value, other.value))
+        if not isinstance(other, Truth):
+            return Truth(max(self.value, other.value))
+        return self if self._value_ >= other._value_ else other
 
     def __invert__(self):
-        return Truth(2 - self.value)
+        return _NEGATION[self._value_]
 
     @property
     def possible(self):
@@ -185,6 +205,9 @@ class Truth(enum.Enum):
     @property
     def certain(self):
         return self is Truth.TRUE
+
+
+_NEGATION = (Truth.TRUE, Truth.MAYBE, Truth.FALSE)
 
 
 #: Pacemaker's action names in constraints and the inverse used for symmetrical orders (``invert_action``).

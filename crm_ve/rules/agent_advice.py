@@ -43,11 +43,31 @@ class AgentAdvice:
     actions: Tuple[AdvisedAction, ...]
 
     def has(self, name):
-        return any(action.name == name for action in self.actions)
+        return name in self._names
+
+    @functools.cached_property
+    def _names(self):
+        return frozenset(action.name for action in self.actions)
+
+    @functools.cached_property
+    def _timeouts(self):
+        return {}
 
     def timeout_ms(self, name, role: Role = Role.ANY) -> Optional[int]:
         """The advised timeout of ``name`` (for a monitor, of the same role when the agent advises per role;
         the largest when several apply), or None."""
+        # asked for each operation of thousands of resources of a handful of agents: answered once per
+        # (name, role) (the dict lives on this advice, not across checks of different meta-data)
+        timeouts = self._timeouts
+        key = (name, role)
+        try:
+            return timeouts[key]
+        except KeyError:
+            pass
+        timeouts[key] = advised = self._timeout_ms(name, role)
+        return advised
+
+    def _timeout_ms(self, name, role):
         candidates = [a for a in self.actions if a.name == name]
         if not candidates:
             return None
@@ -115,13 +135,59 @@ def _advice(standard, provider, type_, root) -> Optional[AgentAdvice]:
     return None
 
 
+def advice_for(standard, provider, type_, root) -> Optional[AgentAdvice]:
+    """The advice of agent ``standard:provider:type_`` under OCF root ``root`` (read once, then cached)."""
+    return _advice(standard, provider, type_, root)
+
+
+class Prefetch:
+    """Meta-data reads running in the background; ``join()`` waits for all of them."""
+
+    def __init__(self, threads):
+        self._threads = threads
+
+    def join(self):
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
+
+
+def _agent_keys(resources):
+    root = ocf_root()
+    agents = dict.fromkeys((r.standard, r.provider, r.type) for r in resources)
+    return [agent + (root,) for agent in agents]
+
+
+def start_prefetch(resources) -> Prefetch:
+    """Start reading the meta-data of the distinct agents of ``resources``, one thread each, and return at once
+    (agents that are not run - not ocf, not plain names - cost nothing)."""
+    threads = [threading.Thread(target=_read_quietly, args=key, daemon=True) for key in _agent_keys(resources)
+               if _runnable(*key)]
+    for thread in threads:
+        thread.start()
+    return Prefetch(threads)
+
+
+def _read_quietly(*key):
+    # an unexpected error is not cached: the check reading the same agent meets it again and reports it
+    try:
+        _advice(*key)
+    except Exception:  # noqa: BLE001 - reported by the rule's own read
+        pass
+
+
+def _runnable(standard, provider, type_, root):
+    return (standard == "ocf" and bool(provider) and bool(type_) and bool(_PLAIN_NAME.match(provider))
+            and bool(_PLAIN_NAME.match(type_)))
+
+
 def prefetch(resources):
     """Read the meta-data of the distinct agents of ``resources`` side by side: each agent is a process taking
     tens of milliseconds (a shell script, a Python interpreter), read once and cached."""
-    keys = list(dict.fromkeys((r.standard, r.provider, r.type, ocf_root()) for r in resources))
+    keys = _agent_keys(resources)
     if len(keys) < 2:
         return
-    threads = [threading.Thread(target=_advice, args=key, daemon=True) for key in keys]
+    threads = [threading.Thread(target=_read_quietly, args=key, daemon=True) for key in keys]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -15,8 +15,10 @@ from lxml import etree
 from crm_ve import hookimpl
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model import Role, Truth
-from crm_ve.rules.agent_advice import agent_advice, prefetch
-from crm_ve.rules.stack_common import fresh_id, stacks_of
+from crm_ve.model.resources import ids_containing, own_op_timeout, timeout_ms
+from crm_ve.model.stacks import DRBD_TYPES, FILESYSTEM_TYPES
+from crm_ve.rules.agent_advice import advice_for, ocf_root, prefetch, start_prefetch
+from crm_ve.rules.stack_common import stacks_of
 
 RULE = Rule(
     code="CV504",
@@ -60,6 +62,11 @@ def _seconds(ms):
     return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
 
 
+def _workload_specs(context):
+    """``class:provider:type`` of the declared workload agents (``context.is_workload`` as a set)."""
+    return {agent.spec for agent in context.workload_agents}
+
+
 def _stack_primitives(context):
     model = context.model
     stacks = stacks_of(context)
@@ -68,50 +75,128 @@ def _stack_primitives(context):
         ids.extend(clone.primitives)
     for stack in stacks.stacks:
         ids.append(stack.filesystem)
-    for resource in model.resources.values():
-        if resource.is_primitive and context.is_workload(resource):
-            ids.append(resource.id)
-    return [rid for rid in dict.fromkeys(ids) if rid in model.resources]
+    specs = _workload_specs(context)
+    ids.extend(rid for rid, resource in model.resources.items()
+               if resource.agent in specs and resource.kind == "primitive")
+    resources = model.resources
+    return [rid for rid in dict.fromkeys(ids) if rid in resources]
 
 
-def _operations_to_check(model, rid, advice):
-    """(name, interval ms, role, the configured Operation or None)."""
-    resource = model.resources[rid]
-    wanted = [("start", 0, Role.ANY, None), ("stop", 0, Role.ANY, None)]
+def prepare(context):
+    """Start reading the meta-data of the agents CV504 may compare with (the workload agents, Filesystems and
+    DRBD primitives: a superset of the stacks' members, found without stack recognition) in the background:
+    each is a process taking tens of milliseconds, which overlap with the other rules; ``check`` waits."""
+    specs = _workload_specs(context)
+    types = FILESYSTEM_TYPES + DRBD_TYPES
+    candidates = (r for r in context.model.resources.values()
+                  if r.kind == "primitive" and (r.type in types or r.agent in specs))
+    context.prepared[RULE.code] = start_prefetch(candidates)
+
+
+def _wanted(model, rid, advice):
+    """The actions compared besides the recurring monitors, with their advised timeouts: [(name, ms)]."""
+    names = ["start", "stop"]
     if model.promotable(rid).possible:
-        wanted += [("promote", 0, Role.ANY, None), ("demote", 0, Role.ANY, None)]
+        names += ["promote", "demote"]
     clone = model.clone_of(rid)
     if clone is not None and model.meta_truth(clone, "notify", False).possible:
-        wanted.append(("notify", 0, Role.ANY, None))
+        names.append("notify")
     if model.meta_truth(rid, "allow-migrate", False).possible and advice.has("migrate_to"):
-        wanted += [("migrate_to", 0, Role.ANY, None), ("migrate_from", 0, Role.ANY, None)]
+        names += ["migrate_to", "migrate_from"]
     out = []
-    for name, interval, role, _ in wanted:
-        op = next((o for o in resource.operations if o.name == name and o.interval_ms == 0), None)
-        out.append((name, interval, role, op))
-    for op in resource.operations:
-        if op.name == "monitor" and op.interval_ms > 0:
-            out.append(("monitor", op.interval_ms, op.role, op))
+    for name in names:
+        advised = advice.timeout_ms(name, ANY)
+        if advised is not None:
+            out.append((name, advised))
     return out
+
+
+def _low_timeouts(model, rid, operations, advice, wanted):
+    """[(name, interval, role, op, effective ms, where from, advised ms)] of the operations below advice: the
+    ``wanted`` actions (op: the first configured with interval 0, if any), then every recurring monitor.
+
+    The effective timeout is ``model.op_timeout``'s: the first matching op's own timeout that parses
+    (``own_op_timeout``, inlined here for the actions), else op_defaults or Pacemaker's default."""
+    low = None
+    for name, advised in wanted:
+        op = own = None
+        for candidate in operations:
+            if candidate.name != name or candidate.interval_ms != 0:
+                continue
+            if op is None:
+                op = candidate
+            if candidate.timeout is not None:
+                ms = timeout_ms(candidate.timeout)
+                if ms is not None:
+                    own = candidate
+                    break
+        if own is not None:
+            if ms >= advised:
+                continue
+            effective, source = ms, f"op {own.id or name}"  # the source text only for what is reported
+        else:
+            effective, source = model.op_timeout(rid, name, 0, None)
+            if effective >= advised:
+                continue
+        if low is None:
+            low = []
+        low.append((name, 0, ANY, op, effective, source, advised))
+    for op in operations:
+        if op.name != "monitor" or op.interval_ms <= 0:
+            continue
+        role = op.role
+        advised = advice.timeout_ms("monitor", role)
+        if advised is None:
+            continue
+        role_filter = None if role is ANY else role
+        own = own_op_timeout(operations, "monitor", op.interval_ms, role_filter)
+        if own is not None:
+            if own[0] >= advised:
+                continue
+            effective, source = own[0], f"op {own[1].id or 'monitor'}"
+        else:
+            effective, source = model.op_timeout(rid, "monitor", op.interval_ms, role_filter)
+            if effective >= advised:
+                continue
+        if low is None:
+            low = []
+        low.append(("monitor", op.interval_ms, role, op, effective, source, advised))
+    return low
 
 
 def check(context):
     model = context.model
+    resources = model.resources
     primitives = _stack_primitives(context)
-    prefetch(model.resources[rid] for rid in primitives)
+    pending = context.prepared.pop(RULE.code, None) if getattr(context, "prepared", None) is not None else None
+    if pending is not None:
+        pending.join()
+    else:
+        prefetch(resources[rid] for rid in primitives)
+    root = ocf_root()
+    advices = {}
+    op_ids = _OpIds(model)
+    wanted_by_key = {}
     for rid in primitives:
-        resource = model.resources[rid]
-        advice = agent_advice(resource)
+        resource = resources[rid]
+        key = (resource.standard, resource.provider, resource.type)
+        advice = advices.get(key, _UNREAD)
+        if advice is _UNREAD:
+            advice = advices[key] = advice_for(*key, root)
         if advice is None:
             continue
-        low = []
-        for name, interval, role, op in _operations_to_check(model, rid, advice):
-            advised = advice.timeout_ms(name, role)
-            if advised is None:
-                continue
-            effective, source = model.op_timeout(rid, name, interval, None if role.is_any else role)
-            if effective < advised:
-                low.append((name, interval, role, op, effective, source, advised))
+        operations = resource.operations  # first: it finds out on the way whether there are meta blocks
+        # what to compare depends on the resource's kind, meta attributes, ancestors and agent only: the same
+        # for every primitive sharing a meta_key (thousands of containers of one agent, no meta of their own)
+        meta_key = resource.meta_key
+        if meta_key is not None:
+            meta_key = (resource.kind, meta_key)
+        wanted = wanted_by_key.get(meta_key) if meta_key is not None else None
+        if wanted is None:
+            wanted = _wanted(model, rid, advice)
+            if meta_key is not None:
+                wanted_by_key[meta_key] = wanted
+        low = _low_timeouts(model, rid, operations, advice, wanted)
         if not low:
             continue
         parts = []
@@ -123,8 +208,11 @@ def check(context):
         message = (f"{rid}'s operation timeouts are below what {resource.agent} advises ({advice.source}): "
                    f"{'; '.join(parts)}. A start, promote or monitor that times out counts as a failure and a "
                    f"stop that times out gets the node fenced.")
-        yield Finding.of(RULE, message, line=resource.line, resources=(rid,), fix=_fix(model, resource, low),
+        yield Finding.of(RULE, message, line=resource.line, resources=(rid,), fix=_fix(model, resource, low, op_ids),
                          suppress_on=rid)
+
+
+_UNREAD = object()
 
 
 def _own(resource, op):
@@ -144,7 +232,32 @@ def _op_text(op_element, name, interval, role, timeout, vocabulary_role):
     return name + " " + " ".join(shlex.quote(a) for a in attrs)
 
 
-def _fix(model, resource, low):
+class _OpIds:
+    """The configuration's ids containing ``-interval-0s``, read on first use: ``stack_common.fresh_id`` asks
+    ``model.index``, whose first membership test hashes every id of the CIB (40,000 at 5,000 containers);
+    every id this rule allocates contains that text, so these few ids answer the same."""
+
+    def __init__(self, model):
+        self._model = model
+        self._ids = None
+
+    def __contains__(self, cid):
+        if self._ids is None:
+            self._ids = ids_containing(self._model.document.configuration, "-interval-0s")
+        return cid in self._ids
+
+
+def _fresh_op_id(op_ids, base, taken):
+    """``fresh_id`` for an op id: ``base``, or ``base-2``... used neither in the CIB nor in ``taken``."""
+    cid, n = base, 1
+    while cid in op_ids or cid in taken:
+        n += 1
+        cid = f"{base}-{n}"
+    taken.add(cid)
+    return cid
+
+
+def _fix(model, resource, low, op_ids):
     if resource.template is not None:
         return Fix()
     rid = resource.id
@@ -182,7 +295,7 @@ def _fix(model, resource, low):
             target = next((o for o in operations if isinstance(o.tag, str) and o.get("id") == op.id), None)
         if target is None:
             target = etree.SubElement(operations, "op", name=name, interval="0s",
-                                      id=fresh_id(model, f"{rid}-{name}-interval-0s", taken))
+                                      id=_fresh_op_id(op_ids, f"{rid}-{name}-interval-0s", taken))
         target.set("timeout", _seconds(advised))
     text = "xml " + etree.tostring(element, encoding="unicode", with_tail=False)
     crm = (f"echo {shlex.quote(text)} | crm configure load update -",)
@@ -190,6 +303,8 @@ def _fix(model, resource, low):
 
 
 RULE.check = check
+RULE.prepare = prepare
+ANY = Role.ANY
 
 
 @hookimpl

@@ -92,12 +92,30 @@ def check(context):
     if _cluster_maintenance(model) is Truth.TRUE:
         return
     stacks = model.stacks(context.workload_agents)
+    resources = model.resources
+    shared = {}
+
+    def state_of(rid):
+        # the state is read from meta attributes only: the same for every resource sharing a meta_key
+        # (thousands of containers of one agent with no meta of their own)
+        key = resources[rid].meta_key
+        if key is None:
+            return _state(model, rid)
+        found = shared.get(key)
+        if found is None:
+            found = shared[key] = _state(model, rid)
+        return found
+
     for stack in stacks.stacks:
         if stack.drbd is None and not stack.containers:
             continue
         layers = []
         for label, rid, prims in _layers(model, stack):
-            states = [_state(model, p) for p in prims]
+            if len(prims) == 1:  # a Filesystem, a container
+                truth, words = state_of(prims[0])
+                layers.append((label, rid, prims, truth, words))
+                continue
+            states = [state_of(p) for p in prims]
             truth = Truth.FALSE
             for state, _ in states:
                 truth = truth | state

@@ -82,13 +82,23 @@ def _hint(context, container, filesystem):
 def check(context):
     model = context.model
     stacks = stacks_of(context)
+    resources = model.resources
+    truths = {}  # allow-migrate is the same for every container sharing a meta_key (no meta of its own)
+    stack_of = {}
+    for stack in stacks.stacks:
+        stack_of.setdefault(stack.filesystem, stack)  # stacks.stack_of: the first one
     for container, ties in stacks.container_ties.items():
-        truth = model.meta_truth(container, "allow-migrate", False)
+        key = resources[container].meta_key
+        truth = truths.get(key) if key is not None else None
+        if truth is None:
+            truth = model.meta_truth(container, "allow-migrate", False)
+            if key is not None:
+                truths[key] = truth
         if truth is Truth.FALSE:
             continue
         for tie in ties:
             fs = tie.upper
-            stack = stacks.stack_of(fs)
+            stack = stack_of.get(fs)
             drbd = stack.drbd if stack is not None else None
             fs_cloned = model.clone_of(fs) is not None
             dual = drbd is not None and _promoted_max(model, drbd) >= 2
