@@ -5,6 +5,7 @@ never a traceback.
 """
 import argparse
 import atexit
+import gc
 import importlib
 import os
 import sys
@@ -104,7 +105,12 @@ def console_main():
     Freeing a 20,000-container CIB and its model object by object takes about as long as checking it (a
     second); the process is ending anyway, so, as mypy's fast exit does, exit handlers run, output is flushed
     and the process exits at once. In-process callers (tests, plugins) use :func:`main`.
+
+    The cycle collector stays off for the whole run: a check makes almost no cyclic garbage (peak memory at
+    20,000 containers is the same), and turning it back on before exiting would only make it walk the whole
+    model once, a tenth of a second at 5,000 containers, to free nothing the exit does not free.
     """
+    gc.disable()
     code = main()
     atexit._run_exitfuncs()  # what the interpreter would run: weakref finalizers (temporary directories), logging
     try:
