@@ -87,7 +87,8 @@ class Resource:
     """
 
     __slots__ = ("id", "kind", "element", "standard", "provider", "type", "parent", "children", "template",
-                 "agent", "_ctx", "_template_element", "_index", "_params", "_meta_blocks", "_operations")
+                 "agent", "_ctx", "_template_element", "_index", "_params", "_meta_blocks", "_operations",
+                 "_operation_blocks")
 
     def __init__(self, id, kind, element, standard=None, provider=None, type=None, parent=None, children=(),
                  template=None, template_element=None, index=None):
@@ -102,6 +103,7 @@ class Resource:
         self._params = None
         self._meta_blocks = None
         self._operations = None
+        self._operation_blocks = None  # <operations> children seen while reading the meta blocks, not yet read
         # the agent's strings and rule context are shared by every resource of that agent (20,000 containers
         # have one agent): less memory, and no RuleContext built on each meta() lookup
         self.standard, self.provider, self.type, self.agent, self._ctx = _agent_record(
@@ -126,8 +128,21 @@ class Resource:
     def meta_blocks(self) -> Tuple[NvBlock, ...]:
         blocks = self._meta_blocks
         if blocks is None:
-            blocks = self._meta_blocks = _blocks(self.element, self._template_element, "meta_attributes",
-                                                 self._index)
+            if self._template_element is None and self._operations is None and self.kind == "primitive":
+                # one pass over the children finds the <operations> blocks too: ``operations`` (CV504 reads
+                # the ops of every container after CV501 asked their meta) does not walk them again
+                metas, op_blocks = [], []
+                for child in self.element:
+                    tag = child.tag  # comments: a function for a tag
+                    if tag == "meta_attributes":
+                        metas.append(child)
+                    elif tag == "operations":
+                        op_blocks.append(child)
+                self._operation_blocks = op_blocks
+                blocks = tuple(read_blocks(metas, "meta_attributes", self._index)) if metas else ()
+            else:
+                blocks = _blocks(self.element, self._template_element, "meta_attributes", self._index)
+            self._meta_blocks = blocks
         return blocks
 
     @property
@@ -138,6 +153,9 @@ class Resource:
                 operations = ()
             elif self._template_element is not None:
                 operations = _operations(self.element, self._template_element, self._index)
+            elif self._operation_blocks is not None:
+                operations = _own_operations(self.element, self._index, self._operation_blocks)[0]
+                self._operation_blocks = None
             else:
                 operations, has_meta = _own_operations(self.element, self._index)
                 if not has_meta and self._meta_blocks is None:
@@ -239,10 +257,11 @@ def _operations(element, template_element, index):
     return tuple(_operation(op, op.get("name"), index) for op in ops)
 
 
-def _own_operations(primitive, index):
+def _own_operations(primitive, index, blocks=None):
     """(operations, whether a ``meta_attributes`` child was seen) of a primitive without template:
     ``_resolved_ops`` and ``_operation`` in one pass, reading each ``<op>`` once (a CIB of 20,000 containers
-    has 60,000 of them)."""
+    has 60,000 of them). ``blocks``: the primitive's ``<operations>`` children when already found (then
+    whether there is a meta block is not looked at: False)."""
     result = []
     append = result.append
     parse_role = Role.parse
@@ -250,12 +269,15 @@ def _own_operations(primitive, index):
     intervals = _OP_INTERVALS
     new = object.__new__
     has_meta = False
-    for operations in primitive:
-        tag = operations.tag
-        if tag != "operations":  # comments have a function for a tag
-            if tag == "meta_attributes":
+    if blocks is None:
+        blocks = []
+        for child in primitive:
+            tag = child.tag  # comments have a function for a tag
+            if tag == "operations":
+                blocks.append(child)
+            elif tag == "meta_attributes":
                 has_meta = True
-            continue
+    for operations in blocks:
         ref = operations.get("id-ref")
         if ref is not None:
             operations = index.get(ref, operations)
