@@ -17,6 +17,7 @@ from crm_ve.model.values import SLOTS, Role, Truth, parse_interval_ms
 RESOURCE_TAGS = ("primitive", "group", "clone", "master", "bundle")
 COLLECTIVE_KINDS = ("group", "clone", "master", "bundle")
 CLONE_KINDS = ("clone", "master", "bundle")
+_RESOURCE_TAG_SET = frozenset(RESOURCE_TAGS)
 
 
 class Operation:
@@ -416,16 +417,20 @@ def read_resources(resources_section, index):
         if tid:
             templates[tid] = child
 
+    resource_tags = _RESOURCE_TAG_SET
+
     def walk(parent_element, parent_id):
         ids = []
-        for child in parent_element.iterchildren(*RESOURCE_TAGS):
+        for child in parent_element:  # a plain loop and a set test: faster than iterchildren(*tags)
+            tag = child.tag  # comments: a function for a tag
+            if tag not in resource_tags:
+                continue
             rid = child.get("id")
             if rid is None or rid in resources:
                 # a repeated id is invalid (the schema's ids are unique); the first one stands, as in the
                 # element index - taking the second would make a resource its own parent
                 continue
             ids.append(rid)
-            tag = child.tag
             resources[rid] = resource = _resource(child, tag, rid, parent_id, templates, index)
             if tag != "primitive":
                 resource.children = tuple(walk(child, rid))
@@ -437,14 +442,15 @@ def read_resources(resources_section, index):
 
 def _resource(element, tag, rid, parent_id, templates, index):
     if tag != "primitive":
-        return Resource(rid, tag, element, parent=parent_id, index=index)
+        return Resource(rid, tag, element, None, None, None, parent_id, (), None, None, index)
     get = element.get
     template_id = get("template")
     template = templates.get(template_id) if template_id else None
     if template is not None:
         get = template.get
-    return Resource(rid, "primitive", element, standard=get("class"), provider=get("provider"), type=get("type"),
-                    parent=parent_id, template=template_id, template_element=template, index=index)
+    # positional: 5,000 to 20,000 of them
+    return Resource(rid, "primitive", element, get("class"), get("provider"), get("type"), parent_id, (),
+                    template_id, template, index)
 
 
 @dataclass
