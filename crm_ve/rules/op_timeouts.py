@@ -15,7 +15,7 @@ from lxml import etree
 from crm_ve import hookimpl
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model import Role, Truth
-from crm_ve.model.resources import ids_containing, own_op_timeout, timeout_ms
+from crm_ve.model.resources import ids_containing, timeout_ms
 from crm_ve.model.stacks import DRBD_TYPES, FILESYSTEM_TYPES
 from crm_ve.rules.agent_advice import advice_for, ocf_root, prefetch, start_prefetch
 from crm_ve.rules.stack_common import stacks_of
@@ -116,7 +116,7 @@ def _low_timeouts(model, rid, operations, advice, wanted):
     ``wanted`` actions (op: the first configured with interval 0, if any), then every recurring monitor.
 
     The effective timeout is ``model.op_timeout``'s: the first matching op's own timeout that parses
-    (``own_op_timeout``, inlined here for the actions), else op_defaults or Pacemaker's default."""
+    (``own_op_timeout``, inlined here), else op_defaults or Pacemaker's default."""
     low = None
     for name, advised in wanted:
         op = own = None
@@ -149,11 +149,23 @@ def _low_timeouts(model, rid, operations, advice, wanted):
         if advised is None:
             continue
         role_filter = None if role is ANY else role
-        own = own_op_timeout(operations, "monitor", op.interval_ms, role_filter)
-        if own is not None:
-            if own[0] >= advised:
+        # own_op_timeout(operations, "monitor", interval, role_filter), inlined: one per recurring monitor
+        interval = op.interval_ms
+        own = None
+        for candidate in operations:
+            if candidate.name != "monitor" or candidate.interval_ms != interval:
                 continue
-            effective, source = own[0], f"op {own[1].id or 'monitor'}"
+            if role_filter is not None and candidate.role is not role:
+                continue
+            if candidate.timeout is not None:
+                ms = timeout_ms(candidate.timeout)
+                if ms is not None:
+                    own = candidate
+                    break
+        if own is not None:
+            if ms >= advised:
+                continue
+            effective, source = ms, f"op {own.id or 'monitor'}"
         else:
             effective, source = model.op_timeout(rid, "monitor", op.interval_ms, role_filter)
             if effective >= advised:

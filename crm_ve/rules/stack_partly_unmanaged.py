@@ -100,14 +100,21 @@ def check(context):
         # (thousands of containers of one agent with no meta of their own)
         key = resources[rid].meta_key
         if key is None:
-            return _state(model, rid)
+            key = rid  # meta of its own: its state is its alone (a resource id is not a meta_key tuple)
         found = shared.get(key)
         if found is None:
             found = shared[key] = _state(model, rid)
         return found
 
+    false = Truth.FALSE
     for stack in stacks.stacks:
         if stack.drbd is None and not stack.containers:
+            continue
+        # a stack with nothing unmanaged (the rule) is passed over before its layers are built
+        if (state_of(stack.filesystem)[0] is false
+                and all(state_of(tie.lower)[0] is false for tie in stack.containers)
+                and (stack.drbd is None
+                     or all(state_of(p)[0] is false for p in model.primitives_under(stack.drbd)))):
             continue
         layers = []
         for label, rid, prims in _layers(model, stack):
