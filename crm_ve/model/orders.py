@@ -341,8 +341,11 @@ class ActionGraph:
             source = (first_rid, first_action, "done") if first_rid in collective else (first_rid, first_action)
             target = (then_rid, then_action, "begin") if then_rid in collective else (then_rid, then_action)
             outgoing = out_map.get(source)
-            if not outgoing or source == target:
-                results.append(search(source, target, allowed))
+            if source == target:
+                results.append([])  # what _search answers, without the call
+                continue
+            if not outgoing:
+                results.append(None)
                 continue
             incoming = in_map.get(target)
             if not incoming:
