@@ -123,7 +123,7 @@ def constraint_order_edges(constraint, get=None):
     if not constraint.sets:
         first, then = constraint.sides
         first_text, then_text = get("first-action"), get("then-action")
-        first_action = _action(first_text)
+        first_action = _action(first_text) if first_text else "start"  # _action's default, without the call
         then_action = _action(then_text) if then_text else first_action
         via = bool(via_child) and (first in via_child.values() or then in via_child.values())
         cid, element, then_defaulted = constraint.id, constraint.element, then_text is None
