@@ -128,6 +128,7 @@ class CibModel:
         order_edges: List[OrderEdge] = []
         colocation_edges: List[ColocationEdge] = []
         uses_new = False
+        anti_colocation: Dict[int, bool] = {}
         constraints_section = configuration.find("constraints")
         top_ids = [rid for rid, resource in self.resources.items() if resource.parent is None]
         promotable, index, tag_types = self.promotable, self.index, CONSTRAINT_TAGS
@@ -154,7 +155,11 @@ class CibModel:
             if ctype == "order":
                 order_edges.extend(constraint_order_edges(constraint, get))
             elif ctype == "colocation":
-                colocation_edges.extend(constraint_colocation_edges(constraint, promotable, get))
+                edges = constraint_colocation_edges(constraint, promotable, get)
+                colocation_edges.extend(edges)
+                if edges and not constraint.sets:
+                    # stacks._anti_colocation of a two-resource colocation, from the score its edge parsed
+                    anti_colocation[id(constraint)] = get("score") is not None and edges[0].score < 0
             if not uses_new:
                 uses_new = (get("with-rsc-role") in ("Promoted", "Unpromoted")
                             or get("rsc-role") in ("Promoted", "Unpromoted"))
@@ -164,6 +169,8 @@ class CibModel:
         self._naming_by_type = naming_by_type
         self.order_edges = order_edges
         self.colocation_edges = colocation_edges
+        #: id(constraint) -> the two-resource colocation keeps its resources apart (negative score)
+        self._anti_colocation = anti_colocation
         self._action_graph: Optional[ActionGraph] = None
         self._placement_graph: Optional[PlacementGraph] = None
         self._stacks: Dict[tuple, Stacks] = {}

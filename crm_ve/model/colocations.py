@@ -259,6 +259,7 @@ class PlacementGraph:
         """:meth:`path` for each ``(dependent, primary)`` of ``pairs``, in order (a stack's containers at
         once)."""
         path, out_map, resources, any_role = self.path, self._out, self.resources, Role.ANY
+        trees, role_name = self._trees, dependent_role._value_
         results = []
         for dependent, primary in pairs:
             if dependent_role is any_role:  # the direct edge of :meth:`path`, looked for inline
@@ -272,6 +273,11 @@ class PlacementGraph:
                         break
                 if found is not None:
                     results.append(found)
+                    continue
+            if key is not None:  # :meth:`path`'s answer from an explored tree that does not reach primary
+                cached = trees.get((dependent, role_name, key))
+                if cached is not None and ("r", primary) not in cached[1]:
+                    results.append(None)
                     continue
             results.append(path(dependent, primary, role, allowed, dependent_role, key))
         return results

@@ -123,7 +123,7 @@ def constraint_order_edges(constraint, get=None):
     if not constraint.sets:
         first, then = constraint.sides
         first_text, then_text = get("first-action"), get("then-action")
-        first_action = _action(first_text)
+        first_action = _action(first_text) if first_text else "start"  # _action's default, without the call
         then_action = _action(then_text) if then_text else first_action
         via = bool(via_child) and (first in via_child.values() or then in via_child.values())
         cid, element, then_defaulted = constraint.id, constraint.element, then_text is None
@@ -341,8 +341,11 @@ class ActionGraph:
             source = (first_rid, first_action, "done") if first_rid in collective else (first_rid, first_action)
             target = (then_rid, then_action, "begin") if then_rid in collective else (then_rid, then_action)
             outgoing = out_map.get(source)
-            if not outgoing or source == target:
-                results.append(search(source, target, allowed))
+            if source == target:
+                results.append([])  # what _search answers, without the call
+                continue
+            if not outgoing:
+                results.append(None)
                 continue
             incoming = in_map.get(target)
             if not incoming:

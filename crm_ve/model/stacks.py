@@ -123,7 +123,8 @@ def recognise(model, workload_agents) -> Stacks:
 
     container_ties: Dict[str, List[Tie]] = {}
     untied = []
-    anti = {}  # id(constraint) -> is an anti-colocation, asked once per constraint
+    # id(constraint) -> is an anti-colocation, asked once per constraint (two-resource ones known from the model)
+    anti = dict(getattr(model, "_anti_colocation", ()))
     for container in containers:
         ties = _tie_container(model, container, fs_set, specs.get(agents[container.id]), directories,
                               drbd_backed, anti)
@@ -187,11 +188,10 @@ def _related(model, rid, wanted, anti=None):
     own = set(_covering(model, rid)) if resources[rid].parent is not None else (rid,)
     if anti is None:
         anti = {}
+    naming = model._naming  # model.constraints_naming(holder) without the call (5,000 containers ask)
     for holder in own:
-        for constraint in model.constraints_naming(holder):
+        for constraint in naming.get(holder, ()):
             ctype = constraint.type
-            if ctype != "order" and ctype != "colocation":
-                continue
             if ctype == "colocation":
                 key = id(constraint)
                 negative = anti.get(key)
@@ -199,14 +199,27 @@ def _related(model, rid, wanted, anti=None):
                     negative = anti[key] = _anti_colocation(constraint)
                 if negative:
                     continue
+            elif ctype != "order":
+                continue
+            cid = constraint.id
             for other in constraint.resources:
                 if other in own:
                     continue
-                for candidate in (_self_and_below(model, other) if resources[other].children else (other,)):
+                if not resources[other].children:  # the usual primitive: no candidate list to build
+                    if wanted(other):
+                        ids = found.get(other)
+                        if ids is None:
+                            found[other] = [cid]
+                        elif cid not in ids:
+                            ids.append(cid)
+                    continue
+                for candidate in _self_and_below(model, other):
                     if wanted(candidate):
-                        ids = found.setdefault(candidate, [])
-                        if constraint.id not in ids:
-                            ids.append(constraint.id)
+                        ids = found.get(candidate)
+                        if ids is None:
+                            found[candidate] = [cid]
+                        elif cid not in ids:
+                            ids.append(cid)
     if len(found) < 2:
         return list(found.items())
     return sorted(found.items(), key=lambda item: resources[item[0]].line or 0)

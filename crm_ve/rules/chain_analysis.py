@@ -122,12 +122,14 @@ class ChainAnalysis:
 
     def run(self):
         model = self.model
+        resources, add = model.resources, self.chain_resources.add
         for stack in self.stacks.stacks:
-            self.chain_resources.add(self.ref(stack.filesystem))
+            add(self.ref(stack.filesystem))
             if stack.drbd is not None:
-                self.chain_resources.add(stack.drbd)
-            for tie in stack.containers:
-                self.chain_resources.add(self.ref(tie.lower))
+                add(stack.drbd)
+            for tie in stack.containers:  # self.ref(tie.lower), inline (one per container)
+                lower = tie.lower
+                add(lower if resources[lower].parent is None else model.top(lower))
         for stack in self.stacks.stacks:
             fs = stack.filesystem
             if stack.drbd is not None and model.promotable(stack.drbd).possible:

@@ -108,3 +108,25 @@ def test_an_output_that_cannot_be_written_is_one_line_and_exit_2():
                               stderr=subprocess.PIPE, text=True, timeout=300)
     assert done.returncode == 2
     assert done.stderr == "crm-ve: cannot write the output: No space left on device\n"
+
+
+def test_inputs_read_in_the_background_keep_their_errors_in_order(tmp_path):
+    """check reads and parses its inputs in a thread while it loads the plugins (commands/check.py
+    InputsReading): an option's error still wins over an input's, and an input's error is still one line."""
+    missing = tmp_path / "missing.xml"
+    both = run_crm_ve("check", "--select", "NOPE123", missing)
+    assert both.returncode == 2 and both.stderr.startswith("crm-ve: --select/--ignore: no rule matches NOPE123")
+    only_input = run_crm_ve("check", missing)
+    assert only_input.returncode == 2
+    assert only_input.stderr == f"crm-ve: {missing}: cannot read: No such file or directory\n"
+    broken = tmp_path / "broken.xml"
+    broken.write_text("<cib><configuration>")
+    malformed = run_crm_ve("check", clean_file(tmp_path), broken)
+    assert malformed.returncode == 2 and malformed.stdout == ""
+    assert malformed.stderr.startswith(f"crm-ve: {broken}:1:") and malformed.stderr.count("\n") == 1
+
+
+def clean_file(tmp_path):
+    path = tmp_path / "clean.xml"
+    path.write_text(CLEAN)
+    return path
