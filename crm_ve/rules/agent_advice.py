@@ -11,7 +11,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Tuple
@@ -101,28 +100,59 @@ def parse_metadata(text, agent, source) -> Optional[AgentAdvice]:
     return AgentAdvice(agent, source, tuple(actions))
 
 
-def _run_metadata(argv, agent, source):
+def _metadata_env():
     env = dict(os.environ)
     env.setdefault("OCF_ROOT", ocf_root())
+    return env
+
+
+def _start_metadata(argv):
+    """The agent's ``meta-data`` process, started and left running (its output waits in the pipe)."""
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                            env=_metadata_env())
+
+
+def _finish_metadata(proc, agent, source):
     try:
-        proc = subprocess.run(argv, capture_output=True, timeout=METADATA_TIMEOUT, env=env,
-                              stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired):
+        out, _ = proc.communicate(timeout=METADATA_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
         return None
     if proc.returncode != 0:
         return None
-    return parse_metadata(proc.stdout, agent, source)
+    return parse_metadata(out, agent, source)
+
+
+def _run_metadata(argv, agent, source):
+    try:
+        proc = _start_metadata(argv)
+    except OSError:
+        return None
+    return _finish_metadata(proc, agent, source)
+
+
+#: Installed agents' meta-data processes started by :func:`start_prefetch`, by agent key, not read yet.
+_started = {}
+#: Agent keys :func:`_advice` has read (its cache holds them): no process is started for them again.
+_read = set()
 
 
 @functools.lru_cache(maxsize=None)
 def _advice(standard, provider, type_, root) -> Optional[AgentAdvice]:
+    _read.add((standard, provider, type_, root))
     agent = f"{standard}:{provider}:{type_}"
     if standard != "ocf" or not provider or not type_:
         return None
     if not _PLAIN_NAME.match(provider) or not _PLAIN_NAME.match(type_):
         return None
     installed = Path(root) / "resource.d" / provider / type_
-    if installed.is_file() and os.access(installed, os.X_OK):
+    started = _started.pop((standard, provider, type_, root), None)
+    if started is not None:
+        advice = _finish_metadata(started, agent, str(installed))
+        if advice is not None:
+            return advice
+    elif installed.is_file() and os.access(installed, os.X_OK):
         advice = _run_metadata([str(installed), "meta-data"], agent, str(installed))
         if advice is not None:
             return advice
@@ -141,15 +171,19 @@ def advice_for(standard, provider, type_, root) -> Optional[AgentAdvice]:
 
 
 class Prefetch:
-    """Meta-data reads running in the background; ``join()`` waits for all of them."""
+    """Meta-data reads started in the background; ``join()`` reads them (each process has long finished by
+    then, its output waiting in its pipe)."""
 
-    def __init__(self, threads):
-        self._threads = threads
+    def __init__(self, keys):
+        self._keys = keys
 
     def join(self):
-        for thread in self._threads:
-            thread.join()
-        self._threads = []
+        for key in self._keys:
+            try:
+                _advice(*key)
+            except Exception:  # noqa: BLE001 - not cached: the rule's own read meets it again and reports it
+                pass
+        self._keys = []
 
 
 def _agent_keys(resources):
@@ -159,21 +193,24 @@ def _agent_keys(resources):
 
 
 def start_prefetch(resources) -> Prefetch:
-    """Start reading the meta-data of the distinct agents of ``resources``, one thread each, and return at once
-    (agents that are not run - not ocf, not plain names - cost nothing)."""
-    threads = [threading.Thread(target=_read_quietly, args=key, daemon=True) for key in _agent_keys(resources)
-               if _runnable(*key)]
-    for thread in threads:
-        thread.start()
-    return Prefetch(threads)
+    """Start the ``meta-data`` process of every distinct installed agent of ``resources`` and return at once.
 
-
-def _read_quietly(*key):
-    # an unexpected error is not cached: the check reading the same agent meets it again and reports it
-    try:
-        _advice(*key)
-    except Exception:  # noqa: BLE001 - reported by the rule's own read
-        pass
+    Processes, not threads: a thread waiting on a process still needs the GIL for each step of it, and the
+    checking thread holds the GIL for a tenth of a second at a time, so the reads would crawl. Agents that are
+    not run (not ocf, not plain names, not installed) cost nothing here."""
+    keys = []
+    for key in _agent_keys(resources):
+        standard, provider, type_, root = key
+        if not _runnable(*key) or key in _started or key in _read:
+            continue
+        installed = Path(root) / "resource.d" / provider / type_
+        if installed.is_file() and os.access(installed, os.X_OK):
+            try:
+                _started[key] = _start_metadata([str(installed), "meta-data"])
+            except OSError:
+                continue
+            keys.append(key)
+    return Prefetch(keys)
 
 
 def _runnable(standard, provider, type_, root):
@@ -182,16 +219,10 @@ def _runnable(standard, provider, type_, root):
 
 
 def prefetch(resources):
-    """Read the meta-data of the distinct agents of ``resources`` side by side: each agent is a process taking
-    tens of milliseconds (a shell script, a Python interpreter), read once and cached."""
-    keys = _agent_keys(resources)
-    if len(keys) < 2:
-        return
-    threads = [threading.Thread(target=_read_quietly, args=key, daemon=True) for key in keys]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    """Read the meta-data of the distinct agents of ``resources`` side by side (all started, then read): each
+    agent is a process taking tens of milliseconds (a shell script, a Python interpreter), read once and
+    cached."""
+    start_prefetch(resources).join()
 
 
 def agent_advice(resource) -> Optional[AgentAdvice]:
