@@ -4,29 +4,10 @@ The corpus is found from the project root at ``../shared/corpus/pacemaker-schedu
 ``CRM_VE_CORPUS`` points. Absent, the test fails in CI (``CI=true``) and is skipped elsewhere.
 """
 import json
-import os
-from pathlib import Path
-
-import pytest
 
 from crm_ve.cli import main
+from support.corpus import corpus_files
 from support.plugin_dist import run_crm_ve
-from support.tools import in_ci
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CORPUS = PROJECT_ROOT.parent / "shared" / "corpus" / "pacemaker-scheduler"
-
-
-def corpus_files():
-    directory = Path(os.environ.get("CRM_VE_CORPUS") or DEFAULT_CORPUS)
-    files = sorted(directory.glob("*.xml")) if directory.is_dir() else []
-    if len(files) < 800:
-        message = (f"the Pacemaker scheduler corpus is not at {directory} ({len(files)} CIBs found; "
-                   "set CRM_VE_CORPUS to its directory)")
-        if in_ci():
-            pytest.fail(message + " (CI=true: the corpus must be there)")
-        pytest.skip(message)
-    return files
 
 
 def test_every_corpus_cib_is_checked_without_a_crash(capsys, monkeypatch):

@@ -15,9 +15,7 @@ role queries after the walk; reverse, own role queries first), so a memo filled 
 enabling locations and tickets underneath, so this checks the set arithmetic and the memoized walk; what a
 location or ticket means is pinned by the witnesses here and by test_stack_placement_model.py.
 """
-import os
 import random
-from pathlib import Path
 
 import pytest
 
@@ -25,10 +23,8 @@ from crm_ve.model import Role, build_model
 from crm_ve.model.stack_placement import (allowed_nodes, excluded_nodes, excluded_with_requirements,
                                           may_need_tickets, placement_requirements, tickets_needed)
 from crm_ve.reader import parse_cib, read_cib
-from support.tools import in_ci
+from support.corpus import corpus_files
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CORPUS = PROJECT_ROOT.parent / "shared" / "corpus" / "pacemaker-scheduler"
 ROLES = (Role.ANY, Role.PROMOTED, Role.UNPROMOTED)
 MISSING = "no-such-resource"  # queried too: a constraint may name an id that is not a resource
 
@@ -332,18 +328,6 @@ def test_fast_sets_agree_with_listing_on_random_cibs():
 
 # ------------------------------------------------------------------------------------------------------
 # Pacemaker's scheduler corpus
-
-def corpus_files():
-    directory = Path(os.environ.get("CRM_VE_CORPUS") or DEFAULT_CORPUS)
-    files = sorted(directory.glob("*.xml")) if directory.is_dir() else []
-    if len(files) < 800:
-        message = (f"the Pacemaker scheduler corpus is not at {directory} ({len(files)} CIBs found; "
-                   "set CRM_VE_CORPUS to its directory)")
-        if in_ci():
-            pytest.fail(message + " (CI=true: the corpus must be there)")
-        pytest.skip(message)
-    return files
-
 
 def test_fast_sets_agree_with_listing_on_the_scheduler_corpus():
     problems, resources, excluded, tickets = [], 0, 0, 0
