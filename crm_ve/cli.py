@@ -93,8 +93,9 @@ def main(argv=None):
         return 130
     except BrokenPipeError:
         return EXIT_CANNOT_RUN
-    except OSError as exc:  # the report could not be written (inputs' errors are InputError lines already)
-        print(f"crm-ve: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+    except OSError as exc:  # inputs' errors are InputError lines already: this is the output, or a named file
+        where = f"{exc.filename}" if exc.filename else "cannot write the output"
+        print(f"crm-ve: {where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
 
 

@@ -195,9 +195,9 @@ def _agent_keys(resources):
 def start_prefetch(resources) -> Prefetch:
     """Start the ``meta-data`` process of every distinct installed agent of ``resources`` and return at once.
 
-    Processes, not threads: a thread waiting on a process still needs the GIL for each step of it, and the
-    checking thread holds the GIL for a tenth of a second at a time, so the reads would crawl. Agents that are
-    not run (not ocf, not plain names, not installed) cost nothing here."""
+    Processes, not threads: a thread driving a process needs the GIL for each step of it (spawn, each read of
+    its output, the parse), and the checking thread keeps the GIL busy, so each step would wait for a switch.
+    Agents that are not run (not ocf, not plain names, not installed) cost nothing here."""
     keys = []
     for key in _agent_keys(resources):
         standard, provider, type_, root = key
