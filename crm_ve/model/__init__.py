@@ -31,7 +31,7 @@ from crm_ve.model.constraints import (CONSTRAINT_TAGS, Constraint, Resolver, Res
 from crm_ve.model.locations import banned_everywhere, location_bans, read_nodes
 from crm_ve.model.nvsets import Candidate, MetaValue, candidates_from, read_blocks
 from crm_ve.model.orders import MANDATORY, OPTIONAL, SERIALIZE, ActionGraph, OrderEdge, constraint_order_edges
-from crm_ve.model.resources import Operation, Resource, read_resources, read_tags
+from crm_ve.model.resources import Operation, Resource, own_op_timeout, read_resources, read_tags
 from crm_ve.model.stacks import Stack, Stacks, Tie, recognise
 from crm_ve.model.values import INFINITY, Role, Truth, parse_bool, parse_interval_ms
 from crm_ve.model.vocabulary import Vocabulary
@@ -303,17 +303,16 @@ class CibModel:
     def op_timeout(self, rid, name, interval_ms=0, role=None):
         """(timeout in ms, where it comes from) of operation ``name``: the op's own timeout, then
         ``op_defaults`` (rules with op/rsc expressions evaluated; one that may apply counts), then 20 s."""
-        resource = self.resources[rid]
         role = Role.parse(role) if isinstance(role, str) else role
-        for op in resource.operations:
-            if op.name != name or op.interval_ms != (interval_ms or 0):
-                continue
-            if role is not None and not role.is_any and op.role is not role:
-                continue
-            if op.timeout is not None:
-                ms = parse_interval_ms(op.timeout)
-                if ms is not None:
-                    return ms, f"op {op.id or name}"
+        own = own_op_timeout(self.resources[rid].operations, name, interval_ms, role)
+        if own is not None:
+            return own[0], f"op {own[1].id or name}"
+        return self.default_op_timeout(rid, name, interval_ms)
+
+    def default_op_timeout(self, rid, name, interval_ms=0):
+        """(timeout in ms, where it comes from) of operation ``name`` when the op sets none itself:
+        ``op_defaults`` (rules evaluated for this resource and op), else Pacemaker's 20 s."""
+        resource = self.resources[rid]
         ctx = RuleContext(resource.standard, resource.provider, resource.type, name, interval_ms or 0)
         candidates: List[Candidate] = []
         candidates_from(self._op_defaults, "timeout", ctx, self.index, candidates)

@@ -14,8 +14,8 @@ from lxml import etree
 
 from crm_ve import hookimpl
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
-from crm_ve.model import Role, Truth
-from crm_ve.model.resources import ids_containing, timeout_ms
+from crm_ve.model import Role
+from crm_ve.model.resources import ids_containing, own_op_timeout
 from crm_ve.model.stacks import DRBD_TYPES, FILESYSTEM_TYPES
 from crm_ve.rules.agent_advice import advice_for, ocf_root, prefetch, start_prefetch
 from crm_ve.rules.stack_common import stacks_of
@@ -113,67 +113,34 @@ def _wanted(model, rid, advice):
 
 def _low_timeouts(model, rid, operations, advice, wanted):
     """[(name, interval, role, op, effective ms, where from, advised ms)] of the operations below advice: the
-    ``wanted`` actions (op: the first configured with interval 0, if any), then every recurring monitor.
-
-    The effective timeout is ``model.op_timeout``'s: the first matching op's own timeout that parses
-    (``own_op_timeout``, inlined here), else op_defaults or Pacemaker's default."""
-    low = None
+    ``wanted`` actions (op: the first configured with interval 0, if any), then every recurring monitor."""
+    low = []
     for name, advised in wanted:
-        op = own = None
-        for candidate in operations:
-            if candidate.name != name or candidate.interval_ms != 0:
-                continue
-            if op is None:
-                op = candidate
-            if candidate.timeout is not None:
-                ms = timeout_ms(candidate.timeout)
-                if ms is not None:
-                    own = candidate
-                    break
-        if own is not None:
-            if ms >= advised:
-                continue
-            effective, source = ms, f"op {own.id or name}"  # the source text only for what is reported
-        else:
-            effective, source = model.op_timeout(rid, name, 0, None)
-            if effective >= advised:
-                continue
-        if low is None:
-            low = []
-        low.append((name, 0, ANY, op, effective, source, advised))
+        below = _below_advice(model, rid, operations, name, 0, None, advised)
+        if below is not None:
+            op = next((o for o in operations if o.name == name and o.interval_ms == 0), None)
+            low.append((name, 0, ANY, op) + below + (advised,))
     for op in operations:
         if op.name != "monitor" or op.interval_ms <= 0:
             continue
-        role = op.role
-        advised = advice.timeout_ms("monitor", role)
+        advised = advice.timeout_ms("monitor", op.role)
         if advised is None:
             continue
-        role_filter = None if role is ANY else role
-        # own_op_timeout(operations, "monitor", interval, role_filter), inlined: one per recurring monitor
-        interval = op.interval_ms
-        own = None
-        for candidate in operations:
-            if candidate.name != "monitor" or candidate.interval_ms != interval:
-                continue
-            if role_filter is not None and candidate.role is not role:
-                continue
-            if candidate.timeout is not None:
-                ms = timeout_ms(candidate.timeout)
-                if ms is not None:
-                    own = candidate
-                    break
-        if own is not None:
-            if ms >= advised:
-                continue
-            effective, source = ms, f"op {own.id or 'monitor'}"
-        else:
-            effective, source = model.op_timeout(rid, "monitor", op.interval_ms, role_filter)
-            if effective >= advised:
-                continue
-        if low is None:
-            low = []
-        low.append(("monitor", op.interval_ms, role, op, effective, source, advised))
+        below = _below_advice(model, rid, operations, "monitor", op.interval_ms, op.role, advised)
+        if below is not None:
+            low.append(("monitor", op.interval_ms, op.role, op) + below + (advised,))
     return low
+
+
+def _below_advice(model, rid, operations, name, interval_ms, role, advised):
+    """(effective ms, where from) of one operation when its effective timeout (``model.op_timeout``'s) is
+    below ``advised``, else None; the source text is made only for what is reported."""
+    own = own_op_timeout(operations, name, interval_ms, role)
+    if own is not None:
+        ms, op = own
+        return None if ms >= advised else (ms, f"op {op.id or name}")
+    effective, source = model.default_op_timeout(rid, name, interval_ms)
+    return None if effective >= advised else (effective, source)
 
 
 def check(context):
