@@ -17,7 +17,7 @@ or may not ban, and such constraints are listed apart (``Allowed.conditional``).
 """
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Tuple
 
 from crm_ve.model.locations import location_bans, rule_truth_on_node
 from crm_ve.model.values import INFINITY, Role, Truth, parse_bool, parse_score
@@ -76,19 +76,25 @@ def _placement_requirements(model, rid):
     queue = deque((start,))
     found: Dict[Tuple[str, Role], None] = {(rid, _ANY): None}
     while queue:
-        node, role = queue.popleft()
-        for edge, nxt in successors(node):
-            new_role = _follow(edge, role)
-            if new_role is None:
-                continue
-            state = (nxt, new_role)
-            if state in seen:
-                continue
-            seen.add(state)
+        for state in _steps(successors, *queue.popleft(), seen):
             queue.append(state)
-            if nxt[0] == "r" and nxt[1] in resources:
-                found.setdefault((nxt[1], new_role), None)
+            (kind, nxt), new_role = state
+            if kind == "r" and nxt in resources:
+                found.setdefault((nxt, new_role), None)
     return list(found)
+
+
+def _steps(successors, node, role, seen):
+    """The states ``(node, role)`` a requirement walk reaches in one step from ``node`` in ``role`` and has not
+    reached before (they are added to ``seen``)."""
+    for edge, nxt in successors(node):
+        new_role = _follow(edge, role)
+        if new_role is None:
+            continue
+        state = (nxt, new_role)
+        if state not in seen:
+            seen.add(state)
+            yield state
 
 
 _ANY, _PROMOTED = Role.ANY, Role.PROMOTED
@@ -276,23 +282,16 @@ class _Reach:
         seen = {start}
         todo = [start]
         while todo:
-            node, role = todo.pop()
-            for edge, nxt in successors(node):
-                new_role = _follow(edge, role)
-                if new_role is None:
-                    continue
-                state = (nxt, new_role)
-                if state in seen:
-                    continue
-                seen.add(state)
-                if nxt[0] == "r" and nxt[1] in resources:
-                    known = summaries.get(nxt[1]) if new_role is _ANY else None
+            for state in _steps(successors, *todo.pop(), seen):
+                (kind, nxt), new_role = state
+                if kind == "r" and nxt in resources:
+                    known = summaries.get(nxt) if new_role is _ANY else None
                     if known is not None:  # everything reachable from there, already added up
                         if known is not _NOTHING:
                             out = out | known[0]
                             ticket = ticket or known[1]
                         continue
-                    nodes, needs = own(nxt[1], new_role)
+                    nodes, needs = own(nxt, new_role)
                     if nodes:
                         out = out | nodes
                     ticket = ticket or needs
