@@ -205,14 +205,6 @@ def _related(model, rid, wanted, anti=None):
             for other in constraint.resources:
                 if other in own:
                     continue
-                if not resources[other].children:  # the usual primitive: no candidate list to build
-                    if wanted(other):
-                        ids = found.get(other)
-                        if ids is None:
-                            found[other] = [cid]
-                        elif cid not in ids:
-                            ids.append(cid)
-                    continue
                 for candidate in _self_and_below(model, other):
                     if wanted(candidate):
                         ids = found.get(candidate)
