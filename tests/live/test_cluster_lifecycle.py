@@ -67,6 +67,18 @@ def _start_owner(lock_fd):
                             start_new_session=True)
 
 
+def _reap_owner(owner, workdir):
+    """Kill the owner process if it still runs, close its pipes, and remove the cluster work directory it
+    reported (None when it reported none)."""
+    if owner.poll() is None:
+        owner.kill()
+        owner.wait()
+    owner.stdout.close()
+    owner.stderr.close()
+    if workdir is not None:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def _no_cluster_running_precondition():
     if lc._SESSION_CLUSTER:
         pytest.fail("the session's live cluster is already running: this test must run before any test "
@@ -107,13 +119,7 @@ def test_kill_9_of_the_test_process_still_stops_the_cluster_and_puts_state_back(
         log = (workdir / "pacemaker.log").read_text(errors="replace")
         assert "Shutdown complete" in log
     finally:
-        if owner.poll() is None:
-            owner.kill()
-            owner.wait()
-        owner.stdout.close()
-        owner.stderr.close()
-        if workdir is not None:
-            shutil.rmtree(workdir, ignore_errors=True)
+        _reap_owner(owner, workdir)
 
 
 def test_a_distribution_corosync_is_stopped_and_our_cluster_started_then_nothing_is_left(capsys, machine_lock):
@@ -190,13 +196,7 @@ def test_daemons_of_a_killed_keeper_are_cleaned_up_by_the_next_session(machine_l
     finally:
         next_session.stop(check=False)
         next_session.remove_workdir()
-        if owner.poll() is None:
-            owner.kill()
-            owner.wait()
-        owner.stdout.close()
-        owner.stderr.close()
-        if workdir is not None:
-            shutil.rmtree(workdir, ignore_errors=True)
+        _reap_owner(owner, workdir)
     assert lc.cluster_processes() == []
     assert _snapshot() == before
     assert not lc.STATE_FILE.exists()
