@@ -122,7 +122,8 @@ class SuppressionIndex:
 def index_suppressions(document, rules):
     """Every ``crm-ve:`` comment inside the document's ``<configuration>``."""
     directives = []
-    for comment in document.configuration.iter(etree.Comment):
+    comments = document.comments  # read ahead by the thread that parsed it (reader.read_comments), or not
+    for comment in document.configuration.iter(etree.Comment) if comments is None else comments:
         parsed = parse_directive(comment.text or "")
         if parsed is None:
             continue

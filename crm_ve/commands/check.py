@@ -130,7 +130,8 @@ class InputsReading:
     """The inputs, read and parsed in a thread while this one imports the checker and loads the plugins.
 
     lxml parses without holding the GIL, so with a second core the parse of a large CIB (a tenth of a second at
-    5,000 containers) takes no wall time. Whatever reading raises is raised by :meth:`documents`, where the
+    5,000 containers) takes no wall time; so does the walk that finds the comments (:func:`read_comments`).
+    Whatever reading raises is raised by :meth:`documents`, where the
     inputs were always read: after the plugins', the configuration's and the options' errors.
     """
 
@@ -141,7 +142,11 @@ class InputsReading:
 
     def _read(self, args):
         try:
-            self._documents = load_inputs(args)
+            documents = load_inputs(args)
+            from crm_ve.reader import read_comments
+            for document in documents:
+                read_comments(document)
+            self._documents = documents
         except BaseException as exc:  # noqa: B036 - handed to the main thread, which raises it
             self._error = exc
 

@@ -117,3 +117,23 @@ def test_per_resource_ignores_from_the_configuration(tmp_path, crm_ve, monkeypat
     monkeypatch.chdir(tmp_path)
     assert [f[1] for f in findings(crm_ve, path)] == [("d_other",)]
     assert len(findings(crm_ve, "--no-config", path)) == 3
+
+
+def test_comments_read_ahead_are_the_configurations_in_document_order():
+    """The check reads the comments in its parsing thread (reader.read_comments); the suppression index then uses
+    them instead of walking the tree: the same comments, none from outside <configuration>."""
+    from crm_ve.reader import parse_cib, read_comments
+    from crm_ve.suppressions import index_suppressions
+    xml = (b"<!-- before --><cib validate-with='pacemaker-3.9'><!-- cib --><configuration><!-- top -->"
+           b"<resources><primitive id='a' class='ocf' provider='heartbeat' type='Dummy'><!--# crm-ve: ignore[CV301]-->"
+           b"<operations><op id='a-m' name='monitor' interval='10s'><!-- deep --></op></operations></primitive>"
+           b"<!--# crm-ve: ignore[CV101]--><primitive id='b' class='ocf' provider='heartbeat' type='Dummy'/>"
+           b"</resources></configuration><status><!-- status --></status></cib>")
+    document = parse_cib(xml, "t.xml")
+    walked = [c.text for c in document.configuration.iter(etree.Comment)]
+    directives = [(d.owner_id, d.text) for d in index_suppressions(document, []).directives]
+    read_comments(document)
+    assert [c.text for c in document.comments] == walked == [
+        " top ", "# crm-ve: ignore[CV301]", " deep ", "# crm-ve: ignore[CV101]"]
+    assert [(d.owner_id, d.text) for d in index_suppressions(document, []).directives] == directives == [
+        ("a", "# crm-ve: ignore[CV301]"), ("b", "# crm-ve: ignore[CV101]")]
