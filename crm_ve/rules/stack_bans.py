@@ -164,12 +164,12 @@ def check(context):
                 continue  # DRBD can never be promoted: the clone's own rule says it
             out = out | promoted_out | excluded_with_requirements(model, drbd)
         fs_nodes = [node for node in nodes if node not in out]
-        containers = [tie.lower for tie in stack.containers]
         if not fs_nodes or (len(fs_nodes) == 1 and len(nodes) >= 2):
-            yield from _verdict(context, stack, None, allowed_nodes(model, _requirements(model, stack)), containers)
+            yield from _verdict(context, stack, None, allowed_nodes(model, _requirements(model, stack)),
+                                [tie.lower for tie in stack.containers])
         if not fs_nodes or anywhere <= out:
             continue  # no container can lose a node the Filesystem keeps: nothing to say
-        for container in containers:
+        for container in (tie.lower for tie in stack.containers):
             own_out = summary(container)[0]
             if not own_out:
                 continue  # the Filesystem's nodes: nothing to say
