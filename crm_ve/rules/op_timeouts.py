@@ -9,6 +9,7 @@ the storage stacks: start and stop always, promote/demote in a promotable clone,
 """
 import copy
 import shlex
+import threading
 
 from lxml import etree
 
@@ -90,7 +91,19 @@ def prepare(context):
     types = FILESYSTEM_TYPES + DRBD_TYPES
     candidates = (r for r in context.model.resources.values()
                   if r.kind == "primitive" and (r.type in types or r.agent in specs))
-    context.prepared[RULE.code] = start_prefetch(candidates)
+    context.prepared[RULE.code] = _Started(context.model, candidates)
+
+
+class _Started:
+    """What ``prepare`` started for ``check``: the agents' meta-data reads and the scan for op ids."""
+
+    def __init__(self, model, candidates):
+        self.agents = start_prefetch(candidates)
+        self.op_ids = _OpIds(model).start()
+
+    def join(self):
+        """Wait for the agents' meta-data (the op-id scan is waited for on its first use)."""
+        self.agents.join()
 
 
 def _wanted(model, rid, advice):
@@ -147,14 +160,15 @@ def check(context):
     model = context.model
     resources = model.resources
     primitives = _stack_primitives(context)
-    pending = context.prepared.pop(RULE.code, None) if getattr(context, "prepared", None) is not None else None
-    if pending is not None:
-        pending.join()
+    prepared = context.prepared.pop(RULE.code, None) if getattr(context, "prepared", None) is not None else None
+    if prepared is not None:
+        prepared.join()
+        op_ids = prepared.op_ids
     else:
         prefetch(resources[rid] for rid in primitives)
+        op_ids = _OpIds(model)
     root = ocf_root()
     advices = {}
-    op_ids = _OpIds(model)
     wanted_by_key = {}
     for rid in primitives:
         resource = resources[rid]
@@ -212,18 +226,50 @@ def _op_text(op_element, name, interval, role, timeout, vocabulary_role):
 
 
 class _OpIds:
-    """The configuration's ids containing ``-interval-0s``, read on first use: ``stack_common.fresh_id`` asks
-    ``model.index``, whose first membership test hashes every id of the CIB (40,000 at 5,000 containers);
-    every id this rule allocates contains that text, so these few ids answer the same."""
+    """The configuration's ids containing ``-interval-0s``: ``stack_common.fresh_id`` asks ``model.index``, whose
+    first membership test hashes every id of the CIB (40,000 at 5,000 containers); every id this rule
+    allocates contains that text, so these few ids answer the same.
+
+    Read by one XPath scan of the whole configuration: ``start()`` (from ``prepare``) runs it in a background
+    thread - lxml releases the GIL while libxml2 evaluates it, so it overlaps the other rules - and the first
+    membership test waits for it; without ``start()`` the first test scans. A scan that raised in the thread
+    raises there (and the thread's error is not kept: a later test scans again, as the rule's own read would).
+    """
 
     def __init__(self, model):
-        self._model = model
+        self._configuration = model.document.configuration
         self._ids = None
+        self._thread = None
+        self._error = None
+
+    def start(self):
+        self._thread = threading.Thread(target=self._scan_in_thread, name="crm-ve CV504 op ids", daemon=True)
+        self._thread.start()
+        return self
+
+    def _scan_in_thread(self):
+        try:
+            self._ids = self._scan()
+        except BaseException as exc:  # noqa: BLE001 - handed to the checking thread, raised where it joins
+            self._error = exc
+
+    def _scan(self):
+        return ids_containing(self._configuration, "-interval-0s")
+
+    def _read(self):
+        thread = self._thread
+        if thread is not None:
+            thread.join()
+            self._thread = None
+            error, self._error = self._error, None
+            if error is not None:
+                raise error
+        if self._ids is None:
+            self._ids = self._scan()
+        return self._ids
 
     def __contains__(self, cid):
-        if self._ids is None:
-            self._ids = ids_containing(self._model.document.configuration, "-interval-0s")
-        return cid in self._ids
+        return cid in self._read()
 
 
 def _fresh_op_id(op_ids, base, taken):
