@@ -164,6 +164,25 @@ class Resource:
             self._operations = operations
         return operations
 
+    def op_fields(self):
+        """The ``(name, interval, role, timeout)`` attribute texts of each op (id-refs resolved), in order:
+        what the fields of ``operations`` are made of, read without making them (a rule that compares them
+        once per distinct tuple need not make 60,000 Operations at 20,000 containers). None for a primitive
+        with a template or an op with children (its timeout may come from its blocks), and for anything but
+        a primitive."""
+        if self.kind != "primitive" or self._template_element is not None:
+            return None
+        blocks = self._operation_blocks
+        if blocks is None:
+            blocks = [child for child in self.element if child.tag == "operations"]  # comments: a function
+        fields = []
+        append = fields.append
+        for op, get, name in _op_elements(blocks, self._index):
+            if len(op):
+                return None
+            append((name, get("interval"), get("role"), get("timeout")))
+        return tuple(fields)
+
     @property
     def line(self):
         return self.element.sourceline
@@ -258,11 +277,33 @@ def _operations(element, template_element, index):
     return tuple(_operation(op, op.get("name"), index) for op in ops)
 
 
+def _op_elements(blocks, index):
+    """(element, its ``get``, its ``name``) of each ``<op>`` of ``blocks`` (a primitive's or template's
+    ``<operations>`` children), ``id-ref`` resolved on the blocks and on the ops (an op with a name is not a
+    reference)."""
+    for operations in blocks:
+        ref = operations.get("id-ref")
+        if ref is not None:
+            operations = index.get(ref, operations)
+        for op in operations:
+            if op.tag != "op":  # comments: a function for a tag
+                continue
+            get = op.get
+            name = get("name")
+            if name is None:
+                ref = get("id-ref")
+                if ref is not None:
+                    op = index.get(ref, op)
+                    get = op.get
+                    name = get("name")
+            yield op, get, name
+
+
 def _own_operations(primitive, index, blocks=None):
     """(operations, whether a ``meta_attributes`` child was seen) of a primitive without template:
-    ``_resolved_ops`` and ``_operation`` in one pass, reading each ``<op>`` once (a CIB of 20,000 containers
-    has 60,000 of them). ``blocks``: the primitive's ``<operations>`` children when already found (then
-    whether there is a meta block is not looked at: False)."""
+    ``_resolved_ops`` and ``_operation`` in one pass, reading each ``<op>`` once. ``blocks``: the
+    primitive's ``<operations>`` children when already found (then whether there is a meta block is not
+    looked at: False)."""
     result = []
     append = result.append
     parse_role = Role.parse
@@ -278,40 +319,28 @@ def _own_operations(primitive, index, blocks=None):
                 blocks.append(child)
             elif tag == "meta_attributes":
                 has_meta = True
-    for operations in blocks:
-        ref = operations.get("id-ref")
-        if ref is not None:
-            operations = index.get(ref, operations)
-        for op in operations:
-            if op.tag != "op":
-                continue
-            get = op.get
-            name = get("name")
-            if name is None and get("id-ref") is not None:
-                op = index.get(get("id-ref"), op)
-                get = op.get
-                name = get("name")
-            if len(op):  # most ops are a bare <op/>: no blocks to read
-                append(_operation(op, name, index))
-                continue
-            interval = get("interval")
-            try:
-                interval_ms = intervals[interval]
-            except KeyError:
-                interval_ms = _op_interval(interval)
-            role = get("role")
-            # built in place, no call: 60,000 of them at 20,000 containers
-            operation = new(Operation)
-            operation.name = name or ""
-            operation.interval_ms = interval_ms
-            operation.role = any_role if role is None else parse_role(role)
-            operation.timeout = get("timeout")
-            operation.meta_blocks = ()
-            operation._element = None
-            operation._primitive = primitive
-            operation._index = index
-            operation._position = len(result)
-            append(operation)
+    for op, get, name in _op_elements(blocks, index):
+        if len(op):  # most ops are a bare <op/>: no blocks to read
+            append(_operation(op, name, index))
+            continue
+        interval = get("interval")
+        try:
+            interval_ms = intervals[interval]
+        except KeyError:
+            interval_ms = _op_interval(interval)
+        role = get("role")
+        # built in place, no call
+        operation = new(Operation)
+        operation.name = name or ""
+        operation.interval_ms = interval_ms
+        operation.role = any_role if role is None else parse_role(role)
+        operation.timeout = get("timeout")
+        operation.meta_blocks = ()
+        operation._element = None
+        operation._primitive = primitive
+        operation._index = index
+        operation._position = len(result)
+        append(operation)
     return tuple(result), has_meta
 
 
@@ -346,20 +375,7 @@ def _operation(op, name, index):
 
 def _resolved_ops(primitive, index):
     """The ``<op>`` elements of a primitive's (or template's) ``operations`` blocks, ``id-ref`` resolved."""
-    out = []
-    for operations in primitive:
-        if operations.tag != "operations":
-            continue
-        ref = operations.get("id-ref")
-        if ref is not None:
-            operations = index.get(ref, operations)
-        for op in operations:
-            if op.tag != "op":
-                continue
-            if op.get("id-ref") is not None and op.get("name") is None:
-                op = index.get(op.get("id-ref"), op)
-            out.append(op)
-    return out
+    return [op for op, _, _ in _op_elements([child for child in primitive if child.tag == "operations"], index)]
 
 
 _TIMEOUTS: dict = {}

@@ -107,7 +107,7 @@ class _Started:
 
 
 def _wanted(model, rid, advice):
-    """The actions compared besides the recurring monitors, with their advised timeouts: [(name, ms)]."""
+    """The actions compared besides the recurring monitors, with their advised timeouts: ((name, ms), ...)."""
     names = ["start", "stop"]
     if model.promotable(rid).possible:
         names += ["promote", "demote"]
@@ -121,7 +121,7 @@ def _wanted(model, rid, advice):
         advised = advice.timeout_ms(name, ANY)
         if advised is not None:
             out.append((name, advised))
-    return out
+    return tuple(out)
 
 
 def _low_timeouts(model, rid, operations, advice, wanted):
@@ -170,6 +170,11 @@ def check(context):
     root = ocf_root()
     advices = {}
     wanted_by_key = {}
+    # (agent, wanted, op fields) whose operations were found all at or above advice: whether one is below
+    # depends on nothing else (the advice and op_defaults' timeouts are the agent's, the effective
+    # timeouts the op fields'), so primitives sharing them - thousands of containers configured alike - are
+    # compared once, without making their Operations
+    nothing_low = set()
     for rid in primitives:
         resource = resources[rid]
         key = (resource.standard, resource.provider, resource.type)
@@ -178,10 +183,9 @@ def check(context):
             advice = advices[key] = advice_for(*key, root)
         if advice is None:
             continue
-        operations = resource.operations  # first: it finds out on the way whether there are meta blocks
         # what to compare depends on the resource's kind, meta attributes, ancestors and agent only: the same
         # for every primitive sharing a meta_key (thousands of containers of one agent, no meta of their own)
-        meta_key = resource.meta_key
+        meta_key = resource.meta_key  # first: it finds the <operations> blocks on the way
         if meta_key is not None:
             meta_key = (resource.kind, meta_key)
         wanted = wanted_by_key.get(meta_key) if meta_key is not None else None
@@ -189,8 +193,15 @@ def check(context):
             wanted = _wanted(model, rid, advice)
             if meta_key is not None:
                 wanted_by_key[meta_key] = wanted
-        low = _low_timeouts(model, rid, operations, advice, wanted)
+        fields = resource.op_fields()
+        if fields is not None:
+            verdict = (key, wanted, fields)
+            if verdict in nothing_low:
+                continue
+        low = _low_timeouts(model, rid, resource.operations, advice, wanted)
         if not low:
+            if fields is not None:
+                nothing_low.add(verdict)
             continue
         parts = []
         for name, interval, role, op, effective, source, advised in low:
