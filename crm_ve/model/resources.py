@@ -18,6 +18,8 @@ RESOURCE_TAGS = ("primitive", "group", "clone", "master", "bundle")
 COLLECTIVE_KINDS = ("group", "clone", "master", "bundle")
 CLONE_KINDS = ("clone", "master", "bundle")
 _RESOURCE_TAG_SET = frozenset(RESOURCE_TAGS)
+_GET = etree._Element.get
+_UNKNOWN = object()
 
 
 class Operation:
@@ -89,7 +91,7 @@ class Resource:
 
     __slots__ = ("id", "kind", "element", "standard", "provider", "type", "parent", "children", "template",
                  "agent", "_ctx", "_template_element", "_index", "_params", "_meta_blocks", "_operations",
-                 "_operation_blocks")
+                 "_operation_blocks", "_meta_key")
 
     def __init__(self, id, kind, element, standard=None, provider=None, type=None, parent=None, children=(),
                  template=None, template_element=None, index=None):
@@ -105,6 +107,7 @@ class Resource:
         self._meta_blocks = None
         self._operations = None
         self._operation_blocks = None  # <operations> children seen while reading the meta blocks, not yet read
+        self._meta_key = _UNKNOWN
         # the agent's strings and rule context are shared by every resource of that agent (20,000 containers
         # have one agent): less memory, and no RuleContext built on each meta() lookup
         self.standard, self.provider, self.type, self.agent, self._ctx = _agent_record(
@@ -165,11 +168,11 @@ class Resource:
         return operations
 
     def op_fields(self):
-        """The ``(name, interval, role, timeout)`` attribute texts of each op (id-refs resolved), in order:
-        what the fields of ``operations`` are made of, read without making them (a rule that compares them
-        once per distinct tuple need not make 60,000 Operations at 20,000 containers). None for a primitive
-        with a template or an op with children (its timeout may come from its blocks), and for anything but
-        a primitive."""
+        """The ``(name, interval, role, timeout)`` attribute texts of each op, in order: what the fields of
+        ``operations`` are made of, read without making them (a rule that compares them once per distinct
+        tuple need not make 60,000 Operations at 20,000 containers). None where an op's fields are not its
+        own attributes alone - a template, an ``id-ref`` (on an op or its block), an op with children (its
+        timeout may come from its blocks) - and for anything but a primitive."""
         if self.kind != "primitive" or self._template_element is not None:
             return None
         blocks = self._operation_blocks
@@ -177,10 +180,17 @@ class Resource:
             blocks = [child for child in self.element if child.tag == "operations"]  # comments: a function
         fields = []
         append = fields.append
-        for op, get, name in _op_elements(blocks, self._index):
-            if len(op):
+        get = _GET  # unbound: no bound method made per op
+        for operations in blocks:
+            if get(operations, "id-ref") is not None:
                 return None
-            append((name, get("interval"), get("role"), get("timeout")))
+            for op in operations:
+                if op.tag != "op":  # comments: a function for a tag
+                    continue
+                name = get(op, "name")
+                if len(op) or (name is None and get(op, "id-ref") is not None):
+                    return None
+                append((name, get(op, "interval"), get(op, "role"), get(op, "timeout")))
         return tuple(fields)
 
     @property
@@ -209,10 +219,14 @@ class Resource:
         """A key shared by resources whose effective meta attributes (``CibModel.meta``) are provably the
         same, None for a resource with meta blocks of its own (its template's included). Without them, meta()
         reads only the ancestors' blocks and ``rsc_defaults`` - rules evaluated against the agent - and then
-        the parent's effective value: it depends on the parent and the agent's rule context alone."""
-        if self.meta_blocks:
-            return None
-        return self.parent, self.standard, self.provider, self.type  # the rule context's fields
+        the parent's effective value: it depends on the parent and the agent's rule context alone. Made once
+        (three rules ask it of each container)."""
+        key = self._meta_key
+        if key is _UNKNOWN:
+            # the rule context's fields
+            key = self._meta_key = None if self.meta_blocks else (self.parent, self.standard, self.provider,
+                                                                  self.type)
+        return key
 
 
 _AGENT_RECORDS: dict = {}

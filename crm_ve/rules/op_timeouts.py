@@ -169,7 +169,7 @@ def check(context):
         op_ids = _OpIds(model)
     root = ocf_root()
     advices = {}
-    wanted_by_key = {}
+    compared = {}
     # (agent, wanted, op fields) whose operations were found all at or above advice: whether one is below
     # depends on nothing else (the advice and op_defaults' timeouts are the agent's, the effective
     # timeouts the op fields'), so primitives sharing them - thousands of containers configured alike - are
@@ -177,22 +177,17 @@ def check(context):
     nothing_low = set()
     for rid in primitives:
         resource = resources[rid]
-        key = (resource.standard, resource.provider, resource.type)
-        advice = advices.get(key, _UNREAD)
-        if advice is _UNREAD:
-            advice = advices[key] = advice_for(*key, root)
+        # what to compare with depends on the agent, meta attributes and ancestors only: the same for every
+        # primitive sharing a meta_key (thousands of containers of one agent, no meta of their own)
+        meta_key = resource.meta_key  # first: it finds the <operations> blocks on the way
+        comparison = compared.get(meta_key) if meta_key is not None else None
+        if comparison is None:
+            comparison = _comparison(model, resource, advices, root)
+            if meta_key is not None:
+                compared[meta_key] = comparison
+        key, advice, wanted = comparison
         if advice is None:
             continue
-        # what to compare depends on the resource's kind, meta attributes, ancestors and agent only: the same
-        # for every primitive sharing a meta_key (thousands of containers of one agent, no meta of their own)
-        meta_key = resource.meta_key  # first: it finds the <operations> blocks on the way
-        if meta_key is not None:
-            meta_key = (resource.kind, meta_key)
-        wanted = wanted_by_key.get(meta_key) if meta_key is not None else None
-        if wanted is None:
-            wanted = _wanted(model, rid, advice)
-            if meta_key is not None:
-                wanted_by_key[meta_key] = wanted
         fields = resource.op_fields()
         if fields is not None:
             verdict = (key, wanted, fields)
@@ -217,6 +212,15 @@ def check(context):
 
 
 _UNREAD = object()
+
+
+def _comparison(model, resource, advices, root):
+    """(agent key, the agent's advice or None, ``_wanted``) of a primitive; ``advices`` caches by agent."""
+    key = (resource.standard, resource.provider, resource.type)
+    advice = advices.get(key, _UNREAD)
+    if advice is _UNREAD:
+        advice = advices[key] = advice_for(*key, root)
+    return key, advice, (_wanted(model, resource.id, advice) if advice is not None else None)
 
 
 def _own(resource, op):
