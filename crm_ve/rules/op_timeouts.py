@@ -9,7 +9,6 @@ the storage stacks: start and stop always, promote/demote in a promotable clone,
 """
 import copy
 import shlex
-import threading
 
 from lxml import etree
 
@@ -19,7 +18,7 @@ from crm_ve.model import Role
 from crm_ve.model.resources import ids_containing, own_op_timeout
 from crm_ve.model.stacks import DRBD_TYPES, FILESYSTEM_TYPES
 from crm_ve.rules.agent_advice import advice_for, ocf_root, prefetch, start_prefetch
-from crm_ve.rules.stack_common import stacks_of
+from crm_ve.rules.stack_common import BackgroundScan, stacks_of
 
 RULE = Rule(
     code="CV504",
@@ -243,48 +242,19 @@ def _op_text(op_element, name, interval, role, timeout, vocabulary_role):
 class _OpIds:
     """The configuration's ids containing ``-interval-0s``: ``stack_common.fresh_id`` asks ``model.index``, whose
     first membership test hashes every id of the CIB (40,000 at 5,000 containers); every id this rule
-    allocates contains that text, so these few ids answer the same.
-
-    Read by one XPath scan of the whole configuration: ``start()`` (from ``prepare``) runs it in a background
-    thread - lxml releases the GIL while libxml2 evaluates it, so it overlaps the other rules - and the first
-    membership test waits for it; without ``start()`` the first test scans. A scan that raised in the thread
-    raises there (and the thread's error is not kept: a later test scans again, as the rule's own read would).
-    """
+    allocates contains that text, so these few ids answer the same. One XPath scan of the whole configuration,
+    started in the background by ``start()`` (from ``prepare``), waited for on the first membership test."""
 
     def __init__(self, model):
-        self._configuration = model.document.configuration
-        self._ids = None
-        self._thread = None
-        self._error = None
+        configuration = model.document.configuration
+        self._scan = BackgroundScan(lambda: ids_containing(configuration, "-interval-0s"))
 
     def start(self):
-        self._thread = threading.Thread(target=self._scan_in_thread, name="crm-ve CV504 op ids", daemon=True)
-        self._thread.start()
+        self._scan.start()
         return self
 
-    def _scan_in_thread(self):
-        try:
-            self._ids = self._scan()
-        except BaseException as exc:  # noqa: BLE001 - handed to the checking thread, raised where it joins
-            self._error = exc
-
-    def _scan(self):
-        return ids_containing(self._configuration, "-interval-0s")
-
-    def _read(self):
-        thread = self._thread
-        if thread is not None:
-            thread.join()
-            self._thread = None
-            error, self._error = self._error, None
-            if error is not None:
-                raise error
-        if self._ids is None:
-            self._ids = self._scan()
-        return self._ids
-
     def __contains__(self, cid):
-        return cid in self._read()
+        return cid in self._scan.result()
 
 
 def _fresh_op_id(op_ids, base, taken):
