@@ -68,6 +68,7 @@ def _workload_specs(context):
 
 
 def _stack_primitives(context):
+    """The primitives compared (Resources): the DRBD clones', the Filesystems and the containers."""
     model = context.model
     stacks = stacks_of(context)
     ids = []
@@ -79,7 +80,7 @@ def _stack_primitives(context):
     ids.extend(rid for rid, resource in model.resources.items()
                if resource.agent in specs and resource.kind == "primitive")
     resources = model.resources
-    return [rid for rid in dict.fromkeys(ids) if rid in resources]
+    return [resources[rid] for rid in dict.fromkeys(ids) if rid in resources]
 
 
 def prepare(context):
@@ -157,45 +158,38 @@ def _below_advice(model, rid, operations, name, interval_ms, role, advised):
 
 def check(context):
     model = context.model
-    resources = model.resources
     primitives = _stack_primitives(context)
     prepared = context.prepared.pop(RULE.code, None) if getattr(context, "prepared", None) is not None else None
     if prepared is not None:
         prepared.join()
         op_ids = prepared.op_ids
     else:
-        prefetch(resources[rid] for rid in primitives)
+        prefetch(primitives)
         op_ids = _OpIds(model)
     root = ocf_root()
     advices = {}
+    verdicts = {}
     compared = {}
-    # (agent, wanted, op fields) whose operations were found all at or above advice: whether one is below
-    # depends on nothing else (the advice and op_defaults' timeouts are the agent's, the effective
-    # timeouts the op fields'), so primitives sharing them - thousands of containers configured alike - are
-    # compared once, without making their Operations
-    nothing_low = set()
-    for rid in primitives:
-        resource = resources[rid]
+    for resource in primitives:
         # what to compare with depends on the agent, meta attributes and ancestors only: the same for every
         # primitive sharing a meta_key (thousands of containers of one agent, no meta of their own)
         meta_key = resource.meta_key  # first: it finds the <operations> blocks on the way
         comparison = compared.get(meta_key) if meta_key is not None else None
         if comparison is None:
-            comparison = _comparison(model, resource, advices, root)
+            comparison = _comparison(model, resource, advices, root, verdicts)
             if meta_key is not None:
                 compared[meta_key] = comparison
-        key, advice, wanted = comparison
+        advice, wanted, nothing_low = comparison
         if advice is None:
             continue
         fields = resource.op_fields()
-        if fields is not None:
-            verdict = (key, wanted, fields)
-            if verdict in nothing_low:
-                continue
+        if fields is not None and fields in nothing_low:
+            continue
+        rid = resource.id
         low = _low_timeouts(model, rid, resource.operations, advice, wanted)
         if not low:
             if fields is not None:
-                nothing_low.add(verdict)
+                nothing_low.add(fields)
             continue
         parts = []
         for name, interval, role, op, effective, source, advised in low:
@@ -213,13 +207,23 @@ def check(context):
 _UNREAD = object()
 
 
-def _comparison(model, resource, advices, root):
-    """(agent key, the agent's advice or None, ``_wanted``) of a primitive; ``advices`` caches by agent."""
+def _comparison(model, resource, advices, root, verdicts):
+    """(the agent's advice or None, ``_wanted``, the op fields found all at or above advice) of a primitive;
+    ``advices`` caches by agent. Whether an operation is below advice depends on nothing else than the
+    agent (its advice, op_defaults' timeouts), the wanted actions and the op fields (the effective timeouts),
+    so the primitives sharing the first two share the op fields found fine (``verdicts``): thousands of
+    containers configured alike are compared once, without making their Operations."""
     key = (resource.standard, resource.provider, resource.type)
     advice = advices.get(key, _UNREAD)
     if advice is _UNREAD:
         advice = advices[key] = advice_for(*key, root)
-    return key, advice, (_wanted(model, resource.id, advice) if advice is not None else None)
+    if advice is None:
+        return None, None, None
+    wanted = _wanted(model, resource.id, advice)
+    nothing_low = verdicts.get((key, wanted))
+    if nothing_low is None:
+        nothing_low = verdicts[(key, wanted)] = set()
+    return advice, wanted, nothing_low
 
 
 def _own(resource, op):
