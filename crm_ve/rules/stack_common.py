@@ -32,8 +32,12 @@ class BackgroundScan:
         self._error = None
 
     def start(self):
-        self._thread = threading.Thread(target=self._scan_in_thread, name="crm-ve scan", daemon=True)
-        self._thread.start()
+        thread = threading.Thread(target=self._scan_in_thread, name="crm-ve scan", daemon=True)
+        try:
+            thread.start()
+        except RuntimeError:  # no thread to be had: result() scans itself
+            return self
+        self._thread = thread
         return self
 
     def _scan_in_thread(self):

@@ -3,6 +3,8 @@ XPath in a daemon thread; the answer is the scan's whether started or not; an er
 where the checking thread waits, and nothing is left running. Used by CV504 (the ids containing
 ``-interval-0s``) and CV203 (the orders naming an action): their findings are the same with and without
 ``prepare``."""
+import threading
+
 import pytest
 
 from crm_ve.checker import CheckContext
@@ -53,6 +55,15 @@ def test_an_error_in_the_thread_is_raised_where_the_answer_is_waited_for():
         background.result()
     assert not background.started  # joined: nothing left running
     assert background.result() == {"answer"}  # scanned again, as the rule's own scan would
+
+
+def test_without_a_thread_the_scan_runs_where_the_answer_is_asked(monkeypatch):
+    def no_thread(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", no_thread)
+    scan = BackgroundScan(lambda: {"answer"}).start()
+    assert not scan.started and scan.result() == {"answer"}
 
 
 @pytest.mark.parametrize("started", [True, False])
