@@ -18,6 +18,8 @@ RESOURCE_TAGS = ("primitive", "group", "clone", "master", "bundle")
 COLLECTIVE_KINDS = ("group", "clone", "master", "bundle")
 CLONE_KINDS = ("clone", "master", "bundle")
 _RESOURCE_TAG_SET = frozenset(RESOURCE_TAGS)
+_GET = etree._Element.get
+_UNKNOWN = object()
 
 
 class Operation:
@@ -89,7 +91,7 @@ class Resource:
 
     __slots__ = ("id", "kind", "element", "standard", "provider", "type", "parent", "children", "template",
                  "agent", "_ctx", "_template_element", "_index", "_params", "_meta_blocks", "_operations",
-                 "_operation_blocks")
+                 "_operation_blocks", "_meta_key")
 
     def __init__(self, id, kind, element, standard=None, provider=None, type=None, parent=None, children=(),
                  template=None, template_element=None, index=None):
@@ -105,6 +107,7 @@ class Resource:
         self._meta_blocks = None
         self._operations = None
         self._operation_blocks = None  # <operations> children seen while reading the meta blocks, not yet read
+        self._meta_key = _UNKNOWN
         # the agent's strings and rule context are shared by every resource of that agent (20,000 containers
         # have one agent): less memory, and no RuleContext built on each meta() lookup
         self.standard, self.provider, self.type, self.agent, self._ctx = _agent_record(
@@ -164,6 +167,32 @@ class Resource:
             self._operations = operations
         return operations
 
+    def op_fields(self):
+        """The ``(name, interval, role, timeout)`` attribute texts of each op, in order: what the fields of
+        ``operations`` are made of, read without making them (a rule that compares them once per distinct
+        tuple need not make 60,000 Operations at 20,000 containers). None where an op's fields are not its
+        own attributes alone - a template, an ``id-ref`` (on an op or its block), an op with children (its
+        timeout may come from its blocks) - and for anything but a primitive."""
+        if self.kind != "primitive" or self._template_element is not None:
+            return None
+        blocks = self._operation_blocks
+        if blocks is None:
+            blocks = [child for child in self.element if child.tag == "operations"]  # comments: a function
+        fields = []
+        append = fields.append
+        get = _GET  # unbound: no bound method made per op
+        for operations in blocks:
+            if get(operations, "id-ref") is not None:
+                return None
+            for op in operations:
+                if op.tag != "op":  # comments: a function for a tag
+                    continue
+                name = get(op, "name")
+                if len(op) or (name is None and get(op, "id-ref") is not None):
+                    return None
+                append((name, get(op, "interval"), get(op, "role"), get(op, "timeout")))
+        return tuple(fields)
+
     @property
     def line(self):
         return self.element.sourceline
@@ -190,10 +219,14 @@ class Resource:
         """A key shared by resources whose effective meta attributes (``CibModel.meta``) are provably the
         same, None for a resource with meta blocks of its own (its template's included). Without them, meta()
         reads only the ancestors' blocks and ``rsc_defaults`` - rules evaluated against the agent - and then
-        the parent's effective value: it depends on the parent and the agent's rule context alone."""
-        if self.meta_blocks:
-            return None
-        return self.parent, self.standard, self.provider, self.type  # the rule context's fields
+        the parent's effective value: it depends on the parent and the agent's rule context alone. Made once
+        (three rules ask it of each container)."""
+        key = self._meta_key
+        if key is _UNKNOWN:
+            # the rule context's fields
+            key = self._meta_key = None if self.meta_blocks else (self.parent, self.standard, self.provider,
+                                                                  self.type)
+        return key
 
 
 _AGENT_RECORDS: dict = {}
@@ -258,11 +291,33 @@ def _operations(element, template_element, index):
     return tuple(_operation(op, op.get("name"), index) for op in ops)
 
 
+def _op_elements(blocks, index):
+    """(element, its ``get``, its ``name``) of each ``<op>`` of ``blocks`` (a primitive's or template's
+    ``<operations>`` children), ``id-ref`` resolved on the blocks and on the ops (an op with a name is not a
+    reference)."""
+    for operations in blocks:
+        ref = operations.get("id-ref")
+        if ref is not None:
+            operations = index.get(ref, operations)
+        for op in operations:
+            if op.tag != "op":  # comments: a function for a tag
+                continue
+            get = op.get
+            name = get("name")
+            if name is None:
+                ref = get("id-ref")
+                if ref is not None:
+                    op = index.get(ref, op)
+                    get = op.get
+                    name = get("name")
+            yield op, get, name
+
+
 def _own_operations(primitive, index, blocks=None):
     """(operations, whether a ``meta_attributes`` child was seen) of a primitive without template:
-    ``_resolved_ops`` and ``_operation`` in one pass, reading each ``<op>`` once (a CIB of 20,000 containers
-    has 60,000 of them). ``blocks``: the primitive's ``<operations>`` children when already found (then
-    whether there is a meta block is not looked at: False)."""
+    ``_resolved_ops`` and ``_operation`` in one pass, reading each ``<op>`` once. ``blocks``: the
+    primitive's ``<operations>`` children when already found (then whether there is a meta block is not
+    looked at: False)."""
     result = []
     append = result.append
     parse_role = Role.parse
@@ -278,40 +333,28 @@ def _own_operations(primitive, index, blocks=None):
                 blocks.append(child)
             elif tag == "meta_attributes":
                 has_meta = True
-    for operations in blocks:
-        ref = operations.get("id-ref")
-        if ref is not None:
-            operations = index.get(ref, operations)
-        for op in operations:
-            if op.tag != "op":
-                continue
-            get = op.get
-            name = get("name")
-            if name is None and get("id-ref") is not None:
-                op = index.get(get("id-ref"), op)
-                get = op.get
-                name = get("name")
-            if len(op):  # most ops are a bare <op/>: no blocks to read
-                append(_operation(op, name, index))
-                continue
-            interval = get("interval")
-            try:
-                interval_ms = intervals[interval]
-            except KeyError:
-                interval_ms = _op_interval(interval)
-            role = get("role")
-            # built in place, no call: 60,000 of them at 20,000 containers
-            operation = new(Operation)
-            operation.name = name or ""
-            operation.interval_ms = interval_ms
-            operation.role = any_role if role is None else parse_role(role)
-            operation.timeout = get("timeout")
-            operation.meta_blocks = ()
-            operation._element = None
-            operation._primitive = primitive
-            operation._index = index
-            operation._position = len(result)
-            append(operation)
+    for op, get, name in _op_elements(blocks, index):
+        if len(op):  # most ops are a bare <op/>: no blocks to read
+            append(_operation(op, name, index))
+            continue
+        interval = get("interval")
+        try:
+            interval_ms = intervals[interval]
+        except KeyError:
+            interval_ms = _op_interval(interval)
+        role = get("role")
+        # built in place, no call
+        operation = new(Operation)
+        operation.name = name or ""
+        operation.interval_ms = interval_ms
+        operation.role = any_role if role is None else parse_role(role)
+        operation.timeout = get("timeout")
+        operation.meta_blocks = ()
+        operation._element = None
+        operation._primitive = primitive
+        operation._index = index
+        operation._position = len(result)
+        append(operation)
     return tuple(result), has_meta
 
 
@@ -346,20 +389,7 @@ def _operation(op, name, index):
 
 def _resolved_ops(primitive, index):
     """The ``<op>`` elements of a primitive's (or template's) ``operations`` blocks, ``id-ref`` resolved."""
-    out = []
-    for operations in primitive:
-        if operations.tag != "operations":
-            continue
-        ref = operations.get("id-ref")
-        if ref is not None:
-            operations = index.get(ref, operations)
-        for op in operations:
-            if op.tag != "op":
-                continue
-            if op.get("id-ref") is not None and op.get("name") is None:
-                op = index.get(op.get("id-ref"), op)
-            out.append(op)
-    return out
+    return [op for op, _, _ in _op_elements([child for child in primitive if child.tag == "operations"], index)]
 
 
 _TIMEOUTS: dict = {}
@@ -418,6 +448,7 @@ def read_resources(resources_section, index):
             templates[tid] = child
 
     resource_tags = _RESOURCE_TAG_SET
+    get = _GET
 
     def walk(parent_element, parent_id):
         ids = []
@@ -425,7 +456,7 @@ def read_resources(resources_section, index):
             tag = child.tag  # comments: a function for a tag
             if tag not in resource_tags:
                 continue
-            rid = child.get("id")
+            rid = get(child, "id")
             if rid is None or rid in resources:
                 # a repeated id is invalid (the schema's ids are unique); the first one stands, as in the
                 # element index - taking the second would make a resource its own parent
@@ -443,14 +474,13 @@ def read_resources(resources_section, index):
 def _resource(element, tag, rid, parent_id, templates, index):
     if tag != "primitive":
         return Resource(rid, tag, element, None, None, None, parent_id, (), None, None, index)
-    get = element.get
-    template_id = get("template")
+    get = _GET  # unbound, as the attributes of 5,000 to 20,000 primitives are read
+    template_id = get(element, "template")
     template = templates.get(template_id) if template_id else None
-    if template is not None:
-        get = template.get
+    agent = element if template is None else template
     # positional: 5,000 to 20,000 of them
-    return Resource(rid, "primitive", element, get("class"), get("provider"), get("type"), parent_id, (),
-                    template_id, template, index)
+    return Resource(rid, "primitive", element, get(agent, "class"), get(agent, "provider"), get(agent, "type"),
+                    parent_id, (), template_id, template, index)
 
 
 @dataclass

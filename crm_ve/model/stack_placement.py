@@ -17,7 +17,7 @@ or may not ban, and such constraints are listed apart (``Allowed.conditional``).
 """
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, List, Tuple
+from typing import Dict, FrozenSet, List, Set, Tuple
 
 from crm_ve.model.locations import location_bans, rule_truth_on_node
 from crm_ve.model.values import INFINITY, Role, Truth, parse_bool, parse_score
@@ -87,6 +87,7 @@ def _placement_requirements(model, rid):
 def _steps(successors, node, role, seen):
     """The states ``(node, role)`` a requirement walk reaches in one step from ``node`` in ``role`` and has not
     reached before (they are added to ``seen``)."""
+    states = []
     for edge, nxt in successors(node):
         new_role = _follow(edge, role)
         if new_role is None:
@@ -94,7 +95,8 @@ def _steps(successors, node, role, seen):
         state = (nxt, new_role)
         if state not in seen:
             seen.add(state)
-            yield state
+            states.append(state)
+    return states
 
 
 _ANY, _PROMOTED = Role.ANY, Role.PROMOTED
@@ -246,7 +248,10 @@ def _tickets_needed(model, rid, role):
 # the nodes each one rules out; so only that union has to be known per resource, and the union for a
 # resource is its own nodes plus those of every resource it reaches. A walk from a container stops at a
 # resource whose union is already known (its Filesystem, worked out once per stack) instead of walking the
-# Filesystem's and DRBD's colocations again for each of thousands of containers.
+# Filesystem's and DRBD's colocations again for each of thousands of containers. And since a walk only adds
+# up what resources have of their own, no resource's union exceeds the union of what every resource has of
+# its own (``_Reach.bound``): where that is within what the Filesystem's stack already lost, no container of
+# the stack needs a walk.
 
 _NO_NODES: FrozenSet[str] = frozenset()
 _NOTHING = (_NO_NODES, False)
@@ -256,7 +261,8 @@ class _Reach:
     """Per model: for each resource walked from (with any role), the nodes it and everything it must be
     placed with rule out, and whether any of them needs a ticket."""
 
-    __slots__ = ("model", "successors", "resources", "naming", "symmetric", "summaries", "own")
+    __slots__ = ("model", "successors", "resources", "naming", "symmetric", "constrained", "summaries", "own",
+                 "_bound")
 
     def __init__(self, model):
         self.model = model
@@ -264,8 +270,27 @@ class _Reach:
         self.resources = model.resources
         self.naming = model.constraints_naming
         self.symmetric = not opt_in(model)
+        self.constrained = _constrained(model)
         self.summaries: Dict[str, tuple] = {}
         self.own: Dict[Tuple[str, Role], tuple] = {}
+        self._bound = None
+
+    def bound(self):
+        """(nodes, needs a ticket): at least what :meth:`summary` answers for any resource - the union of
+        :meth:`own_of` over every resource and role a walk may add up (the walk follows ANY and Promoted)."""
+        if self._bound is None:
+            if not self.symmetric:  # every resource may be not enabled somewhere
+                self._bound = (frozenset(self.model.nodes), True)
+            else:  # only the resources a location or ticket applies to have anything of their own
+                nodes, ticket = set(), False
+                for rid in self.constrained:
+                    if rid in self.resources:
+                        for role in (_ANY, _PROMOTED):
+                            own_nodes, needs = self.own_of(rid, role)
+                            nodes |= own_nodes
+                            ticket = ticket or needs
+                self._bound = (frozenset(nodes), ticket)
+        return self._bound
 
     def summary(self, rid):
         """(nodes ruled out, needs a ticket) for ``placement_requirements(model, rid)``."""
@@ -282,7 +307,8 @@ class _Reach:
         seen = {start}
         todo = [start]
         while todo:
-            for state in _steps(successors, *todo.pop(), seen):
+            node, role = todo.pop()
+            for state in _steps(successors, node, role, seen):
                 (kind, nxt), new_role = state
                 if kind == "r" and nxt in resources:
                     known = summaries.get(nxt) if new_role is _ANY else None
@@ -301,6 +327,8 @@ class _Reach:
     def own_of(self, rid, role):
         """(nodes ``rid`` in ``role`` is banned from or not enabled on, needs a ticket): the set form of
         ``allowed_nodes(model, [(rid, role)])`` and of ``tickets_needed(model, rid, role)``."""
+        if rid not in self.constrained and self.symmetric:
+            return _NOTHING  # no location or ticket constraint applies to it
         resources, naming = self.resources, self.naming
         located = ticketed = False
         holder = rid
@@ -330,6 +358,20 @@ class _Reach:
         return known
 
 
+def _constrained(model) -> Set[str]:
+    """The resources a location or ticket constraint may apply to: those one names (``constraints_naming``
+    lists a constraint under each id of its ``resources``) and every resource inside them (``covering``)."""
+    named = {rid for constraint in model.constraint_list if constraint.type in ("location", "ticket")
+             for rid in constraint.resources}
+    resources = model.resources
+    out, todo = set(named), [rid for rid in named if rid in resources]
+    while todo:
+        children = resources[todo.pop()].children
+        out.update(children)
+        todo.extend(children)
+    return out
+
+
 def _reach(model) -> _Reach:
     reach = model.__dict__.get("_stack_placement_reach")
     if reach is None:
@@ -345,6 +387,22 @@ def excluded_nodes(model, rid, role=Role.ANY) -> FrozenSet[str]:
 def excluded_with_requirements(model, rid) -> FrozenSet[str]:
     """The nodes ``allowed_nodes(model, placement_requirements(model, rid))`` leaves out."""
     return _reach(model).summary(rid)[0]
+
+
+def requirement_summaries(model):
+    """``rid -> (excluded_with_requirements(model, rid), may_need_tickets(model, rid))``: one function for a
+    check that asks it for each of thousands of containers."""
+    return _reach(model).summary
+
+
+def excluded_anywhere(model) -> FrozenSet[str]:
+    """Every node ``excluded_with_requirements`` may leave out for some resource (a superset of each answer)."""
+    return _reach(model).bound()[0]
+
+
+def any_may_need_tickets(model) -> bool:
+    """Whether ``may_need_tickets`` may be true for any resource (false: it is false for every one)."""
+    return _reach(model).bound()[1]
 
 
 def may_need_tickets(model, rid) -> bool:

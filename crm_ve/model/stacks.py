@@ -86,15 +86,14 @@ def recognise(model, workload_agents) -> Stacks:
         specs.setdefault(spec, dump)
     resources = model.resources
     primitives = [r for r in resources.values() if r.kind == "primitive"]
-    agents = {r.id: r.agent for r in primitives}  # built once: Resource.agent formats a string per call
-    containers = [r for r in primitives if agents[r.id] in specs]
+    containers = [r for r in primitives if r.agent in specs]
     filesystems = [r.id for r in primitives if r.type in FILESYSTEM_TYPES]
     fs_set = set(filesystems)
     container_set = {c.id for c in containers}
 
     drbd_clones: Dict[str, DrbdClone] = {}
-    for resource in resources.values():
-        if resource.is_primitive and resource.type in DRBD_TYPES:
+    for resource in primitives:
+        if resource.type in DRBD_TYPES:
             top = model.top(resource.id)
             if top == resource.id or not resources[top].is_clone:
                 continue
@@ -125,9 +124,10 @@ def recognise(model, workload_agents) -> Stacks:
     untied = []
     # id(constraint) -> is an anti-colocation, asked once per constraint (two-resource ones known from the model)
     anti = dict(getattr(model, "_anti_colocation", ()))
+    filesystems_below = {}  # resource -> the Filesystems at or below it (_related's ``below``)
     for container in containers:
-        ties = _tie_container(model, container, fs_set, specs.get(agents[container.id]), directories,
-                              drbd_backed, anti)
+        ties = _tie_container(model, container, fs_set, specs.get(container.agent), directories,
+                              drbd_backed, anti, filesystems_below)
         if ties:
             container_ties[container.id] = ties
         else:
@@ -179,15 +179,19 @@ def _covering(model, rid):
     return chain
 
 
-def _related(model, rid, wanted, anti=None):
+def _related(model, rid, wanted, anti=None, below=None):
     """[(other, constraint ids)] for resources ``wanted`` accepts that share a constraint with ``rid`` (or a
     group/clone containing it, or one contained in the other), in document order. ``anti`` memoizes
-    :func:`_anti_colocation` by ``id(constraint)`` across calls."""
+    :func:`_anti_colocation` by ``id(constraint)`` across calls; ``below`` the resources ``wanted`` accepts at
+    or below a resource (across calls with the same ``wanted``: the Filesystem thousands of containers name
+    is looked at once)."""
     found: Dict[str, List[str]] = {}
     resources = model.resources
     own = set(_covering(model, rid)) if resources[rid].parent is not None else (rid,)
     if anti is None:
         anti = {}
+    if below is None:
+        below = {}
     naming = model._naming  # model.constraints_naming(holder) without the call (5,000 containers ask)
     for holder in own:
         for constraint in naming.get(holder, ()):
@@ -205,13 +209,15 @@ def _related(model, rid, wanted, anti=None):
             for other in constraint.resources:
                 if other in own:
                     continue
-                for candidate in _self_and_below(model, other):
-                    if wanted(candidate):
-                        ids = found.get(candidate)
-                        if ids is None:
-                            found[candidate] = [cid]
-                        elif cid not in ids:
-                            ids.append(cid)
+                candidates = below.get(other)
+                if candidates is None:
+                    candidates = below[other] = [c for c in _self_and_below(model, other) if wanted(c)]
+                for candidate in candidates:
+                    ids = found.get(candidate)
+                    if ids is None:
+                        found[candidate] = [cid]
+                    elif cid not in ids:
+                        ids.append(cid)
     if len(found) < 2:
         return list(found.items())
     return sorted(found.items(), key=lambda item: resources[item[0]].line or 0)
@@ -267,7 +273,7 @@ def _related_through(model, fs, drbd_clones, blocked, depth=3):
     return None
 
 
-def _tie_container(model, container, fs_set, dump_parameter, directories, drbd_backed, anti=None):
+def _tie_container(model, container, fs_set, dump_parameter, directories, drbd_backed, anti=None, below=None):
     ties = []
     parent = model.resources[container.parent] if container.parent else None
     if parent is not None and parent.is_group:
@@ -276,7 +282,7 @@ def _tie_container(model, container, fs_set, dump_parameter, directories, drbd_b
                 ties.append(Tie(container.id, member, "group", f"both are members of group {parent.id}"))
         if ties:
             return ties
-    for fs, constraints in _related(model, container.id, fs_set.__contains__, anti):
+    for fs, constraints in _related(model, container.id, fs_set.__contains__, anti, below):
         ties.append(Tie(container.id, fs, "relation",
                         f"constraint {', '.join(constraints)} relates them", tuple(constraints)))
     if ties:

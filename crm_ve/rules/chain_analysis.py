@@ -14,6 +14,7 @@ problem names the constraint(s) responsible; problems caused by the same constra
 finding, and a fix that deletes a constraint re-adds every required relation that constraint also provided.
 """
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Dict, List, Optional, Tuple
 
 from crm_ve.model import INFINITY, MANDATORY, OPTIONAL, SERIALIZE, Role, Truth
@@ -36,6 +37,23 @@ class Requirement:
     @property
     def satisfied(self):
         return all(p is not None for p in self.paths)
+
+
+class _HeldStack:
+    """The container requirements of one stack whose relations all hold, kept as the query answers they come
+    from: a fix deleting a constraint needs them (ChainAnalysis._collateral), most CIBs never ask."""
+
+    __slots__ = ("filesystem", "ties", "with_fs", "starts", "stops")
+
+    def __init__(self, filesystem, ties, with_fs, starts, stops):
+        self.filesystem, self.ties, self.with_fs, self.starts, self.stops = filesystem, ties, with_fs, starts, stops
+
+    def requirements(self):
+        """Each container's CV103 and CV104 requirement, as the per-container analysis records them."""
+        fs = self.filesystem
+        for tie, path, start, stop in zip(self.ties, self.with_fs, self.starts, self.stops):
+            yield Requirement(CONTAINER_COLOCATION, tie.lower, fs, tie.reason, (path,))
+            yield Requirement(CONTAINER_ORDER, tie.lower, fs, tie.reason, (start, stop))
 
 
 @dataclass
@@ -67,9 +85,9 @@ class ChainAnalysis:
         self.model = model
         self.vocabulary = model.vocabulary
         self.stacks = model.stacks(workload_agents)
-        self.requirements: List[Requirement] = []
+        self.requirements: List[object] = []  # Requirement, or _HeldStack for a stack's satisfied containers
         self.problems: List[Problem] = []
-        self.chain_resources = set()
+        self._chain_resources = None
 
     # -- helpers
 
@@ -122,14 +140,6 @@ class ChainAnalysis:
 
     def run(self):
         model = self.model
-        resources, add = model.resources, self.chain_resources.add
-        for stack in self.stacks.stacks:
-            add(self.ref(stack.filesystem))
-            if stack.drbd is not None:
-                add(stack.drbd)
-            for tie in stack.containers:  # self.ref(tie.lower), inline (one per container)
-                lower = tie.lower
-                add(lower if resources[lower].parent is None else model.top(lower))
         for stack in self.stacks.stacks:
             fs = stack.filesystem
             if stack.drbd is not None and model.promotable(stack.drbd).possible:
@@ -141,27 +151,24 @@ class ChainAnalysis:
                 continue
             # the stack's containers asked at once (the same queries, answered in one call each)
             ves = [tie.lower for tie in ties]
-            with_fs = model.colocation_paths([(ve, fs) for ve in ves])
-            fs_with = model.colocation_paths([(fs, ve) for ve in ves], min_score=1, conditional=True)
-            starts = model.order_paths([(fs, "start", ve, "start") for ve in ves])
-            stops = model.order_paths([(ve, "stop", fs, "stop") for ve in ves])
-            reverses = model.order_paths([(ve, "start", fs, "start") for ve in ves], kinds=(MANDATORY, OPTIONAL),
-                                         conditional=True)
-            requirements = self.requirements
+            with_fs = model.colocation_paths(zip(ves, repeat(fs)))
+            fs_with = model.colocation_paths(zip(repeat(fs), ves), min_score=1, conditional=True)
+            starts = model.order_paths(zip(repeat(fs), repeat("start"), ves, repeat("start")))
+            stops = model.order_paths(zip(ves, repeat("stop"), repeat(fs), repeat("stop")))
+            reverses = model.order_paths(zip(ves, repeat("start"), repeat(fs), repeat("start")),
+                                         kinds=(MANDATORY, OPTIONAL), conditional=True)
+            if (None not in with_fs and None not in starts and None not in stops
+                    and fs_with.count(None) == len(ves) and reverses.count(None) == len(ves)):
+                # every relation holds and none is reversed (the common case): nothing to diagnose, and the
+                # requirements are made only if a fix needs them (see _all_requirements)
+                self.requirements.append(_HeldStack(fs, ties, with_fs, starts, stops))
+                continue
             for i, tie in enumerate(ties):
                 ve, reason = tie.lower, tie.reason
-                path, start, stop = with_fs[i], starts[i], stops[i]
-                # what the two methods do when the relations hold and none is reversed, without calling them
-                if path is not None and fs_with[i] is None:
-                    requirements.append(Requirement(CONTAINER_COLOCATION, ve, fs, reason, (path,)))
-                else:
-                    self._container_colocation(Requirement(CONTAINER_COLOCATION, ve, fs, reason),
-                                               (path, fs_with[i]))
-                if start is not None and stop is not None and reverses[i] is None:
-                    requirements.append(Requirement(CONTAINER_ORDER, ve, fs, reason, (start, stop)))
-                else:
-                    self._container_order(Requirement(CONTAINER_ORDER, ve, fs, reason),
-                                          (start, stop, reverses[i]))
+                self._container_colocation(Requirement(CONTAINER_COLOCATION, ve, fs, reason),
+                                           (with_fs[i], fs_with[i]))
+                self._container_order(Requirement(CONTAINER_ORDER, ve, fs, reason),
+                                      (starts[i], stops[i], reverses[i]))
         self._collateral()
         merged = self._merge()
         self._allocate_ids(merged)
@@ -169,6 +176,27 @@ class ChainAnalysis:
             problem.fix = render_fix(self.vocabulary, problem.culprits, problem.adds)
         self.problems = merged
         return merged
+
+    def _all_requirements(self):
+        """Every requirement, in the order the stacks and containers were analysed."""
+        for item in self.requirements:
+            if type(item) is _HeldStack:
+                yield from item.requirements()
+            else:
+                yield item
+
+    @property
+    def chain_resources(self):
+        """What new constraints name for the members of every stack (computed when first needed)."""
+        if self._chain_resources is None:
+            refs = set()
+            for stack in self.stacks.stacks:
+                refs.add(self.ref(stack.filesystem))
+                if stack.drbd is not None:
+                    refs.add(stack.drbd)
+                refs.update(self.ref(tie.lower) for tie in stack.containers)
+            self._chain_resources = refs
+        return self._chain_resources
 
     # -- canonical relations
 
@@ -548,11 +576,14 @@ class ChainAnalysis:
 
     def _collateral(self):
         """A fix deleting a constraint re-adds every required relation that constraint provided."""
+        requirements = None
         for problem in self.problems:
             deleted = set(problem.culprits)
             if not deleted:
                 continue
-            for req in self.requirements:
+            if requirements is None:
+                requirements = list(self._all_requirements())
+            for req in requirements:
                 if req is problem.requirement or not req.satisfied:
                     continue
                 used = {e.constraint for path in req.paths for e in path if e.explicit}

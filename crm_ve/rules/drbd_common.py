@@ -13,7 +13,7 @@ from crm_ve.findings import Fix
 DRBD_TYPE = "drbd"
 
 
-@dataclass
+@dataclass(frozen=True)
 class DrbdClone:
     """A promotable clone (``<master>`` or ``<clone promotable=true>``) holding DRBD primitives."""
 
@@ -21,13 +21,27 @@ class DrbdClone:
     primitives: Tuple[str, ...]
 
 
+def _memo(model, name, compute):
+    """``compute(model)`` once per model (several DRBD rules ask the same)."""
+    cache = model.__dict__.setdefault("_drbd_common", {})
+    if name not in cache:
+        cache[name] = tuple(compute(model))
+    return list(cache[name])
+
+
 def drbd_primitives(model) -> List[str]:
+    """The DRBD primitives, in document order."""
     # the type first: a plain attribute, None for anything but a primitive (one test per resource of 20,000)
-    return [r.id for r in model.resources.values() if r.type == DRBD_TYPE and r.is_primitive]
+    return _memo(model, "primitives",
+                 lambda m: [r.id for r in m.resources.values() if r.type == DRBD_TYPE and r.is_primitive])
 
 
 def promotable_drbd_clones(model) -> List[DrbdClone]:
     """Clones whose promotion is possible (certainly or through a rule that may apply) holding DRBD."""
+    return _memo(model, "promotable_clones", _promotable_drbd_clones)
+
+
+def _promotable_drbd_clones(model):
     clones = {}
     for rid in drbd_primitives(model):
         top = model.top(rid)

@@ -10,7 +10,7 @@ from crm_ve import hookimpl
 from crm_ve.findings import Finding, Rule, RuleDoc, Severity
 from crm_ve.model import Truth
 from crm_ve.model.values import parse_bool
-from crm_ve.rules.drbd_common import DRBD_TYPE, own_meta_holder, set_meta
+from crm_ve.rules.drbd_common import drbd_primitives, own_meta_holder, set_meta
 
 RULE = Rule(
     code="CV303",
@@ -41,9 +41,8 @@ RULE = Rule(
 def check(context):
     model = context.model
     seen = set()
-    for resource in model.resources.values():
-        if not resource.is_primitive or resource.type != DRBD_TYPE:
-            continue
+    for rid in drbd_primitives(model):
+        resource = model.resources[rid]
         clone = model.clone_of(resource.id)
         if clone is None or clone in seen:
             continue

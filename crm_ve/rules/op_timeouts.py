@@ -18,7 +18,7 @@ from crm_ve.model import Role
 from crm_ve.model.resources import ids_containing, own_op_timeout
 from crm_ve.model.stacks import DRBD_TYPES, FILESYSTEM_TYPES
 from crm_ve.rules.agent_advice import advice_for, ocf_root, prefetch, start_prefetch
-from crm_ve.rules.stack_common import stacks_of
+from crm_ve.rules.stack_common import BackgroundScan, stacks_of
 
 RULE = Rule(
     code="CV504",
@@ -68,6 +68,7 @@ def _workload_specs(context):
 
 
 def _stack_primitives(context):
+    """The primitives compared (Resources): the DRBD clones', the Filesystems and the containers."""
     model = context.model
     stacks = stacks_of(context)
     ids = []
@@ -79,7 +80,7 @@ def _stack_primitives(context):
     ids.extend(rid for rid, resource in model.resources.items()
                if resource.agent in specs and resource.kind == "primitive")
     resources = model.resources
-    return [rid for rid in dict.fromkeys(ids) if rid in resources]
+    return [resources[rid] for rid in dict.fromkeys(ids) if rid in resources]
 
 
 def prepare(context):
@@ -90,11 +91,23 @@ def prepare(context):
     types = FILESYSTEM_TYPES + DRBD_TYPES
     candidates = (r for r in context.model.resources.values()
                   if r.kind == "primitive" and (r.type in types or r.agent in specs))
-    context.prepared[RULE.code] = start_prefetch(candidates)
+    context.prepared[RULE.code] = _Started(context.model, candidates)
+
+
+class _Started:
+    """What ``prepare`` started for ``check``: the agents' meta-data reads and the scan for op ids."""
+
+    def __init__(self, model, candidates):
+        self.agents = start_prefetch(candidates)
+        self.op_ids = _OpIds(model).start()
+
+    def join(self):
+        """Wait for the agents' meta-data (the op-id scan is waited for on its first use)."""
+        self.agents.join()
 
 
 def _wanted(model, rid, advice):
-    """The actions compared besides the recurring monitors, with their advised timeouts: [(name, ms)]."""
+    """The actions compared besides the recurring monitors, with their advised timeouts: ((name, ms), ...)."""
     names = ["start", "stop"]
     if model.promotable(rid).possible:
         names += ["promote", "demote"]
@@ -108,7 +121,7 @@ def _wanted(model, rid, advice):
         advised = advice.timeout_ms(name, ANY)
         if advised is not None:
             out.append((name, advised))
-    return out
+    return tuple(out)
 
 
 def _low_timeouts(model, rid, operations, advice, wanted):
@@ -145,38 +158,38 @@ def _below_advice(model, rid, operations, name, interval_ms, role, advised):
 
 def check(context):
     model = context.model
-    resources = model.resources
     primitives = _stack_primitives(context)
-    pending = context.prepared.pop(RULE.code, None) if getattr(context, "prepared", None) is not None else None
-    if pending is not None:
-        pending.join()
+    prepared = context.prepared.pop(RULE.code, None) if getattr(context, "prepared", None) is not None else None
+    if prepared is not None:
+        prepared.join()
+        op_ids = prepared.op_ids
     else:
-        prefetch(resources[rid] for rid in primitives)
+        prefetch(primitives)
+        op_ids = _OpIds(model)
     root = ocf_root()
     advices = {}
-    op_ids = _OpIds(model)
-    wanted_by_key = {}
-    for rid in primitives:
-        resource = resources[rid]
-        key = (resource.standard, resource.provider, resource.type)
-        advice = advices.get(key, _UNREAD)
-        if advice is _UNREAD:
-            advice = advices[key] = advice_for(*key, root)
+    verdicts = {}
+    compared = {}
+    for resource in primitives:
+        # what to compare with depends on the agent, meta attributes and ancestors only: the same for every
+        # primitive sharing a meta_key (thousands of containers of one agent, no meta of their own)
+        meta_key = resource.meta_key  # first: it finds the <operations> blocks on the way
+        comparison = compared.get(meta_key) if meta_key is not None else None
+        if comparison is None:
+            comparison = _comparison(model, resource, advices, root, verdicts)
+            if meta_key is not None:
+                compared[meta_key] = comparison
+        advice, wanted, nothing_low = comparison
         if advice is None:
             continue
-        operations = resource.operations  # first: it finds out on the way whether there are meta blocks
-        # what to compare depends on the resource's kind, meta attributes, ancestors and agent only: the same
-        # for every primitive sharing a meta_key (thousands of containers of one agent, no meta of their own)
-        meta_key = resource.meta_key
-        if meta_key is not None:
-            meta_key = (resource.kind, meta_key)
-        wanted = wanted_by_key.get(meta_key) if meta_key is not None else None
-        if wanted is None:
-            wanted = _wanted(model, rid, advice)
-            if meta_key is not None:
-                wanted_by_key[meta_key] = wanted
-        low = _low_timeouts(model, rid, operations, advice, wanted)
+        fields = resource.op_fields()
+        if fields is not None and fields in nothing_low:
+            continue
+        rid = resource.id
+        low = _low_timeouts(model, rid, resource.operations, advice, wanted)
         if not low:
+            if fields is not None:
+                nothing_low.add(fields)
             continue
         parts = []
         for name, interval, role, op, effective, source, advised in low:
@@ -192,6 +205,25 @@ def check(context):
 
 
 _UNREAD = object()
+
+
+def _comparison(model, resource, advices, root, verdicts):
+    """(the agent's advice or None, ``_wanted``, the op fields found all at or above advice) of a primitive;
+    ``advices`` caches by agent. Whether an operation is below advice depends on nothing else than the
+    agent (its advice, op_defaults' timeouts), the wanted actions and the op fields (the effective timeouts),
+    so the primitives sharing the first two share the op fields found fine (``verdicts``): thousands of
+    containers configured alike are compared once, without making their Operations."""
+    key = (resource.standard, resource.provider, resource.type)
+    advice = advices.get(key, _UNREAD)
+    if advice is _UNREAD:
+        advice = advices[key] = advice_for(*key, root)
+    if advice is None:
+        return None, None, None
+    wanted = _wanted(model, resource.id, advice)
+    nothing_low = verdicts.get((key, wanted))
+    if nothing_low is None:
+        nothing_low = verdicts[(key, wanted)] = set()
+    return advice, wanted, nothing_low
 
 
 def _own(resource, op):
@@ -212,18 +244,21 @@ def _op_text(op_element, name, interval, role, timeout, vocabulary_role):
 
 
 class _OpIds:
-    """The configuration's ids containing ``-interval-0s``, read on first use: ``stack_common.fresh_id`` asks
-    ``model.index``, whose first membership test hashes every id of the CIB (40,000 at 5,000 containers);
-    every id this rule allocates contains that text, so these few ids answer the same."""
+    """The configuration's ids containing ``-interval-0s``: ``stack_common.fresh_id`` asks ``model.index``, whose
+    first membership test hashes every id of the CIB (40,000 at 5,000 containers); every id this rule
+    allocates contains that text, so these few ids answer the same. One XPath scan of the whole configuration,
+    started in the background by ``start()`` (from ``prepare``), waited for on the first membership test."""
 
     def __init__(self, model):
-        self._model = model
-        self._ids = None
+        configuration = model.document.configuration
+        self._scan = BackgroundScan(lambda: ids_containing(configuration, "-interval-0s"))
+
+    def start(self):
+        self._scan.start()
+        return self
 
     def __contains__(self, cid):
-        if self._ids is None:
-            self._ids = ids_containing(self._model.document.configuration, "-interval-0s")
-        return cid in self._ids
+        return cid in self._scan.result()
 
 
 def _fresh_op_id(op_ids, base, taken):

@@ -15,8 +15,8 @@ never promote); the single-node check leaves out DRBD's own fencing constraints 
 from crm_ve import hookimpl
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model import Role
-from crm_ve.model.stack_placement import (allowed_nodes, excluded_nodes, excluded_with_requirements,
-                                          placement_requirements)
+from crm_ve.model.stack_placement import (allowed_nodes, excluded_anywhere, excluded_nodes,
+                                          excluded_with_requirements, placement_requirements, requirement_summaries)
 from crm_ve.rules.stack_common import combine, delete_fix, fresh_id, join, role_words, stacks_of
 
 FENCE_PREFIX = "drbd-fence-by-handler-"
@@ -152,6 +152,8 @@ def check(context):
     nodes = model.nodes
     if not nodes:
         return
+    summary = requirement_summaries(model)  # (excluded_with_requirements, ...) of each container
+    anywhere = excluded_anywhere(model)  # what any container can lose at most
     for stack in stacks_of(context).stacks:
         # which nodes are left, as sets (the culprits are worked out only for a stack or container reported)
         drbd = stack.drbd
@@ -162,13 +164,13 @@ def check(context):
                 continue  # DRBD can never be promoted: the clone's own rule says it
             out = out | promoted_out | excluded_with_requirements(model, drbd)
         fs_nodes = [node for node in nodes if node not in out]
-        containers = [tie.lower for tie in stack.containers]
         if not fs_nodes or (len(fs_nodes) == 1 and len(nodes) >= 2):
-            yield from _verdict(context, stack, None, allowed_nodes(model, _requirements(model, stack)), containers)
-        if not fs_nodes:
-            continue
-        for container in containers:
-            own_out = excluded_with_requirements(model, container)
+            yield from _verdict(context, stack, None, allowed_nodes(model, _requirements(model, stack)),
+                                [tie.lower for tie in stack.containers])
+        if not fs_nodes or anywhere <= out:
+            continue  # no container can lose a node the Filesystem keeps: nothing to say
+        for container in (tie.lower for tie in stack.containers):
+            own_out = summary(container)[0]
             if not own_out:
                 continue  # the Filesystem's nodes: nothing to say
             left = [node for node in fs_nodes if node not in own_out]

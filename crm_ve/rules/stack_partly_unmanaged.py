@@ -107,14 +107,25 @@ def check(context):
         return found
 
     false = Truth.FALSE
+
+    def all_managed(rids):
+        """No resource of ``rids`` may be unmanaged (``state_of``, inline: asked of every container)."""
+        for rid in rids:
+            key = resources[rid].meta_key
+            found = shared.get(rid if key is None else key)
+            if found is None:
+                found = state_of(rid)
+            if found[0] is not false:
+                return False
+        return True
+
     for stack in stacks.stacks:
         if stack.drbd is None and not stack.containers:
             continue
         # a stack with nothing unmanaged (the rule) is passed over before its layers are built
         if (state_of(stack.filesystem)[0] is false
-                and all(state_of(tie.lower)[0] is false for tie in stack.containers)
-                and (stack.drbd is None
-                     or all(state_of(p)[0] is false for p in model.primitives_under(stack.drbd)))):
+                and all_managed([tie.lower for tie in stack.containers])
+                and (stack.drbd is None or all_managed(model.primitives_under(stack.drbd)))):
             continue
         layers = []
         for label, rid, prims in _layers(model, stack):

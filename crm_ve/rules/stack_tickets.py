@@ -10,7 +10,8 @@ the stack runs only on a site holding all of them, and booth grants each ticket 
 from crm_ve import hookimpl
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model import Role
-from crm_ve.model.stack_placement import may_need_tickets, placement_requirements, tickets_needed
+from crm_ve.model.stack_placement import (any_may_need_tickets, may_need_tickets, placement_requirements,
+                                          requirement_summaries, tickets_needed)
 from crm_ve.rules.stack_common import join, role_words, stacks_of
 
 RULE = Rule(
@@ -62,8 +63,10 @@ def _may_need_tickets(model, stack):
     for each of the stack's containers)."""
     if stack.drbd is not None and tickets_needed(model, stack.drbd, Role.PROMOTED):
         return True
-    return (any(may_need_tickets(model, tie.lower) for tie in stack.containers)
-            or may_need_tickets(model, stack.filesystem))
+    if not any_may_need_tickets(model):
+        return False
+    summary = requirement_summaries(model)  # (..., may_need_tickets) of each container
+    return any(summary(tie.lower)[1] for tie in stack.containers) or may_need_tickets(model, stack.filesystem)
 
 
 def _effect(model, need):
