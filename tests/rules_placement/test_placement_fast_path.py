@@ -11,7 +11,9 @@ corpus (``../shared/corpus/pacemaker-scheduler/`` from the project root, or ``CR
 corpus test fails in CI (``CI=true``) and is skipped elsewhere).
 
 The slow answers come from one model, the fast ones from fresh models queried in two orders (forward, own
-role queries after the walk; reverse, own role queries first), so a memo filled in the wrong order shows. Both paths read the same per-resource bans,
+role queries after the walk; reverse, own role queries first), so a memo filled in the wrong order shows.
+The bound CV402/CV404 use to skip a stack's containers (``excluded_anywhere``, ``any_may_need_tickets``: what
+any resource may lose at most) must cover every slow answer. Both paths read the same per-resource bans,
 enabling locations and tickets underneath, so this checks the set arithmetic and the memoized walk; what a
 location or ticket means is pinned by the witnesses here and by test_stack_placement_model.py.
 """
@@ -20,8 +22,9 @@ import random
 import pytest
 
 from crm_ve.model import Role, build_model
-from crm_ve.model.stack_placement import (allowed_nodes, excluded_nodes, excluded_with_requirements,
-                                          may_need_tickets, placement_requirements, tickets_needed)
+from crm_ve.model.stack_placement import (allowed_nodes, any_may_need_tickets, excluded_anywhere, excluded_nodes,
+                                          excluded_with_requirements, may_need_tickets, placement_requirements,
+                                          tickets_needed)
 from crm_ve.reader import parse_cib, read_cib
 from support.corpus import corpus_files
 
@@ -67,6 +70,12 @@ def disagreements(document):
             sets = (got[rid][0], *got[rid][2].values())
             if got[rid] != expected[rid] or not all(isinstance(s, frozenset) for s in sets):
                 problems.append(f"{document.name} [{label}] {rid}: slow {expected[rid]!r} != fast {got[rid]!r}")
+    bound_model = build_model(document)
+    nodes, tickets = excluded_anywhere(bound_model), any_may_need_tickets(bound_model)
+    for rid, (with_requirements, needs_ticket, _) in expected.items():
+        if not with_requirements <= nodes or (needs_ticket and not tickets):
+            problems.append(f"{document.name} {rid}: slow {with_requirements!r}, {needs_ticket} outside the bound "
+                            f"{nodes!r}, {tickets}")
     return expected, problems
 
 
