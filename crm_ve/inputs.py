@@ -11,10 +11,7 @@
 """
 import os
 import re
-import shutil
-import subprocess
 
-from crm_ve.crm_text import read_crm_text
 from crm_ve.errors import InputError, UsageError
 from crm_ve.reader import STDIN_NAME, parse_cib, read_bytes, read_cib
 
@@ -42,14 +39,18 @@ def read_input(path):
         name, data = read_bytes(path)
         if looks_like_xml(data):
             return parse_cib(data, name)
+        from crm_ve.crm_text import read_crm_text  # imported for crm shell text only: XML does not need it
         return read_crm_text(None, data=data, name=STDIN_NAME)
     if is_crm_text(path):
+        from crm_ve.crm_text import read_crm_text
         return read_crm_text(path)
     return read_cib(path)
 
 
 def shadow_path(name):
     """The file of the crm_shadow copy ``name``: crm_shadow's own answer, else CIB_shadow_dir or the default."""
+    import shutil  # the shadow and live inputs' modules: not on the path to parsing a file
+    import subprocess
     crm_shadow = shutil.which("crm_shadow")
     if crm_shadow:
         env = dict(os.environ, CIB_shadow=name)
@@ -92,6 +93,8 @@ def live_name():
 
 def read_live():
     name = live_name()
+    import shutil
+    import subprocess
     cibadmin = shutil.which("cibadmin")
     if cibadmin is None:
         raise InputError(f"{name}: --live needs cibadmin, which is not installed (install pacemaker-cli-utils)")

@@ -7,7 +7,6 @@ Every problem is one :class:`~crm_ve.errors.InputError` line naming the input, l
 """
 import re
 import sys
-from dataclasses import dataclass
 from typing import Callable, Optional
 
 from lxml import etree
@@ -20,7 +19,6 @@ STDIN_NAME = "<stdin>"
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.S)
 
 
-@dataclass
 class CibDocument:
     """One parsed input.
 
@@ -31,15 +29,24 @@ class CibDocument:
     :param map_line: maps a line of the XML to the line of the user's source (a ``.crm`` file), or None.
     :param comments: the comments inside ``configuration`` in document order, when :func:`read_comments` has
         read them ahead (the document is not to change after that), else None.
+
+    A plain class, not a dataclass: this module is on the path to the first parse, which ``crm-ve check``
+    starts before anything else (importing dataclasses imports inspect, a tenth of the interpreter's start-up).
     """
 
-    name: str
-    root: etree._Element
-    configuration: etree._Element
-    validate_with: Optional[str] = None
-    map_line: Optional[Callable[[int], Optional[int]]] = None
-    source_kind: str = "xml"
-    comments: Optional[list] = None
+    def __init__(self, name: str, root: etree._Element, configuration: etree._Element,
+                 validate_with: Optional[str] = None, map_line: Optional[Callable[[int], Optional[int]]] = None,
+                 source_kind: str = "xml", comments: Optional[list] = None):
+        self.name = name
+        self.root = root
+        self.configuration = configuration
+        self.validate_with = validate_with
+        self.map_line = map_line
+        self.source_kind = source_kind
+        self.comments = comments
+
+    def __repr__(self):
+        return f"CibDocument(name={self.name!r}, validate_with={self.validate_with!r})"
 
     def source_line(self, line):
         """The line in the user's source for a line of the XML (identity for XML input)."""

@@ -10,7 +10,6 @@ import os
 import sys
 import threading
 
-from crm_ve.config import load_config
 from crm_ve.errors import UsageError
 from crm_ve.inputs import load_inputs
 
@@ -158,7 +157,8 @@ class InputsReading:
 
 
 def run(args):
-    reading = InputsReading(args)
+    reading = InputsReading(args)  # first: everything below overlaps the parsing
+    from crm_ve.config import load_config
     host = plugin_host(args)
     config = load_config(args.config, args.no_config)
     output, select, ignore, strict = check_settings(args, config, host)
