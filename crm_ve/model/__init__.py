@@ -46,6 +46,9 @@ __all__ = [
 ]
 
 
+#: the constraint types :class:`CibModel` indexes by resource while it reads them (the others on first use)
+_EAGERLY_INDEXED_TYPES = ("location", "ticket")
+
 _ALL_IDS = etree.XPath("descendant-or-self::*/@id", smart_strings=False)
 _HAS_ID = etree.XPath("boolean(descendant-or-self::*[@id = $key])")
 
@@ -122,9 +125,10 @@ class CibModel:
         constraint_list: List[Constraint] = []
         constraints: Dict[str, Constraint] = {}
         naming: Dict[str, List[Constraint]] = defaultdict(list)
-        # type -> resource id -> constraints (no (id, type) tuple to build and hash per entry)
+        # type -> resource id -> constraints (no (id, type) tuple to build and hash per entry); the few
+        # locations and tickets are indexed here, the many orders and colocations when first asked for
         naming_by_type: Dict[str, Dict[str, List[Constraint]]] = {t: defaultdict(list)
-                                                                 for t in CONSTRAINT_TAGS.values()}
+                                                                 for t in _EAGERLY_INDEXED_TYPES}
         order_edges: List[OrderEdge] = []
         colocation_edges: List[ColocationEdge] = []
         uses_new = False
@@ -132,26 +136,28 @@ class CibModel:
         constraints_section = configuration.find("constraints")
         top_ids = [rid for rid, resource in self.resources.items() if resource.parent is None]
         promotable, index, tag_types = self.promotable, self.index, CONSTRAINT_TAGS
+        new_roles = ("Promoted", "Unpromoted")
         # one pass: each element's attributes are read once (into a dict: every lxml .get() makes proxies),
         # and its edges and index entries are derived from them right away
         for element in (constraints_section if constraints_section is not None else ()):
             ctype = tag_types.get(element.tag)  # comments and processing instructions are in no map
             if ctype is None:
                 continue
-            constraint = attributes = None
+            constraint = None
             if (ctype == "order" or ctype == "colocation") and not len(element):  # no resource sets
                 attributes = dict(element.items())
+                get = attributes.get
                 constraint = read_simple_constraint(element, ctype, attributes, resolver)
+            else:
+                get = element.get
             if constraint is None:
                 constraint = read_constraint(element, resolver, index, top_ids)
-            get = attributes.get if attributes is not None else element.get
             constraint_list.append(constraint)
-            if constraint.id is not None and constraint.id not in constraints:
-                constraints[constraint.id] = constraint
-            of_type = naming_by_type[ctype]
+            cid = constraint.id
+            if cid is not None and cid not in constraints:
+                constraints[cid] = constraint
             for rid in constraint.resources:
                 naming[rid].append(constraint)
-                of_type[rid].append(constraint)
             if ctype == "order":
                 order_edges.extend(constraint_order_edges(constraint, get))
             elif ctype == "colocation":
@@ -160,9 +166,12 @@ class CibModel:
                 if edges and not constraint.sets:
                     # stacks._anti_colocation of a two-resource colocation, from the score its edge parsed
                     anti_colocation[id(constraint)] = get("score") is not None and edges[0].score < 0
+            else:
+                of_type = naming_by_type[ctype]
+                for rid in constraint.resources:
+                    of_type[rid].append(constraint)
             if not uses_new:
-                uses_new = (get("with-rsc-role") in ("Promoted", "Unpromoted")
-                            or get("rsc-role") in ("Promoted", "Unpromoted"))
+                uses_new = get("with-rsc-role") in new_roles or get("rsc-role") in new_roles
         self.constraint_list = constraint_list
         self.constraints = constraints
         self._naming = naming
@@ -330,8 +339,21 @@ class CibModel:
         when given - indexed, so asking for a Filesystem's locations does not walk its 20,000 colocations."""
         if type is not None:
             of_type = self._naming_by_type.get(type)
-            return of_type.get(rid, []) if of_type is not None else []
+            if of_type is None:
+                if type not in CONSTRAINT_TAGS.values():
+                    return []
+                of_type = self._naming_by_type[type] = self._index_naming(type)
+            return of_type.get(rid, [])
         return self._naming.get(rid, [])
+
+    def _index_naming(self, type) -> Dict[str, List[Constraint]]:
+        """Resource id -> the constraints of ``type`` naming it, in document order."""
+        of_type: Dict[str, List[Constraint]] = defaultdict(list)
+        for constraint in self.constraint_list:
+            if constraint.type == type:
+                for rid in constraint.resources:
+                    of_type[rid].append(constraint)
+        return of_type
 
     @property
     def action_graph(self) -> ActionGraph:

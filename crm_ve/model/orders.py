@@ -111,30 +111,11 @@ def constraint_order_edges(constraint, get=None):
         return []
     if get is None:
         get = constraint.element.get
-    kind_text = get("kind")
-    if get("score") is None and get("symmetrical") is None:  # the usual attributes: what the two below say
-        kind = MANDATORY if kind_text is None else _KINDS.get(kind_text.lower(), MANDATORY)
-        symmetrical = kind != SERIALIZE
-    else:
-        kind = ordering_kind(get)
-        symmetrical = ordering_symmetrical(get, kind)
     via_child = constraint.via_child
-
     if not constraint.sets:
-        first, then = constraint.sides
-        first_text, then_text = get("first-action"), get("then-action")
-        first_action = _action(first_text) if first_text else "start"  # _action's default, without the call
-        then_action = _action(then_text) if then_text else first_action
-        via = bool(via_child) and (first in via_child.values() or then in via_child.values())
-        cid, element, then_defaulted = constraint.id, constraint.element, then_text is None
-        forward = OrderEdge(first, first_action, then, then_action, kind, symmetrical, False, cid, "order", (),
-                            True, then_defaulted, first_text is None, via, None, element)
-        if symmetrical and first_action in INVERSE_ACTION and then_action in INVERSE_ACTION:
-            return [forward, OrderEdge(then, INVERSE_ACTION[then_action], first, INVERSE_ACTION[first_action],
-                                       kind, symmetrical, True, cid, "order", (), True, then_defaulted, False,
-                                       via, None, element)]
-        return [forward]
-
+        return _two_resource_edges(constraint, get, via_child)
+    kind = ordering_kind(get)
+    symmetrical = ordering_symmetrical(get, kind)
     edges: List[OrderEdge] = []
 
     def via(*ids):
@@ -150,6 +131,48 @@ def constraint_order_edges(constraint, get=None):
                 edges.extend(_between_sets(rset, previous, kind, True, symmetrical, constraint, via))
         previous = rset
     return edges
+
+
+#: what the attributes of a two-resource order say, by their texts (kind, score, symmetrical, first-action,
+#: then-action): a CIB spells its orders a handful of ways, so 20,000 orders parse them once or twice
+_TWO_RESOURCE_SHAPES: Dict[tuple, tuple] = {}
+
+
+def _two_resource_shape(texts):
+    """(kind, symmetrical, first action, then action, the inverse edge's first action (None: no inverse edge),
+    its then action) of a two-resource order's attribute ``texts``."""
+    kind_text, score_text, symmetrical_text, first_text, then_text = texts
+    attributes = {"kind": kind_text, "score": score_text, "symmetrical": symmetrical_text}
+    kind = ordering_kind(attributes.get)
+    symmetrical = ordering_symmetrical(attributes.get, kind)
+    first_action = _action(first_text)
+    then_action = _action(then_text) if then_text else first_action
+    inverse = symmetrical and first_action in INVERSE_ACTION and then_action in INVERSE_ACTION
+    shape = (kind, symmetrical, first_action, then_action,
+             INVERSE_ACTION[then_action] if inverse else None, INVERSE_ACTION[first_action] if inverse else None)
+    if len(_TWO_RESOURCE_SHAPES) >= 1024:
+        _TWO_RESOURCE_SHAPES.clear()
+    _TWO_RESOURCE_SHAPES[texts] = shape
+    return shape
+
+
+def _two_resource_edges(constraint, get, via_child):
+    """The edge (and its inverse when symmetrical) of a two-resource order."""
+    first, then = constraint.sides
+    first_text, then_text = get("first-action"), get("then-action")
+    texts = (get("kind"), get("score"), get("symmetrical"), first_text, then_text)
+    shape = _TWO_RESOURCE_SHAPES.get(texts)
+    if shape is None:
+        shape = _two_resource_shape(texts)
+    kind, symmetrical, first_action, then_action, inverse_first_action, inverse_then_action = shape
+    via = bool(via_child) and (first in via_child.values() or then in via_child.values())
+    cid, element, then_defaulted = constraint.id, constraint.element, then_text is None
+    forward = OrderEdge(first, first_action, then, then_action, kind, symmetrical, False, cid, "order", (),
+                        True, then_defaulted, first_text is None, via, None, element)
+    if inverse_first_action is None:
+        return [forward]
+    return [forward, OrderEdge(then, inverse_first_action, first, inverse_then_action, kind, symmetrical, True,
+                               cid, "order", (), True, then_defaulted, False, via, None, element)]
 
 
 def _set_get(rset):
@@ -334,36 +357,52 @@ class ActionGraph:
 
     def search_many(self, pairs, allowed) -> List[Optional[List[OrderEdge]]]:
         """:meth:`search` for each ``(first_rid, first_action, then_rid, then_action)`` of ``pairs``, in order
-        (a stack's containers at once: the direct-edge case answered inline, anything else searched)."""
+        (a stack's containers at once: when they share their first or their then node, its allowed direct edges
+        are mapped once and each pair's direct edge is a lookup; anything else is searched)."""
         collective, out_map, in_map, search = self._collective, self._out, self._in, self._search
+        ends = [((first_rid, first_action, "done") if first_rid in collective else (first_rid, first_action),
+                 (then_rid, then_action, "begin") if then_rid in collective else (then_rid, then_action))
+                for first_rid, first_action, then_rid, then_action in pairs]
+        side, direct = self._shared_direct_edges(ends, allowed)
         results = []
-        for first_rid, first_action, then_rid, then_action in pairs:
-            source = (first_rid, first_action, "done") if first_rid in collective else (first_rid, first_action)
-            target = (then_rid, then_action, "begin") if then_rid in collective else (then_rid, then_action)
-            outgoing = out_map.get(source)
+        for end in ends:
+            source, target = end
             if source == target:
                 results.append([])  # what _search answers, without the call
                 continue
-            if not outgoing:
-                results.append(None)
+            if direct is not None:
+                # the first allowed direct edge is what _search answers first (the parallel edges of two nodes
+                # are in the same order in both adjacency lists)
+                edge = direct.get(end[side])
+                if edge is not None:
+                    results.append([edge])
+                    continue
+            if not out_map.get(source) or not in_map.get(target):
+                results.append(None)  # what _search answers, without the call
                 continue
-            incoming = in_map.get(target)
-            if not incoming:
-                results.append(None)
-                continue
-            found = None
-            if len(outgoing) <= len(incoming):
-                for edge, following in outgoing:
-                    if following == target and allowed(edge):
-                        found = [edge]
-                        break
-            else:
-                for edge, previous in incoming:
-                    if previous == source and allowed(edge):
-                        found = [edge]
-                        break
-            results.append(found if found is not None else search(source, target, allowed))
+            results.append(search(source, target, allowed))
         return results
+
+    def _shared_direct_edges(self, ends, allowed):
+        """(0 or 1, {node: the first allowed edge between it and the shared node}) when every ``(source,
+        target)`` of ``ends`` has the same source (the map is keyed by target: 1) or the same target (keyed by
+        source: 0), and that node has not many more edges than there are pairs; else (None, None)."""
+        if len(ends) < 2:
+            return None, None
+        source, target = ends[0]
+        if all(end[0] == source for end in ends):
+            side, adjacency = 1, self._out.get(source, ())
+        elif all(end[1] == target for end in ends):
+            side, adjacency = 0, self._in.get(target, ())
+        else:
+            return None, None
+        if len(adjacency) > 2 * len(ends) + 16:  # mapping them would cost more than the lookups save
+            return None, None
+        direct = {}
+        for edge, node in adjacency:
+            if node not in direct and allowed(edge):
+                direct[node] = edge
+        return side, direct
 
     def _search(self, source, target, allowed):
         if source == target:
