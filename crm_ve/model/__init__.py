@@ -24,7 +24,8 @@ from typing import Dict, List, Optional, Tuple
 
 from lxml import etree
 
-from crm_ve.model.colocations import ColocationEdge, PlacementGraph, constraint_colocation_edges
+from crm_ve.model.colocations import (SAME_NODE_ATTRIBUTES, ColocationEdge, PlacementGraph,
+                                      constraint_colocation_edges)
 from crm_ve.model.conditions import RuleContext
 from crm_ve.model.constraints import (CONSTRAINT_TAGS, Constraint, Resolver, ResourceSet, read_constraint,
                                       read_simple_constraint)
@@ -506,7 +507,7 @@ def _colocation_filter(min_score, include_ignored, conditional, same_node):
             return include_ignored and edge.score >= 0
         if edge.score < min_score or edge.score <= 0:
             return False
-        return not same_node or edge.same_node
+        return not same_node or edge.node_attribute in SAME_NODE_ATTRIBUTES  # edge.same_node, without the call
     return allowed
 
 

@@ -21,6 +21,9 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 from crm_ve.model.values import INFINITY, SLOTS, Role, Truth, parse_score
 
+#: ``node-attribute`` values meaning "on the same node" (none: ``#uname``)
+SAME_NODE_ATTRIBUTES = (None, "#uname")
+
 
 @dataclass(eq=False, **SLOTS)
 class ColocationEdge:
@@ -57,7 +60,7 @@ class ColocationEdge:
 
     @property
     def same_node(self):
-        return self.node_attribute in (None, "#uname")
+        return self.node_attribute in SAME_NODE_ATTRIBUTES
 
     def __post_init__(self):
         self.explicit = self.constraint is not None
@@ -188,10 +191,17 @@ class PlacementGraph:
         self.resources = resources
         self.edges = list(edges)
         self._out: Dict[tuple, List[Tuple[ColocationEdge, tuple]]] = {}
+        #: dependent id -> the list ``_out`` has for its node (each id has one node as a dependent): batched
+        #: queries look a dependent's explicit edges up without making its node
+        self._out_by_rid: Dict[str, List[Tuple[ColocationEdge, tuple]]] = {}
         self._group_collocated = group_collocated
+        out, out_by_rid = self._out, self._out_by_rid
         for edge in self.edges:
-            source = self.node_as_dependent(edge.dependent)
-            self._out.setdefault(source, []).append((edge, ("r", edge.primary)))
+            dependent = edge.dependent
+            adjacency = out_by_rid.get(dependent)
+            if adjacency is None:
+                adjacency = out_by_rid[dependent] = out[self.node_as_dependent(dependent)] = []
+            adjacency.append((edge, ("r", edge.primary)))
         self._structural_cache: Dict[tuple, list] = {}
         #: (dependent, dependent role name, filter key) -> (search tree, the resource nodes it reaches)
         self._trees: Dict[tuple, tuple] = {}
@@ -284,15 +294,14 @@ class PlacementGraph:
     def paths(self, pairs, role, allowed, dependent_role=Role.ANY, key=None):
         """:meth:`path` for each ``(dependent, primary)`` of ``pairs``, in order (a stack's containers at
         once)."""
-        path, out_map, resources, any_role = self.path, self._out, self.resources, Role.ANY
+        path, out_by_rid, any_role = self.path, self._out_by_rid, Role.ANY
         trees, role_name = self._trees, dependent_role._value_
         results = []
+        previous = reached = None  # the last dependent asked and the resources its explored tree reaches
         for dependent, primary in pairs:
             if dependent_role is any_role:  # the direct edge of :meth:`path`, looked for inline
-                resource = resources.get(dependent)
-                source = ("up" if resource is not None and resource.kind != "primitive" else "r", dependent)
                 found = None
-                for edge, nxt in out_map.get(source, ()):
+                for edge, nxt in out_by_rid.get(dependent, ()):
                     if (nxt[1] == primary and nxt[0] == "r" and edge.dependent_role is any_role
                             and (role is None or edge.primary_role is role) and allowed(edge)):
                         found = [edge]
@@ -301,11 +310,14 @@ class PlacementGraph:
                     results.append(found)
                     continue
             if key is not None:  # :meth:`path`'s answer from an explored tree that does not reach primary
-                cached = trees.get((dependent, role_name, key))
-                if cached is not None and ("r", primary) not in cached[1]:
+                if dependent != previous:
+                    cached = trees.get((dependent, role_name, key))
+                    previous, reached = dependent, (cached[1] if cached is not None else None)
+                if reached is not None and ("r", primary) not in reached:
                     results.append(None)
                     continue
             results.append(path(dependent, primary, role, allowed, dependent_role, key))
+            previous = None  # path may have explored (and cached) the dependent's tree
         return results
 
     def _explore(self, start, allowed):

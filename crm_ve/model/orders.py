@@ -357,51 +357,62 @@ class ActionGraph:
 
     def search_many(self, pairs, allowed) -> List[Optional[List[OrderEdge]]]:
         """:meth:`search` for each ``(first_rid, first_action, then_rid, then_action)`` of ``pairs``, in order
-        (a stack's containers at once: when they share their first or their then node, its allowed direct edges
-        are mapped once and each pair's direct edge is a lookup; anything else is searched)."""
+        (a stack's containers at once: when they share one end, that node's allowed direct edges are mapped once
+        and a pair's direct edge is a lookup; anything else is searched)."""
+        if not isinstance(pairs, (list, tuple)):
+            pairs = list(pairs)
         collective, out_map, in_map, search = self._collective, self._out, self._in, self._search
-        ends = [((first_rid, first_action, "done") if first_rid in collective else (first_rid, first_action),
-                 (then_rid, then_action, "begin") if then_rid in collective else (then_rid, then_action))
-                for first_rid, first_action, then_rid, then_action in pairs]
-        side, direct = self._shared_direct_edges(ends, allowed)
+        side, direct = self._shared_direct_edges(pairs, allowed)
+        direct_get = direct.get
         results = []
-        for end in ends:
-            source, target = end
+        for pair in pairs:
+            edge = direct_get(pair[side]) if direct else None
+            if edge is not None:
+                results.append([edge])
+                continue
+            first_rid, first_action, then_rid, then_action = pair
+            source = (first_rid, first_action, "done") if first_rid in collective else (first_rid, first_action)
+            target = (then_rid, then_action, "begin") if then_rid in collective else (then_rid, then_action)
             if source == target:
                 results.append([])  # what _search answers, without the call
-                continue
-            if direct is not None:
-                # the first allowed direct edge is what _search answers first (the parallel edges of two nodes
-                # are in the same order in both adjacency lists)
-                edge = direct.get(end[side])
-                if edge is not None:
-                    results.append([edge])
-                    continue
-            if not out_map.get(source) or not in_map.get(target):
-                results.append(None)  # what _search answers, without the call
-                continue
-            results.append(search(source, target, allowed))
+            elif not out_map.get(source) or not in_map.get(target):
+                results.append(None)  # likewise
+            else:
+                results.append(search(source, target, allowed))
         return results
 
-    def _shared_direct_edges(self, ends, allowed):
-        """(0 or 1, {node: the first allowed edge between it and the shared node}) when every ``(source,
-        target)`` of ``ends`` has the same source (the map is keyed by target: 1) or the same target (keyed by
-        source: 0), and that node has not many more edges than there are pairs; else (None, None)."""
-        if len(ends) < 2:
-            return None, None
-        source, target = ends[0]
-        if all(end[0] == source for end in ends):
-            side, adjacency = 1, self._out.get(source, ())
-        elif all(end[1] == target for end in ends):
-            side, adjacency = 0, self._in.get(target, ())
+    def _shared_direct_edges(self, pairs, allowed):
+        """(index of the other end's rid in a pair, {that rid: the first allowed edge between its node and the
+        shared one}) when every pair of ``pairs`` has the same first node (then node) and the same then (first)
+        action, and that node has about as many edges as there are pairs (else mapping them costs more than the
+        lookups save); else ``(0, {})``.
+
+        The first allowed edge is what :meth:`_search` answers first: the parallel edges of two nodes are in the
+        same order in both adjacency lists."""
+        if len(pairs) < 2:
+            return 0, {}
+        least, most = len(pairs) // 2, 2 * len(pairs) + 16
+        first_rid, first_action, then_rid, then_action = pairs[0]
+        source, target = self.done(first_rid, first_action), self.begin(then_rid, then_action)
+        adjacency = self._out.get(source, ())
+        if least <= len(adjacency) <= most and all(p[0] == first_rid and p[1] == first_action
+                                                   and p[3] == then_action for p in pairs):
+            side, shared, action, phase = 2, source, then_action, "begin"
         else:
-            return None, None
-        if len(adjacency) > 2 * len(ends) + 16:  # mapping them would cost more than the lookups save
-            return None, None
+            adjacency = self._in.get(target, ())
+            if least <= len(adjacency) <= most and all(p[2] == then_rid and p[3] == then_action
+                                                       and p[1] == first_action for p in pairs):
+                side, shared, action, phase = 0, target, first_action, "done"
+            else:
+                return 0, {}
         direct = {}
         for edge, node in adjacency:
-            if node not in direct and allowed(edge):
-                direct[node] = edge
+            rid = node[0]
+            # the node a pair names: (rid, action) of a primitive, (rid, action, phase) of a collective resource
+            # (only those have three parts); a pair whose ends are one node is left to the search (it answers [])
+            if (rid not in direct and node[1] == action and (len(node) == 2 or node[2] == phase) and node != shared
+                    and allowed(edge)):
+                direct[rid] = edge
         return side, direct
 
     def _search(self, source, target, allowed):
