@@ -118,6 +118,7 @@ class CibModel:
         self._op_defaults = read_blocks(_children(configuration.find("op_defaults")), "meta_attributes",
                                         self.index)
         self._meta_cache: Dict[Tuple[str, str], MetaValue] = {}
+        self._promotable: Dict[str, Truth] = {}
         self._crm_config = read_blocks(_children(configuration.find("crm_config")), "cluster_property_set",
                                        self.index)
         self.nodes: Tuple[str, ...] = read_nodes(configuration.find("nodes"))
@@ -262,7 +263,14 @@ class CibModel:
 
     def promotable(self, rid) -> Truth:
         """Can ``rid`` have a Promoted role: a ``<master>``, a clone with effective ``promotable=true``, a
-        bundle with ``promoted-max``/``master-max`` > 0, or anything inside one of them."""
+        bundle with ``promoted-max``/``master-max`` > 0, or anything inside one of them (asked per colocation
+        role and per stack: remembered, as the meta values it derives from are)."""
+        known = self._promotable.get(rid)
+        if known is None:
+            known = self._promotable[rid] = self._promotable_of(rid)
+        return known
+
+    def _promotable_of(self, rid) -> Truth:
         resource = self.resources.get(rid)
         if resource is None:
             return Truth.FALSE

@@ -191,17 +191,18 @@ class PlacementGraph:
         self.resources = resources
         self.edges = list(edges)
         self._out: Dict[tuple, List[Tuple[ColocationEdge, tuple]]] = {}
-        #: dependent id -> the list ``_out`` has for its node (each id has one node as a dependent): batched
-        #: queries look a dependent's explicit edges up without making its node
-        self._out_by_rid: Dict[str, List[Tuple[ColocationEdge, tuple]]] = {}
         self._group_collocated = group_collocated
-        out, out_by_rid = self._out, self._out_by_rid
+        out, node_as_dependent = self._out, self.node_as_dependent
         for edge in self.edges:
-            dependent = edge.dependent
-            adjacency = out_by_rid.get(dependent)
+            source = node_as_dependent(edge.dependent)
+            adjacency = out.get(source)
             if adjacency is None:
-                adjacency = out_by_rid[dependent] = out[self.node_as_dependent(dependent)] = []
+                adjacency = out[source] = []
             adjacency.append((edge, ("r", edge.primary)))
+        #: dependent id -> its list in ``_out`` (an id has one node as a dependent): batched queries look a
+        #: dependent's explicit edges up without making its node
+        self._out_by_rid: Dict[str, List[Tuple[ColocationEdge, tuple]]] = {node[1]: adjacency
+                                                                          for node, adjacency in out.items()}
         self._structural_cache: Dict[tuple, list] = {}
         #: (dependent, dependent role name, filter key) -> (search tree, the resource nodes it reaches)
         self._trees: Dict[tuple, tuple] = {}
@@ -213,8 +214,9 @@ class PlacementGraph:
         return ("r", rid)
 
     def _structural(self, node):
-        if node in self._structural_cache:
-            return self._structural_cache[node]
+        known = self._structural_cache.get(node)
+        if known is not None:
+            return known
         kind, rid = node
         out = []
         resource = self.resources.get(rid)
@@ -255,7 +257,11 @@ class PlacementGraph:
         return out
 
     def successors(self, node):
-        return self._out.get(node, []) + self._structural(node)
+        explicit, structural = self._out.get(node), self._structural(node)
+        # a new list each time, as callers may keep it; the common node has only one kind of edge
+        if not explicit:
+            return list(structural)
+        return explicit + structural
 
     def path(self, dependent, primary, role: Optional[Role], allowed: Callable[[ColocationEdge], bool],
              dependent_role: Role = Role.ANY, key=None) -> Optional[List[ColocationEdge]]:
