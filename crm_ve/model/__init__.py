@@ -25,13 +25,15 @@ from typing import Dict, List, Optional, Tuple
 from lxml import etree
 
 from crm_ve.model.colocations import (SAME_NODE_ATTRIBUTES, ColocationEdge, PlacementGraph,
-                                      constraint_colocation_edges)
+                                      constraint_colocation_edges, two_resource_colocation_edge)
 from crm_ve.model.conditions import RuleContext
-from crm_ve.model.constraints import (CONSTRAINT_TAGS, Constraint, Resolver, ResourceSet, read_constraint,
-                                      read_simple_constraint)
+from crm_ve.model.constraints import (CONSTRAINT_TAGS, RSC_ROLE, SIMPLE_ATTRIBUTES, WITH_RSC_ROLE, Constraint,
+                                      Resolver, ResourceSet, read_constraint, read_simple_constraint,
+                                      simple_attribute_texts)
 from crm_ve.model.locations import banned_everywhere, location_bans, read_nodes
 from crm_ve.model.nvsets import Candidate, MetaValue, candidates_from, read_blocks
-from crm_ve.model.orders import MANDATORY, OPTIONAL, SERIALIZE, ActionGraph, OrderEdge, constraint_order_edges
+from crm_ve.model.orders import (MANDATORY, OPTIONAL, SERIALIZE, ActionGraph, OrderEdge, constraint_order_edges,
+                                 two_resource_order_edges)
 from crm_ve.model.resources import Operation, Resource, own_op_timeout, read_resources, read_tags
 from crm_ve.model.stacks import Stack, Stacks, Tie, recognise
 from crm_ve.model.values import INFINITY, Role, Truth, parse_bool, parse_interval_ms
@@ -46,6 +48,8 @@ __all__ = [
     "SERIALIZE", "Stack", "Stacks", "Tie", "Vocabulary",
 ]
 
+
+_COLOCATION_SCORE = SIMPLE_ATTRIBUTES["colocation"].index("score")
 
 #: the constraint types :class:`CibModel` indexes by resource while it reads them (the others on first use)
 _EAGERLY_INDEXED_TYPES = ("location", "ticket")
@@ -139,34 +143,43 @@ class CibModel:
         top_ids = [rid for rid, resource in self.resources.items() if resource.parent is None]
         promotable, index, tag_types = self.promotable, self.index, CONSTRAINT_TAGS
         new_roles = ("Promoted", "Unpromoted")
-        # one pass: each element's attributes are read once (into a dict: every lxml .get() makes proxies),
-        # and its edges and index entries are derived from them right away
+        # one pass: each element's attributes are read once (every lxml .get() makes proxies), and its edges
+        # and index entries are derived from them right away
         for element in (constraints_section if constraints_section is not None else ()):
             ctype = tag_types.get(element.tag)  # comments and processing instructions are in no map
             if ctype is None:
                 continue
-            constraint = None
+            constraint = texts = None
             if (ctype == "order" or ctype == "colocation") and not len(element):  # no resource sets
-                attributes = dict(element.items())
-                get = attributes.get
-                constraint = read_simple_constraint(element, ctype, attributes, resolver)
-            else:
-                get = element.get
+                texts = simple_attribute_texts(element, ctype)
+                constraint = read_simple_constraint(element, ctype, texts, resolver)
             if constraint is None:
                 constraint = read_constraint(element, resolver, index, top_ids)
+                texts = None
             constraint_list.append(constraint)
             cid = constraint.id
             if cid is not None and cid not in constraints:
                 constraints[cid] = constraint
             for rid in constraint.resources:
                 naming[rid].append(constraint)
+            if texts is not None:  # a two-resource order or colocation (SIMPLE_ATTRIBUTES texts)
+                if ctype == "order":
+                    order_edges.extend(two_resource_order_edges(constraint, texts))
+                else:
+                    edge = two_resource_colocation_edge(constraint, promotable, texts)
+                    colocation_edges.append(edge)
+                    # stacks._anti_colocation of a two-resource colocation, from the score its edge parsed
+                    anti_colocation[id(constraint)] = texts[_COLOCATION_SCORE] is not None and edge.score < 0
+                if not uses_new:
+                    uses_new = texts[WITH_RSC_ROLE] in new_roles or texts[RSC_ROLE] in new_roles
+                continue
+            get = element.get
             if ctype == "order":
                 order_edges.extend(constraint_order_edges(constraint, get))
             elif ctype == "colocation":
                 edges = constraint_colocation_edges(constraint, promotable, get)
                 colocation_edges.extend(edges)
                 if edges and not constraint.sets:
-                    # stacks._anti_colocation of a two-resource colocation, from the score its edge parsed
                     anti_colocation[id(constraint)] = get("score") is not None and edges[0].score < 0
             else:
                 of_type = naming_by_type[ctype]

@@ -19,7 +19,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
-from crm_ve.model.values import INFINITY, SLOTS, Role, Truth, parse_score
+from crm_ve.model.constraints import SIMPLE_ATTRIBUTES
+from crm_ve.model.values import INFINITY, SLOTS, Role, Truth, parse_score, remember
 
 #: ``node-attribute`` values meaning "on the same node" (none: ``#uname``)
 SAME_NODE_ATTRIBUTES = (None, "#uname")
@@ -80,7 +81,7 @@ def constraint_colocation_edges(constraint, promotable: Callable[[str], Truth], 
     if get is None:
         get = constraint.element.get
     if not constraint.sets:
-        return [_two_resource_edge(constraint, promotable, get)]
+        return [two_resource_colocation_edge(constraint, promotable, tuple(get(name) for name in _ATTRIBUTES))]
     score_text = get("score")
     score = parse_score(score_text)
     node_attribute = get("node-attribute")
@@ -130,35 +131,38 @@ def constraint_colocation_edges(constraint, promotable: Callable[[str], Truth], 
 
 
 _PROMOTED = Role.PROMOTED
+_ATTRIBUTES = SIMPLE_ATTRIBUTES["colocation"]
+#: where the texts of rsc-role, with-rsc-role and score are in _ATTRIBUTES; node-attribute's
+_SHAPE, _NODE_ATTRIBUTE = slice(_ATTRIBUTES.index("rsc-role"), _ATTRIBUTES.index("score") + 1), \
+    _ATTRIBUTES.index("node-attribute")
+assert _ATTRIBUTES[_SHAPE] == ("rsc-role", "with-rsc-role", "score")
 
-#: what the score and roles of a two-resource colocation say, by their texts (score, rsc-role, with-rsc-role):
-#: a CIB spells its colocations a handful of ways, so 20,000 colocations parse them once or twice
+#: what those texts of a two-resource colocation say: a CIB spells its colocations a handful of ways, so
+#: 20,000 colocations parse them once or twice
 _TWO_RESOURCE_SHAPES: Dict[tuple, tuple] = {}
 
 
 def _two_resource_shape(texts):
     """(score, why the score makes Pacemaker ignore it or None, dependent role, primary role, the edge's
-    dependent role, its primary role) of a two-resource colocation's attribute ``texts``."""
-    score_text, dep_text, pri_text = texts
+    dependent role, its primary role) of a two-resource colocation's (rsc-role, with-rsc-role, score)
+    ``texts``."""
+    dep_text, pri_text, score_text = texts
     score = parse_score(score_text)
     ignored = None
     if score == 0:
         ignored = "no score (defaults to 0)" if score_text is None else "score 0"
     dep_role, pri_role = Role.parse(dep_text), Role.parse(pri_text)
-    shape = (score, ignored, dep_role, pri_role, _role(dep_role), _role(pri_role))
-    if len(_TWO_RESOURCE_SHAPES) >= 1024:
-        _TWO_RESOURCE_SHAPES.clear()
-    _TWO_RESOURCE_SHAPES[texts] = shape
-    return shape
+    return remember(_TWO_RESOURCE_SHAPES, texts, (score, ignored, dep_role, pri_role, _role(dep_role),
+                                                  _role(pri_role)))
 
 
-def _two_resource_edge(constraint, promotable, get):
-    """The edge of a two-resource colocation."""
+def two_resource_colocation_edge(constraint, promotable, texts):
+    """The edge of a two-resource colocation, from its attribute ``texts`` (``SIMPLE_ATTRIBUTES["colocation"]``)."""
     dependent, primary = constraint.sides
-    texts = (get("score"), get("rsc-role"), get("with-rsc-role"))
-    shape = _TWO_RESOURCE_SHAPES.get(texts)
+    shape_texts = texts[_SHAPE]
+    shape = _TWO_RESOURCE_SHAPES.get(shape_texts)
     if shape is None:
-        shape = _two_resource_shape(texts)
+        shape = _two_resource_shape(shape_texts)
     score, ignored, dep_role, pri_role, edge_dep_role, edge_pri_role = shape
     if dep_role is _PROMOTED and not promotable(dependent).possible:
         ignored = ignored or f"role {dep_role.value} on {dependent}, which cannot be promoted"
@@ -167,7 +171,7 @@ def _two_resource_edge(constraint, promotable, get):
     via_child = constraint.via_child
     via = bool(via_child) and (dependent in via_child.values() or primary in via_child.values())
     return ColocationEdge(dependent, primary, score, edge_dep_role, edge_pri_role, constraint.id, "colocation", (),
-                          ignored, get("node-attribute"), via, None, constraint.element)
+                          ignored, texts[_NODE_ATTRIBUTE], via, None, constraint.element)
 
 
 def _role(role):

@@ -23,7 +23,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
-from crm_ve.model.values import INVERSE_ACTION, SLOTS, Truth, parse_bool, parse_score
+from crm_ve.model.constraints import SIMPLE_ATTRIBUTES
+from crm_ve.model.values import INVERSE_ACTION, SLOTS, Truth, parse_bool, parse_score, remember
 
 MANDATORY, OPTIONAL, SERIALIZE = "Mandatory", "Optional", "Serialize"
 _KINDS = {"mandatory": MANDATORY, "optional": OPTIONAL, "serialize": SERIALIZE}
@@ -111,9 +112,9 @@ def constraint_order_edges(constraint, get=None):
         return []
     if get is None:
         get = constraint.element.get
-    via_child = constraint.via_child
     if not constraint.sets:
-        return _two_resource_edges(constraint, get, via_child)
+        return two_resource_order_edges(constraint, tuple(get(name) for name in _ATTRIBUTES))
+    via_child = constraint.via_child
     kind = ordering_kind(get)
     symmetrical = ordering_symmetrical(get, kind)
     edges: List[OrderEdge] = []
@@ -133,14 +134,20 @@ def constraint_order_edges(constraint, get=None):
     return edges
 
 
-#: what the attributes of a two-resource order say, by their texts (kind, score, symmetrical, first-action,
-#: then-action): a CIB spells its orders a handful of ways, so 20,000 orders parse them once or twice
+_ATTRIBUTES = SIMPLE_ATTRIBUTES["order"]
+#: where the texts of kind, score, symmetrical, first-action and then-action are in _ATTRIBUTES
+_SHAPE = slice(_ATTRIBUTES.index("kind"), _ATTRIBUTES.index("then-action") + 1)
+assert _ATTRIBUTES[_SHAPE] == ("kind", "score", "symmetrical", "first-action", "then-action")
+
+#: what those texts of a two-resource order say: a CIB spells its orders a handful of ways, so 20,000 orders
+#: parse them once or twice
 _TWO_RESOURCE_SHAPES: Dict[tuple, tuple] = {}
 
 
 def _two_resource_shape(texts):
     """(kind, symmetrical, first action, then action, the inverse edge's first action (None: no inverse edge),
-    its then action) of a two-resource order's attribute ``texts``."""
+    its then action) of a two-resource order's (kind, score, symmetrical, first-action, then-action)
+    ``texts``."""
     kind_text, score_text, symmetrical_text, first_text, then_text = texts
     attributes = {"kind": kind_text, "score": score_text, "symmetrical": symmetrical_text}
     kind = ordering_kind(attributes.get)
@@ -148,27 +155,26 @@ def _two_resource_shape(texts):
     first_action = _action(first_text)
     then_action = _action(then_text) if then_text else first_action
     inverse = symmetrical and first_action in INVERSE_ACTION and then_action in INVERSE_ACTION
-    shape = (kind, symmetrical, first_action, then_action,
-             INVERSE_ACTION[then_action] if inverse else None, INVERSE_ACTION[first_action] if inverse else None)
-    if len(_TWO_RESOURCE_SHAPES) >= 1024:
-        _TWO_RESOURCE_SHAPES.clear()
-    _TWO_RESOURCE_SHAPES[texts] = shape
-    return shape
+    return remember(_TWO_RESOURCE_SHAPES, texts, (
+        kind, symmetrical, first_action, then_action,
+        INVERSE_ACTION[then_action] if inverse else None, INVERSE_ACTION[first_action] if inverse else None))
 
 
-def _two_resource_edges(constraint, get, via_child):
-    """The edge (and its inverse when symmetrical) of a two-resource order."""
+def two_resource_order_edges(constraint, texts):
+    """The edge (and its inverse when symmetrical) of a two-resource order, from its attribute ``texts``
+    (``SIMPLE_ATTRIBUTES["order"]``)."""
     first, then = constraint.sides
-    first_text, then_text = get("first-action"), get("then-action")
-    texts = (get("kind"), get("score"), get("symmetrical"), first_text, then_text)
-    shape = _TWO_RESOURCE_SHAPES.get(texts)
+    shape_texts = texts[_SHAPE]
+    shape = _TWO_RESOURCE_SHAPES.get(shape_texts)
     if shape is None:
-        shape = _two_resource_shape(texts)
+        shape = _two_resource_shape(shape_texts)
     kind, symmetrical, first_action, then_action, inverse_first_action, inverse_then_action = shape
+    via_child = constraint.via_child
     via = bool(via_child) and (first in via_child.values() or then in via_child.values())
-    cid, element, then_defaulted = constraint.id, constraint.element, then_text is None
+    cid, element = constraint.id, constraint.element
+    then_defaulted, first_defaulted = shape_texts[4] is None, shape_texts[3] is None
     forward = OrderEdge(first, first_action, then, then_action, kind, symmetrical, False, cid, "order", (),
-                        True, then_defaulted, first_text is None, via, None, element)
+                        True, then_defaulted, first_defaulted, via, None, element)
     if inverse_first_action is None:
         return [forward]
     return [forward, OrderEdge(then, inverse_first_action, first, inverse_then_action, kind, symmetrical, True,
@@ -266,7 +272,9 @@ class ActionGraph:
     def __init__(self, resources, edges, group_ordered: Callable[[str], Tuple[Truth, Optional[str]]],
                  promotable: Callable[[str], Truth]):
         self.resources = resources
-        self._collective = {rid for rid, resource in resources.items() if not resource.is_primitive}
+        # groups, clones and bundles in document order (the order their implicit edges are added in)
+        collectives = [resource for resource in resources.values() if resource.kind != "primitive"]
+        self._collective = {resource.id for resource in collectives}
         self.edges: List[OrderEdge] = []
         self._out: Dict[Node, List[Tuple[OrderEdge, Node]]] = defaultdict(list)
         self._in: Dict[Node, List[Tuple[OrderEdge, Node]]] = defaultdict(list)
@@ -279,7 +287,7 @@ class ActionGraph:
             out[a].append((edge, b))
             into[b].append((edge, a))
         self.edges.extend(edges)
-        self._structure(group_ordered, promotable)
+        self._structure(collectives, group_ordered, promotable)
 
     def begin(self, rid, action):
         return (rid, action, "begin") if rid in self._collective else (rid, action)
@@ -294,9 +302,9 @@ class ActionGraph:
         self._out[a].append((edge, b))
         self._in[b].append((edge, a))
 
-    def _structure(self, group_ordered, promotable):
-        for resource in self.resources.values():
-            if resource.is_primitive or not resource.children:
+    def _structure(self, collectives, group_ordered, promotable):
+        for resource in collectives:
+            if not resource.children:
                 continue
             for member in resource.children:
                 for action in INVERSE_ACTION:
