@@ -140,7 +140,6 @@ class CibModel:
         uses_new = False
         anti_colocation: Dict[int, bool] = {}
         constraints_section = configuration.find("constraints")
-        top_ids = [rid for rid, resource in self.resources.items() if resource.parent is None]
         promotable, index, tag_types = self.promotable, self.index, CONSTRAINT_TAGS
         new_roles = ("Promoted", "Unpromoted")
         # one pass: each element's attributes are read once (every lxml .get() makes proxies), and its edges
@@ -154,7 +153,7 @@ class CibModel:
                 texts = simple_attribute_texts(element, ctype)
                 constraint = read_simple_constraint(element, ctype, texts, resolver)
             if constraint is None:
-                constraint = read_constraint(element, resolver, index, top_ids)
+                constraint = read_constraint(element, resolver, index)
                 texts = None
             constraint_list.append(constraint)
             cid = constraint.id

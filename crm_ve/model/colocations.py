@@ -160,9 +160,7 @@ def two_resource_colocation_edge(constraint, promotable, texts):
     """The edge of a two-resource colocation, from its attribute ``texts`` (``SIMPLE_ATTRIBUTES["colocation"]``)."""
     dependent, primary = constraint.sides
     shape_texts = texts[_SHAPE]
-    shape = _TWO_RESOURCE_SHAPES.get(shape_texts)
-    if shape is None:
-        shape = _two_resource_shape(shape_texts)
+    shape = _TWO_RESOURCE_SHAPES.get(shape_texts) or _two_resource_shape(shape_texts)  # (never empty)
     score, ignored, dep_role, pri_role, edge_dep_role, edge_pri_role = shape
     if dep_role is _PROMOTED and not promotable(dependent).possible:
         ignored = ignored or f"role {dep_role.value} on {dependent}, which cannot be promoted"
@@ -224,7 +222,8 @@ class PlacementGraph:
         kind, rid = node
         out = []
         resource = self.resources.get(rid)
-        if resource is not None:
+        # a top-level primitive (most nodes of a large CIB) implies nothing
+        if resource is not None and (resource.parent is not None or resource.kind != "primitive"):
             if kind == "r" and not resource.is_primitive:
                 # being with a group or clone is being with its members, and with what they are with
                 out.append((ColocationEdge(rid, rid, INFINITY, origin="member"), ("up", rid)))

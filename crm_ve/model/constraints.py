@@ -99,6 +99,14 @@ class Resolver:
         for rid in resources:
             if self.inside_clone(rid):
                 self._clone_top[rid] = self.uber_parent(rid)
+        self._top_ids: Optional[List[str]] = None
+
+    def top_ids(self):
+        """Ids of the top-level resources, in document order (what an ``rsc-pattern`` is matched against);
+        computed when a pattern first asks."""
+        if self._top_ids is None:
+            self._top_ids = [rid for rid, resource in self.resources.items() if resource.parent is None]
+        return self._top_ids
 
     def uber_parent(self, rid):
         top = rid
@@ -216,7 +224,7 @@ def read_simple_constraint(element, ctype, texts, resolver):
     return constraint
 
 
-def read_constraint(element, resolver, index, all_resource_ids):
+def read_constraint(element, resolver, index):
     """A :class:`Constraint` from its element."""
     ctype = CONSTRAINT_TAGS[element.tag]
     constraint = Constraint(element.get("id"), ctype, element)
@@ -268,7 +276,7 @@ def read_constraint(element, resolver, index, all_resource_ids):
         refs.append(element.get("rsc-pattern"))
         try:
             pattern = re.compile(element.get("rsc-pattern"))
-            resolved_ids = [rid for rid in all_resource_ids if pattern.search(rid)]
+            resolved_ids = [rid for rid in resolver.top_ids() if pattern.search(rid)]
         except re.error:
             constraint.ignored = f"invalid rsc-pattern {element.get('rsc-pattern')!r}"
     else:

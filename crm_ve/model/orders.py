@@ -165,9 +165,7 @@ def two_resource_order_edges(constraint, texts):
     (``SIMPLE_ATTRIBUTES["order"]``)."""
     first, then = constraint.sides
     shape_texts = texts[_SHAPE]
-    shape = _TWO_RESOURCE_SHAPES.get(shape_texts)
-    if shape is None:
-        shape = _two_resource_shape(shape_texts)
+    shape = _TWO_RESOURCE_SHAPES.get(shape_texts) or _two_resource_shape(shape_texts)  # (never empty)
     kind, symmetrical, first_action, then_action, inverse_first_action, inverse_then_action = shape
     via_child = constraint.via_child
     via = bool(via_child) and (first in via_child.values() or then in via_child.values())
