@@ -24,13 +24,16 @@ from typing import Dict, List, Optional, Tuple
 
 from lxml import etree
 
-from crm_ve.model.colocations import ColocationEdge, PlacementGraph, constraint_colocation_edges
+from crm_ve.model.colocations import (SAME_NODE_ATTRIBUTES, ColocationEdge, PlacementGraph,
+                                      constraint_colocation_edges, two_resource_colocation_edge)
 from crm_ve.model.conditions import RuleContext
-from crm_ve.model.constraints import (CONSTRAINT_TAGS, Constraint, Resolver, ResourceSet, read_constraint,
-                                      read_simple_constraint)
+from crm_ve.model.constraints import (CONSTRAINT_TAGS, RSC_ROLE, SIMPLE_ATTRIBUTES, WITH_RSC_ROLE, Constraint,
+                                      Resolver, ResourceSet, read_constraint, read_simple_constraint,
+                                      simple_attribute_texts)
 from crm_ve.model.locations import banned_everywhere, location_bans, read_nodes
 from crm_ve.model.nvsets import Candidate, MetaValue, candidates_from, read_blocks
-from crm_ve.model.orders import MANDATORY, OPTIONAL, SERIALIZE, ActionGraph, OrderEdge, constraint_order_edges
+from crm_ve.model.orders import (MANDATORY, OPTIONAL, SERIALIZE, ActionGraph, OrderEdge, constraint_order_edges,
+                                 two_resource_order_edges)
 from crm_ve.model.resources import Operation, Resource, own_op_timeout, read_resources, read_tags
 from crm_ve.model.stacks import Stack, Stacks, Tie, recognise
 from crm_ve.model.values import INFINITY, Role, Truth, parse_bool, parse_interval_ms
@@ -45,6 +48,11 @@ __all__ = [
     "SERIALIZE", "Stack", "Stacks", "Tie", "Vocabulary",
 ]
 
+
+_COLOCATION_SCORE = SIMPLE_ATTRIBUTES["colocation"].index("score")
+
+#: the constraint types :class:`CibModel` indexes by resource while it reads them (the others on first use)
+_EAGERLY_INDEXED_TYPES = ("location", "ticket")
 
 _ALL_IDS = etree.XPath("descendant-or-self::*/@id", smart_strings=False)
 _HAS_ID = etree.XPath("boolean(descendant-or-self::*[@id = $key])")
@@ -114,6 +122,7 @@ class CibModel:
         self._op_defaults = read_blocks(_children(configuration.find("op_defaults")), "meta_attributes",
                                         self.index)
         self._meta_cache: Dict[Tuple[str, str], MetaValue] = {}
+        self._promotable: Dict[str, Truth] = {}
         self._crm_config = read_blocks(_children(configuration.find("crm_config")), "cluster_property_set",
                                        self.index)
         self.nodes: Tuple[str, ...] = read_nodes(configuration.find("nodes"))
@@ -122,47 +131,61 @@ class CibModel:
         constraint_list: List[Constraint] = []
         constraints: Dict[str, Constraint] = {}
         naming: Dict[str, List[Constraint]] = defaultdict(list)
-        # type -> resource id -> constraints (no (id, type) tuple to build and hash per entry)
+        # type -> resource id -> constraints (no (id, type) tuple to build and hash per entry); the few
+        # locations and tickets are indexed here, the many orders and colocations when first asked for
         naming_by_type: Dict[str, Dict[str, List[Constraint]]] = {t: defaultdict(list)
-                                                                 for t in CONSTRAINT_TAGS.values()}
+                                                                 for t in _EAGERLY_INDEXED_TYPES}
         order_edges: List[OrderEdge] = []
         colocation_edges: List[ColocationEdge] = []
         uses_new = False
         anti_colocation: Dict[int, bool] = {}
         constraints_section = configuration.find("constraints")
-        top_ids = [rid for rid, resource in self.resources.items() if resource.parent is None]
         promotable, index, tag_types = self.promotable, self.index, CONSTRAINT_TAGS
-        # one pass: each element's attributes are read once (into a dict: every lxml .get() makes proxies),
-        # and its edges and index entries are derived from them right away
+        new_roles = ("Promoted", "Unpromoted")
+        # one pass: each element's attributes are read once (every lxml .get() makes proxies), and its edges
+        # and index entries are derived from them right away
         for element in (constraints_section if constraints_section is not None else ()):
             ctype = tag_types.get(element.tag)  # comments and processing instructions are in no map
             if ctype is None:
                 continue
-            constraint = attributes = None
+            constraint = texts = None
             if (ctype == "order" or ctype == "colocation") and not len(element):  # no resource sets
-                attributes = dict(element.items())
-                constraint = read_simple_constraint(element, ctype, attributes, resolver)
+                texts = simple_attribute_texts(element, ctype)
+                constraint = read_simple_constraint(element, ctype, texts, resolver)
             if constraint is None:
-                constraint = read_constraint(element, resolver, index, top_ids)
-            get = attributes.get if attributes is not None else element.get
+                constraint = read_constraint(element, resolver, index)
+                texts = None
             constraint_list.append(constraint)
-            if constraint.id is not None and constraint.id not in constraints:
-                constraints[constraint.id] = constraint
-            of_type = naming_by_type[ctype]
+            cid = constraint.id
+            if cid is not None and cid not in constraints:
+                constraints[cid] = constraint
             for rid in constraint.resources:
                 naming[rid].append(constraint)
-                of_type[rid].append(constraint)
+            if texts is not None:  # a two-resource order or colocation (SIMPLE_ATTRIBUTES texts)
+                if ctype == "order":
+                    order_edges.extend(two_resource_order_edges(constraint, texts))
+                else:
+                    edge = two_resource_colocation_edge(constraint, promotable, texts)
+                    colocation_edges.append(edge)
+                    # stacks._anti_colocation of a two-resource colocation, from the score its edge parsed
+                    anti_colocation[id(constraint)] = texts[_COLOCATION_SCORE] is not None and edge.score < 0
+                if not uses_new:
+                    uses_new = texts[WITH_RSC_ROLE] in new_roles or texts[RSC_ROLE] in new_roles
+                continue
+            get = element.get
             if ctype == "order":
                 order_edges.extend(constraint_order_edges(constraint, get))
             elif ctype == "colocation":
                 edges = constraint_colocation_edges(constraint, promotable, get)
                 colocation_edges.extend(edges)
                 if edges and not constraint.sets:
-                    # stacks._anti_colocation of a two-resource colocation, from the score its edge parsed
                     anti_colocation[id(constraint)] = get("score") is not None and edges[0].score < 0
+            else:
+                of_type = naming_by_type[ctype]
+                for rid in constraint.resources:
+                    of_type[rid].append(constraint)
             if not uses_new:
-                uses_new = (get("with-rsc-role") in ("Promoted", "Unpromoted")
-                            or get("rsc-role") in ("Promoted", "Unpromoted"))
+                uses_new = get("with-rsc-role") in new_roles or get("rsc-role") in new_roles
         self.constraint_list = constraint_list
         self.constraints = constraints
         self._naming = naming
@@ -252,7 +275,14 @@ class CibModel:
 
     def promotable(self, rid) -> Truth:
         """Can ``rid`` have a Promoted role: a ``<master>``, a clone with effective ``promotable=true``, a
-        bundle with ``promoted-max``/``master-max`` > 0, or anything inside one of them."""
+        bundle with ``promoted-max``/``master-max`` > 0, or anything inside one of them (asked per colocation
+        role and per stack: remembered, as the meta values it derives from are)."""
+        known = self._promotable.get(rid)
+        if known is None:
+            known = self._promotable[rid] = self._promotable_of(rid)
+        return known
+
+    def _promotable_of(self, rid) -> Truth:
         resource = self.resources.get(rid)
         if resource is None:
             return Truth.FALSE
@@ -330,8 +360,21 @@ class CibModel:
         when given - indexed, so asking for a Filesystem's locations does not walk its 20,000 colocations."""
         if type is not None:
             of_type = self._naming_by_type.get(type)
-            return of_type.get(rid, []) if of_type is not None else []
+            if of_type is None:
+                if type not in CONSTRAINT_TAGS.values():
+                    return []
+                of_type = self._naming_by_type[type] = self._index_naming(type)
+            return of_type.get(rid, [])
         return self._naming.get(rid, [])
+
+    def _index_naming(self, type) -> Dict[str, List[Constraint]]:
+        """Resource id -> the constraints of ``type`` naming it, in document order."""
+        of_type: Dict[str, List[Constraint]] = defaultdict(list)
+        for constraint in self.constraint_list:
+            if constraint.type == type:
+                for rid in constraint.resources:
+                    of_type[rid].append(constraint)
+        return of_type
 
     @property
     def action_graph(self) -> ActionGraph:
@@ -484,7 +527,7 @@ def _colocation_filter(min_score, include_ignored, conditional, same_node):
             return include_ignored and edge.score >= 0
         if edge.score < min_score or edge.score <= 0:
             return False
-        return not same_node or edge.same_node
+        return not same_node or edge.node_attribute in SAME_NODE_ATTRIBUTES  # edge.same_node, without the call
     return allowed
 
 

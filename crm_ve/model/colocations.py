@@ -19,7 +19,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
-from crm_ve.model.values import INFINITY, SLOTS, Role, Truth, parse_score
+from crm_ve.model.constraints import SIMPLE_ATTRIBUTES
+from crm_ve.model.values import INFINITY, SLOTS, Role, Truth, parse_score, remember
+
+#: ``node-attribute`` values meaning "on the same node" (none: ``#uname``)
+SAME_NODE_ATTRIBUTES = (None, "#uname")
 
 
 @dataclass(eq=False, **SLOTS)
@@ -57,7 +61,7 @@ class ColocationEdge:
 
     @property
     def same_node(self):
-        return self.node_attribute in (None, "#uname")
+        return self.node_attribute in SAME_NODE_ATTRIBUTES
 
     def __post_init__(self):
         self.explicit = self.constraint is not None
@@ -76,26 +80,11 @@ def constraint_colocation_edges(constraint, promotable: Callable[[str], Truth], 
         return []
     if get is None:
         get = constraint.element.get
+    if not constraint.sets:
+        return [two_resource_colocation_edge(constraint, promotable, tuple(get(name) for name in _ATTRIBUTES))]
     score_text = get("score")
     score = parse_score(score_text)
     node_attribute = get("node-attribute")
-    if not constraint.sets:  # the two-resource form
-        dependent, primary = constraint.sides
-        dep_role, pri_role = get("rsc-role"), get("with-rsc-role")
-        dep_role = Role.ANY if dep_role is None else Role.parse(dep_role)
-        pri_role = Role.ANY if pri_role is None else Role.parse(pri_role)
-        ignored = None
-        if score == 0:
-            ignored = "no score (defaults to 0)" if score_text is None else "score 0"
-        if dep_role is Role.PROMOTED and not promotable(dependent).possible:
-            ignored = ignored or f"role {dep_role.value} on {dependent}, which cannot be promoted"
-        if pri_role is Role.PROMOTED and not promotable(primary).possible:
-            ignored = ignored or f"role {pri_role.value} on {primary}, which cannot be promoted"
-        via_child = constraint.via_child
-        via = bool(via_child) and (dependent in via_child.values() or primary in via_child.values())
-        return [ColocationEdge(dependent, primary, score, Role.ANY if dep_role is Role.UNKNOWN else dep_role,
-                               Role.ANY if pri_role is Role.UNKNOWN else pri_role, constraint.id, "colocation", (),
-                               ignored, node_attribute, via, None, constraint.element)]
     common = dict(constraint=constraint.id, element=constraint.element, node_attribute=node_attribute)
     edges: List[ColocationEdge] = []
 
@@ -141,6 +130,48 @@ def constraint_colocation_edges(constraint, promotable: Callable[[str], Truth], 
     return edges
 
 
+_PROMOTED = Role.PROMOTED
+_ATTRIBUTES = SIMPLE_ATTRIBUTES["colocation"]
+#: where the texts of rsc-role, with-rsc-role and score are in _ATTRIBUTES; node-attribute's
+_SHAPE, _NODE_ATTRIBUTE = slice(_ATTRIBUTES.index("rsc-role"), _ATTRIBUTES.index("score") + 1), \
+    _ATTRIBUTES.index("node-attribute")
+assert _ATTRIBUTES[_SHAPE] == ("rsc-role", "with-rsc-role", "score")
+
+#: what those texts of a two-resource colocation say: a CIB spells its colocations a handful of ways, so
+#: 20,000 colocations parse them once or twice
+_TWO_RESOURCE_SHAPES: Dict[tuple, tuple] = {}
+
+
+def _two_resource_shape(texts):
+    """(score, why the score makes Pacemaker ignore it or None, dependent role, primary role, the edge's
+    dependent role, its primary role) of a two-resource colocation's (rsc-role, with-rsc-role, score)
+    ``texts``."""
+    dep_text, pri_text, score_text = texts
+    score = parse_score(score_text)
+    ignored = None
+    if score == 0:
+        ignored = "no score (defaults to 0)" if score_text is None else "score 0"
+    dep_role, pri_role = Role.parse(dep_text), Role.parse(pri_text)
+    return remember(_TWO_RESOURCE_SHAPES, texts, (score, ignored, dep_role, pri_role, _role(dep_role),
+                                                  _role(pri_role)))
+
+
+def two_resource_colocation_edge(constraint, promotable, texts):
+    """The edge of a two-resource colocation, from its attribute ``texts`` (``SIMPLE_ATTRIBUTES["colocation"]``)."""
+    dependent, primary = constraint.sides
+    shape_texts = texts[_SHAPE]
+    shape = _TWO_RESOURCE_SHAPES.get(shape_texts) or _two_resource_shape(shape_texts)  # (never empty)
+    score, ignored, dep_role, pri_role, edge_dep_role, edge_pri_role = shape
+    if dep_role is _PROMOTED and not promotable(dependent).possible:
+        ignored = ignored or f"role {dep_role.value} on {dependent}, which cannot be promoted"
+    if pri_role is _PROMOTED and not promotable(primary).possible:
+        ignored = ignored or f"role {pri_role.value} on {primary}, which cannot be promoted"
+    via_child = constraint.via_child
+    via = bool(via_child) and (dependent in via_child.values() or primary in via_child.values())
+    return ColocationEdge(dependent, primary, score, edge_dep_role, edge_pri_role, constraint.id, "colocation", (),
+                          ignored, texts[_NODE_ATTRIBUTE], via, None, constraint.element)
+
+
 def _role(role):
     # an unrecognised role text reads as "any role" (text2role), Stopped never matches a placement
     return Role.ANY if role is Role.UNKNOWN else role
@@ -163,9 +194,17 @@ class PlacementGraph:
         self.edges = list(edges)
         self._out: Dict[tuple, List[Tuple[ColocationEdge, tuple]]] = {}
         self._group_collocated = group_collocated
+        out, node_as_dependent = self._out, self.node_as_dependent
         for edge in self.edges:
-            source = self.node_as_dependent(edge.dependent)
-            self._out.setdefault(source, []).append((edge, ("r", edge.primary)))
+            source = node_as_dependent(edge.dependent)
+            adjacency = out.get(source)
+            if adjacency is None:
+                adjacency = out[source] = []
+            adjacency.append((edge, ("r", edge.primary)))
+        #: dependent id -> its list in ``_out`` (an id has one node as a dependent): batched queries look a
+        #: dependent's explicit edges up without making its node
+        self._out_by_rid: Dict[str, List[Tuple[ColocationEdge, tuple]]] = {node[1]: adjacency
+                                                                          for node, adjacency in out.items()}
         self._structural_cache: Dict[tuple, list] = {}
         #: (dependent, dependent role name, filter key) -> (search tree, the resource nodes it reaches)
         self._trees: Dict[tuple, tuple] = {}
@@ -177,12 +216,14 @@ class PlacementGraph:
         return ("r", rid)
 
     def _structural(self, node):
-        if node in self._structural_cache:
-            return self._structural_cache[node]
+        known = self._structural_cache.get(node)
+        if known is not None:
+            return known
         kind, rid = node
         out = []
         resource = self.resources.get(rid)
-        if resource is not None:
+        # a top-level primitive (most nodes of a large CIB) implies nothing
+        if resource is not None and (resource.parent is not None or resource.kind != "primitive"):
             if kind == "r" and not resource.is_primitive:
                 # being with a group or clone is being with its members, and with what they are with
                 out.append((ColocationEdge(rid, rid, INFINITY, origin="member"), ("up", rid)))
@@ -219,7 +260,11 @@ class PlacementGraph:
         return out
 
     def successors(self, node):
-        return self._out.get(node, []) + self._structural(node)
+        explicit, structural = self._out.get(node), self._structural(node)
+        # a new list each time, as callers may keep it; the common node has only one kind of edge
+        if not explicit:
+            return list(structural)
+        return explicit + structural
 
     def path(self, dependent, primary, role: Optional[Role], allowed: Callable[[ColocationEdge], bool],
              dependent_role: Role = Role.ANY, key=None) -> Optional[List[ColocationEdge]]:
@@ -258,15 +303,14 @@ class PlacementGraph:
     def paths(self, pairs, role, allowed, dependent_role=Role.ANY, key=None):
         """:meth:`path` for each ``(dependent, primary)`` of ``pairs``, in order (a stack's containers at
         once)."""
-        path, out_map, resources, any_role = self.path, self._out, self.resources, Role.ANY
+        path, out_by_rid, any_role = self.path, self._out_by_rid, Role.ANY
         trees, role_name = self._trees, dependent_role._value_
         results = []
+        previous = reached = None  # the last dependent asked and the resources its explored tree reaches
         for dependent, primary in pairs:
             if dependent_role is any_role:  # the direct edge of :meth:`path`, looked for inline
-                resource = resources.get(dependent)
-                source = ("up" if resource is not None and resource.kind != "primitive" else "r", dependent)
                 found = None
-                for edge, nxt in out_map.get(source, ()):
+                for edge, nxt in out_by_rid.get(dependent, ()):
                     if (nxt[1] == primary and nxt[0] == "r" and edge.dependent_role is any_role
                             and (role is None or edge.primary_role is role) and allowed(edge)):
                         found = [edge]
@@ -275,11 +319,14 @@ class PlacementGraph:
                     results.append(found)
                     continue
             if key is not None:  # :meth:`path`'s answer from an explored tree that does not reach primary
-                cached = trees.get((dependent, role_name, key))
-                if cached is not None and ("r", primary) not in cached[1]:
+                if dependent != previous:
+                    cached = trees.get((dependent, role_name, key))
+                    previous, reached = dependent, (cached[1] if cached is not None else None)
+                if reached is not None and ("r", primary) not in reached:
                     results.append(None)
                     continue
             results.append(path(dependent, primary, role, allowed, dependent_role, key))
+            previous = None  # path may have explored (and cached) the dependent's tree
         return results
 
     def _explore(self, start, allowed):

@@ -10,10 +10,11 @@ when the cluster has history for it (reference section 3.4); the model applies i
 """
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 from types import MappingProxyType
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
-from crm_ve.model.values import SLOTS, Role, parse_bool, parse_score
+from crm_ve.model.values import SLOTS, Role, parse_bool, parse_score, remember
 
 CONSTRAINT_TAGS = {"rsc_order": "order", "rsc_colocation": "colocation", "rsc_location": "location",
                    "rsc_ticket": "ticket"}
@@ -98,6 +99,14 @@ class Resolver:
         for rid in resources:
             if self.inside_clone(rid):
                 self._clone_top[rid] = self.uber_parent(rid)
+        self._top_ids: Optional[List[str]] = None
+
+    def top_ids(self):
+        """Ids of the top-level resources, in document order (what an ``rsc-pattern`` is matched against);
+        computed when a pattern first asks."""
+        if self._top_ids is None:
+            self._top_ids = [rid for rid, resource in self.resources.items() if resource.parent is None]
+        return self._top_ids
 
     def uber_parent(self, rid):
         top = rid
@@ -159,17 +168,45 @@ _SIDES = {"order": (("first", "first-action"), ("then", "then-action")),
           "location": (("rsc", "role"),)}
 
 
-def read_simple_constraint(element, ctype, attributes, resolver):
-    """The common two-resource order or colocation naming two resources, from the element's attributes read
-    once (``attributes``, a dict); None when the constraint is anything else (no id, a tag, an unknown id:
+#: the attributes the model reads from a two-resource order or colocation, in the order of the tuple
+#: :func:`simple_attribute_texts` makes: the id, the two sides, their roles, then what the edges need
+SIMPLE_ATTRIBUTES = {
+    "order": ("id", "first", "then", "rsc-role", "with-rsc-role",
+              "kind", "score", "symmetrical", "first-action", "then-action"),
+    "colocation": ("id", "rsc", "with-rsc", "rsc-role", "with-rsc-role", "score", "node-attribute"),
+}
+
+#: where both types' texts have the rsc-role and with-rsc-role
+RSC_ROLE, WITH_RSC_ROLE = 3, 4
+assert all(names[RSC_ROLE:WITH_RSC_ROLE + 1] == ("rsc-role", "with-rsc-role") for names in SIMPLE_ATTRIBUTES.values())
+
+#: (type, the element's attribute names in order) -> what picks SIMPLE_ATTRIBUTES[type] from its values
+_PICKERS: Dict[tuple, Callable] = {}
+
+
+def simple_attribute_texts(element, ctype):
+    """The texts of ``SIMPLE_ATTRIBUTES[ctype]`` on ``element`` (None where absent), read with two lxml calls
+    (its names, its values) instead of one per attribute; elements spelled alike (40,000 constraints of a
+    few spellings) share the picker."""
+    layout = (ctype, *element.keys())
+    pick = _PICKERS.get(layout)
+    if pick is None:
+        names = layout[1:]
+        pick = remember(_PICKERS, layout, itemgetter(*[names.index(name) if name in names else -1
+                                                        for name in SIMPLE_ATTRIBUTES[ctype]]))
+    values = element.values()
+    values.append(None)  # what an absent attribute's position (-1) picks
+    return pick(values)
+
+
+def read_simple_constraint(element, ctype, texts, resolver):
+    """The common two-resource order or colocation naming two resources, from its attribute ``texts`` (of
+    :func:`simple_attribute_texts`); None when the constraint is anything else (no id, a tag, an unknown id:
     :func:`read_constraint` reads those). The caller checked that the element has no children (no sets)."""
-    cid = attributes.get("id")
+    cid = texts[0]
     if cid is None:
         return None
-    if ctype == "order":
-        a, b = attributes.get("first"), attributes.get("then")
-    else:
-        a, b = attributes.get("rsc"), attributes.get("with-rsc")
+    a, b = texts[1], texts[2]
     resources = resolver.resources
     if a not in resources or b not in resources:
         return None
@@ -187,7 +224,7 @@ def read_simple_constraint(element, ctype, attributes, resolver):
     return constraint
 
 
-def read_constraint(element, resolver, index, all_resource_ids):
+def read_constraint(element, resolver, index):
     """A :class:`Constraint` from its element."""
     ctype = CONSTRAINT_TAGS[element.tag]
     constraint = Constraint(element.get("id"), ctype, element)
@@ -239,7 +276,7 @@ def read_constraint(element, resolver, index, all_resource_ids):
         refs.append(element.get("rsc-pattern"))
         try:
             pattern = re.compile(element.get("rsc-pattern"))
-            resolved_ids = [rid for rid in all_resource_ids if pattern.search(rid)]
+            resolved_ids = [rid for rid in resolver.top_ids() if pattern.search(rid)]
         except re.error:
             constraint.ignored = f"invalid rsc-pattern {element.get('rsc-pattern')!r}"
     else:

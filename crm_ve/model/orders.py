@@ -23,7 +23,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
-from crm_ve.model.values import INVERSE_ACTION, SLOTS, Truth, parse_bool, parse_score
+from crm_ve.model.constraints import SIMPLE_ATTRIBUTES
+from crm_ve.model.values import INVERSE_ACTION, SLOTS, Truth, parse_bool, parse_score, remember
 
 MANDATORY, OPTIONAL, SERIALIZE = "Mandatory", "Optional", "Serialize"
 _KINDS = {"mandatory": MANDATORY, "optional": OPTIONAL, "serialize": SERIALIZE}
@@ -111,30 +112,11 @@ def constraint_order_edges(constraint, get=None):
         return []
     if get is None:
         get = constraint.element.get
-    kind_text = get("kind")
-    if get("score") is None and get("symmetrical") is None:  # the usual attributes: what the two below say
-        kind = MANDATORY if kind_text is None else _KINDS.get(kind_text.lower(), MANDATORY)
-        symmetrical = kind != SERIALIZE
-    else:
-        kind = ordering_kind(get)
-        symmetrical = ordering_symmetrical(get, kind)
-    via_child = constraint.via_child
-
     if not constraint.sets:
-        first, then = constraint.sides
-        first_text, then_text = get("first-action"), get("then-action")
-        first_action = _action(first_text) if first_text else "start"  # _action's default, without the call
-        then_action = _action(then_text) if then_text else first_action
-        via = bool(via_child) and (first in via_child.values() or then in via_child.values())
-        cid, element, then_defaulted = constraint.id, constraint.element, then_text is None
-        forward = OrderEdge(first, first_action, then, then_action, kind, symmetrical, False, cid, "order", (),
-                            True, then_defaulted, first_text is None, via, None, element)
-        if symmetrical and first_action in INVERSE_ACTION and then_action in INVERSE_ACTION:
-            return [forward, OrderEdge(then, INVERSE_ACTION[then_action], first, INVERSE_ACTION[first_action],
-                                       kind, symmetrical, True, cid, "order", (), True, then_defaulted, False,
-                                       via, None, element)]
-        return [forward]
-
+        return two_resource_order_edges(constraint, tuple(get(name) for name in _ATTRIBUTES))
+    via_child = constraint.via_child
+    kind = ordering_kind(get)
+    symmetrical = ordering_symmetrical(get, kind)
     edges: List[OrderEdge] = []
 
     def via(*ids):
@@ -150,6 +132,51 @@ def constraint_order_edges(constraint, get=None):
                 edges.extend(_between_sets(rset, previous, kind, True, symmetrical, constraint, via))
         previous = rset
     return edges
+
+
+_ATTRIBUTES = SIMPLE_ATTRIBUTES["order"]
+#: where the texts of kind, score, symmetrical, first-action and then-action are in _ATTRIBUTES
+_SHAPE = slice(_ATTRIBUTES.index("kind"), _ATTRIBUTES.index("then-action") + 1)
+assert _ATTRIBUTES[_SHAPE] == ("kind", "score", "symmetrical", "first-action", "then-action")
+
+#: what those texts of a two-resource order say: a CIB spells its orders a handful of ways, so 20,000 orders
+#: parse them once or twice
+_TWO_RESOURCE_SHAPES: Dict[tuple, tuple] = {}
+
+
+def _two_resource_shape(texts):
+    """(kind, symmetrical, first action, then action, the inverse edge's first action (None: no inverse edge),
+    its then action) of a two-resource order's (kind, score, symmetrical, first-action, then-action)
+    ``texts``."""
+    kind_text, score_text, symmetrical_text, first_text, then_text = texts
+    attributes = {"kind": kind_text, "score": score_text, "symmetrical": symmetrical_text}
+    kind = ordering_kind(attributes.get)
+    symmetrical = ordering_symmetrical(attributes.get, kind)
+    first_action = _action(first_text)
+    then_action = _action(then_text) if then_text else first_action
+    inverse = symmetrical and first_action in INVERSE_ACTION and then_action in INVERSE_ACTION
+    return remember(_TWO_RESOURCE_SHAPES, texts, (
+        kind, symmetrical, first_action, then_action,
+        INVERSE_ACTION[then_action] if inverse else None, INVERSE_ACTION[first_action] if inverse else None))
+
+
+def two_resource_order_edges(constraint, texts):
+    """The edge (and its inverse when symmetrical) of a two-resource order, from its attribute ``texts``
+    (``SIMPLE_ATTRIBUTES["order"]``)."""
+    first, then = constraint.sides
+    shape_texts = texts[_SHAPE]
+    shape = _TWO_RESOURCE_SHAPES.get(shape_texts) or _two_resource_shape(shape_texts)  # (never empty)
+    kind, symmetrical, first_action, then_action, inverse_first_action, inverse_then_action = shape
+    via_child = constraint.via_child
+    via = bool(via_child) and (first in via_child.values() or then in via_child.values())
+    cid, element = constraint.id, constraint.element
+    then_defaulted, first_defaulted = shape_texts[4] is None, shape_texts[3] is None
+    forward = OrderEdge(first, first_action, then, then_action, kind, symmetrical, False, cid, "order", (),
+                        True, then_defaulted, first_defaulted, via, None, element)
+    if inverse_first_action is None:
+        return [forward]
+    return [forward, OrderEdge(then, inverse_first_action, first, inverse_then_action, kind, symmetrical, True,
+                               cid, "order", (), True, then_defaulted, False, via, None, element)]
 
 
 def _set_get(rset):
@@ -243,7 +270,9 @@ class ActionGraph:
     def __init__(self, resources, edges, group_ordered: Callable[[str], Tuple[Truth, Optional[str]]],
                  promotable: Callable[[str], Truth]):
         self.resources = resources
-        self._collective = {rid for rid, resource in resources.items() if not resource.is_primitive}
+        # groups, clones and bundles in document order (the order their implicit edges are added in)
+        collectives = [resource for resource in resources.values() if resource.kind != "primitive"]
+        self._collective = {resource.id for resource in collectives}
         self.edges: List[OrderEdge] = []
         self._out: Dict[Node, List[Tuple[OrderEdge, Node]]] = defaultdict(list)
         self._in: Dict[Node, List[Tuple[OrderEdge, Node]]] = defaultdict(list)
@@ -256,7 +285,7 @@ class ActionGraph:
             out[a].append((edge, b))
             into[b].append((edge, a))
         self.edges.extend(edges)
-        self._structure(group_ordered, promotable)
+        self._structure(collectives, group_ordered, promotable)
 
     def begin(self, rid, action):
         return (rid, action, "begin") if rid in self._collective else (rid, action)
@@ -271,9 +300,9 @@ class ActionGraph:
         self._out[a].append((edge, b))
         self._in[b].append((edge, a))
 
-    def _structure(self, group_ordered, promotable):
-        for resource in self.resources.values():
-            if resource.is_primitive or not resource.children:
+    def _structure(self, collectives, group_ordered, promotable):
+        for resource in collectives:
+            if not resource.children:
                 continue
             for member in resource.children:
                 for action in INVERSE_ACTION:
@@ -334,36 +363,63 @@ class ActionGraph:
 
     def search_many(self, pairs, allowed) -> List[Optional[List[OrderEdge]]]:
         """:meth:`search` for each ``(first_rid, first_action, then_rid, then_action)`` of ``pairs``, in order
-        (a stack's containers at once: the direct-edge case answered inline, anything else searched)."""
+        (a stack's containers at once: when they share one end, that node's allowed direct edges are mapped once
+        and a pair's direct edge is a lookup; anything else is searched)."""
+        if not isinstance(pairs, (list, tuple)):
+            pairs = list(pairs)
         collective, out_map, in_map, search = self._collective, self._out, self._in, self._search
+        side, direct = self._shared_direct_edges(pairs, allowed)
+        direct_get = direct.get
         results = []
-        for first_rid, first_action, then_rid, then_action in pairs:
+        for pair in pairs:
+            edge = direct_get(pair[side]) if direct else None
+            if edge is not None:
+                results.append([edge])
+                continue
+            first_rid, first_action, then_rid, then_action = pair
             source = (first_rid, first_action, "done") if first_rid in collective else (first_rid, first_action)
             target = (then_rid, then_action, "begin") if then_rid in collective else (then_rid, then_action)
-            outgoing = out_map.get(source)
             if source == target:
                 results.append([])  # what _search answers, without the call
-                continue
-            if not outgoing:
-                results.append(None)
-                continue
-            incoming = in_map.get(target)
-            if not incoming:
-                results.append(None)
-                continue
-            found = None
-            if len(outgoing) <= len(incoming):
-                for edge, following in outgoing:
-                    if following == target and allowed(edge):
-                        found = [edge]
-                        break
+            elif not out_map.get(source) or not in_map.get(target):
+                results.append(None)  # likewise
             else:
-                for edge, previous in incoming:
-                    if previous == source and allowed(edge):
-                        found = [edge]
-                        break
-            results.append(found if found is not None else search(source, target, allowed))
+                results.append(search(source, target, allowed))
         return results
+
+    def _shared_direct_edges(self, pairs, allowed):
+        """(index of the other end's rid in a pair, {that rid: the first allowed edge between its node and the
+        shared one}) when every pair of ``pairs`` has the same first node (then node) and the same then (first)
+        action, and that node has about as many edges as there are pairs (else mapping them costs more than the
+        lookups save); else ``(0, {})``.
+
+        The first allowed edge is what :meth:`_search` answers first: the parallel edges of two nodes are in the
+        same order in both adjacency lists."""
+        if len(pairs) < 2:
+            return 0, {}
+        least, most = len(pairs) // 2, 2 * len(pairs) + 16
+        first_rid, first_action, then_rid, then_action = pairs[0]
+        source, target = self.done(first_rid, first_action), self.begin(then_rid, then_action)
+        adjacency = self._out.get(source, ())
+        if least <= len(adjacency) <= most and all(p[0] == first_rid and p[1] == first_action
+                                                   and p[3] == then_action for p in pairs):
+            side, shared, action, phase = 2, source, then_action, "begin"
+        else:
+            adjacency = self._in.get(target, ())
+            if least <= len(adjacency) <= most and all(p[2] == then_rid and p[3] == then_action
+                                                       and p[1] == first_action for p in pairs):
+                side, shared, action, phase = 0, target, first_action, "done"
+            else:
+                return 0, {}
+        direct = {}
+        for edge, node in adjacency:
+            rid = node[0]
+            # the node a pair names: (rid, action) of a primitive, (rid, action, phase) of a collective resource
+            # (only those have three parts); a pair whose ends are one node is left to the search (it answers [])
+            if (rid not in direct and node[1] == action and (len(node) == 2 or node[2] == phase) and node != shared
+                    and allowed(edge)):
+                direct[rid] = edge
+        return side, direct
 
     def _search(self, source, target, allowed):
         if source == target:

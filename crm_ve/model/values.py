@@ -70,6 +70,15 @@ def parse_bool(text, default=None):
     return default
 
 
+def remember(memo, key, value, limit=1024):
+    """``memo[key] = value`` for a memo of the ways a CIB spells something (a handful, read tens of thousands
+    of times): emptied when it reaches ``limit`` entries, so that an odd CIB cannot grow it without bound."""
+    if len(memo) >= limit:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
 #: ``@dataclass(**SLOTS)``: no ``__dict__`` per instance where Python allows it (3.10+), for the model's
 #: objects that exist tens of thousands of times on a large CIB (operations, constraints).
 SLOTS = {"slots": True} if sys.version_info >= (3, 10) else {}
