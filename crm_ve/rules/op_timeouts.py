@@ -13,12 +13,13 @@ import shlex
 from lxml import etree
 
 from crm_ve import hookimpl
+from crm_ve.background import BackgroundScan
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model import Role
 from crm_ve.model.resources import ids_containing, own_op_timeout
 from crm_ve.model.stacks import DRBD_TYPES, FILESYSTEM_TYPES
 from crm_ve.rules.agent_advice import advice_for, ocf_root, prefetch, start_prefetch
-from crm_ve.rules.stack_common import BackgroundScan, stacks_of
+from crm_ve.rules.stack_common import stacks_of
 
 RULE = Rule(
     code="CV504",

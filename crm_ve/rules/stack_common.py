@@ -6,7 +6,6 @@ through ``crm resource meta`` / ``pcs resource meta``, instance attributes throu
 ``pcs resource update``; roles are spelled in the CIB's vocabulary (``crm_ve.rules.chain_fixes``).
 """
 import shlex
-import threading
 from typing import Iterable, List, Optional, Sequence
 
 from crm_ve.findings import Fix
@@ -17,51 +16,6 @@ from crm_ve.rules.chain_fixes import ColocationSpec, OrderSpec, crm_command, pcs
 def stacks_of(context):
     """Stack recognition for the check's workload agents (cached by the model)."""
     return context.model.stacks(context.workload_agents)
-
-
-class BackgroundScan:
-    """The answer of ``scan()`` (a whole-document XPath: libxml2 evaluates it without the GIL), computed in a
-    daemon thread from ``start()`` - a rule's ``prepare`` starts it, so it overlaps the other rules - and
-    waited for by ``result()``; without ``start()``, ``result()`` scans itself. An error in the thread is
-    raised by ``result()`` (once: a later call scans again, as the rule's own scan would)."""
-
-    def __init__(self, scan):
-        self._scan = scan
-        self._answer = None
-        self._thread = None
-        self._error = None
-
-    def start(self):
-        thread = threading.Thread(target=self._scan_in_thread, name="crm-ve scan", daemon=True)
-        try:
-            thread.start()
-        except RuntimeError:  # no thread to be had: result() scans itself
-            return self
-        self._thread = thread
-        return self
-
-    def _scan_in_thread(self):
-        try:
-            self._answer = self._scan()
-        except BaseException as exc:  # noqa: BLE001 - handed to the checking thread, raised where it waits
-            self._error = exc
-
-    @property
-    def started(self):
-        """True while a started scan has not been waited for."""
-        return self._thread is not None
-
-    def result(self):
-        thread = self._thread
-        if thread is not None:
-            thread.join()
-            self._thread = None
-            error, self._error = self._error, None
-            if error is not None:
-                raise error
-        if self._answer is None:
-            self._answer = self._scan()
-        return self._answer
 
 
 def role_words(model, rid, role):
@@ -146,5 +100,5 @@ def tie_fix(model, container, filesystem) -> Fix:
     return render_fix(model.vocabulary, [], [colocation, order])
 
 
-__all__ = ["BackgroundScan", "stacks_of", "role_words", "join", "fresh_id", "delete_fix", "preserved_colocations", "meta_fix",
+__all__ = ["stacks_of", "role_words", "join", "fresh_id", "delete_fix", "preserved_colocations", "meta_fix",
            "param_fix", "combine", "tie_fix", "crm_command", "pcs_command", "Role"]

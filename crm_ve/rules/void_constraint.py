@@ -13,13 +13,13 @@ Constraints the storage-chain rules already report as the cause of an error are 
 from lxml import etree
 
 from crm_ve import hookimpl
+from crm_ve.background import BackgroundScan
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model import INFINITY, Role
 from crm_ve.model.values import format_score_xml
 from crm_ve.rules.chain_analysis import analyse
 from crm_ve.rules.chain_fixes import ColocationSpec, render_fix
 from crm_ve.rules.constraint_rewrite import rewrite
-from crm_ve.rules.stack_common import BackgroundScan
 
 RULE = Rule(
     code="CV203",

@@ -1,4 +1,4 @@
-"""Scans rules start in ``prepare`` and wait for in ``check`` (stack_common.BackgroundScan): a whole-document
+"""Scans rules start in ``prepare`` and wait for in ``check`` (crm_ve.background.BackgroundScan): a whole-document
 XPath in a daemon thread; the answer is the scan's whether started or not; an error in the thread is raised
 where the checking thread waits, and nothing is left running. Used by CV504 (the ids containing
 ``-interval-0s``) and CV203 (the orders naming an action): their findings are the same with and without
@@ -11,7 +11,7 @@ from crm_ve.checker import CheckContext
 from crm_ve.model import build_model
 from crm_ve.reader import parse_cib
 from crm_ve.rules import op_timeouts, void_constraint
-from crm_ve.rules.stack_common import BackgroundScan
+from crm_ve.background import BackgroundScan
 
 CIB = b"""<cib validate-with="pacemaker-3.9"><configuration><crm_config/><nodes/><resources>
 <primitive id="p_a" class="ocf" provider="heartbeat" type="Dummy"><operations>
