@@ -29,6 +29,9 @@ class CibDocument:
     :param map_line: maps a line of the XML to the line of the user's source (a ``.crm`` file), or None.
     :param comments: the comments inside ``configuration`` in document order, when :func:`read_comments` has
         read them ahead (the document is not to change after that), else None.
+    :param character_references: whether the input may hold a character reference (``&#...;``), None when
+        unknown; without one no attribute value holds a tab or a newline (the parser turns literal ones into
+        spaces).
 
     A plain class, not a dataclass: this module is on the path to the first parse, which ``crm-ve check``
     starts before anything else (importing dataclasses imports inspect, a tenth of the interpreter's start-up).
@@ -36,7 +39,8 @@ class CibDocument:
 
     def __init__(self, name: str, root: etree._Element, configuration: etree._Element,
                  validate_with: Optional[str] = None, map_line: Optional[Callable[[int], Optional[int]]] = None,
-                 source_kind: str = "xml", comments: Optional[list] = None):
+                 source_kind: str = "xml", comments: Optional[list] = None,
+                 character_references: Optional[bool] = None):
         self.name = name
         self.root = root
         self.configuration = configuration
@@ -44,6 +48,7 @@ class CibDocument:
         self.map_line = map_line
         self.source_kind = source_kind
         self.comments = comments
+        self.character_references = character_references
 
     def __repr__(self):
         return f"CibDocument(name={self.name!r}, validate_with={self.validate_with!r})"
@@ -159,7 +164,8 @@ def parse_cib(data, name):
             f"{name}:{root.sourceline or 1}:1: not a CIB: the root element is <{tag}>, "
             "expected <cib> or <configuration>"
         )
-    return CibDocument(name=name, root=root, configuration=configuration, validate_with=validate_with)
+    return CibDocument(name=name, root=root, configuration=configuration, validate_with=validate_with,
+                       character_references=b"&#" in data or _ascii_view(data) is not data)
 
 
 def read_bytes(path):

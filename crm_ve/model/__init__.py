@@ -34,6 +34,7 @@ from crm_ve.model.locations import banned_everywhere, location_bans, read_nodes
 from crm_ve.model.nvsets import Candidate, MetaValue, candidates_from, read_blocks
 from crm_ve.model.orders import (MANDATORY, OPTIONAL, SERIALIZE, ActionGraph, OrderEdge, constraint_order_edges,
                                  two_resource_order_edges)
+from crm_ve.model.primitive_shapes import PrimitiveShapes
 from crm_ve.model.resources import Operation, Resource, own_op_timeout, read_resources, read_tags
 from crm_ve.model.stacks import Stack, Stacks, Tie, recognise
 from crm_ve.model.values import INFINITY, Role, Truth, parse_bool, parse_interval_ms
@@ -113,7 +114,13 @@ class CibModel:
         self.document = document
         configuration = document.configuration
         self.index = ElementIndex(configuration)
-        self.resources, self._template_elements = read_resources(configuration.find("resources"), self.index)
+        resources_section = configuration.find("resources")
+        #: primitives' meta and op shapes read in the background once a rule starts it (CV504's prepare); only
+        #: for an input without character references (see primitive_shapes)
+        self.primitive_shapes = PrimitiveShapes(document if document.character_references is False
+                                                and resources_section is not None else None)
+        self.resources, self._template_elements = read_resources(resources_section, self.index,
+                                                                 self.primitive_shapes)
         self.tags = read_tags(configuration.find("tags"))
         self.templates = {tid: [r.id for r in self.resources.values() if r.template == tid]
                           for tid in self._template_elements}

@@ -6,13 +6,14 @@ scores the later block wins, and the primitive's blocks come after the template'
 name and role, 2.1.5 ``unpack_template``).
 """
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 from lxml import etree
 
 from crm_ve.model.conditions import RuleContext
 from crm_ve.model.nvsets import NvBlock, read_blocks
-from crm_ve.model.values import SLOTS, Role, Truth, parse_interval_ms
+from crm_ve.model.primitive_shapes import op_fields_of
+from crm_ve.model.values import Role, Truth, parse_interval_ms
 
 RESOURCE_TAGS = ("primitive", "group", "clone", "master", "bundle")
 COLLECTIVE_KINDS = ("group", "clone", "master", "bundle")
@@ -91,10 +92,10 @@ class Resource:
 
     __slots__ = ("id", "kind", "element", "standard", "provider", "type", "parent", "children", "template",
                  "agent", "_ctx", "_template_element", "_index", "_params", "_meta_blocks", "_operations",
-                 "_operation_blocks", "_meta_key")
+                 "_operation_blocks", "_meta_key", "_shapes")
 
     def __init__(self, id, kind, element, standard=None, provider=None, type=None, parent=None, children=(),
-                 template=None, template_element=None, index=None):
+                 template=None, template_element=None, index=None, shapes=None):
         self.id = id
         self.kind = kind
         self.element = element
@@ -108,6 +109,7 @@ class Resource:
         self._operations = None
         self._operation_blocks = None  # <operations> children seen while reading the meta blocks, not yet read
         self._meta_key = _UNKNOWN
+        self._shapes = shapes  # the model's PrimitiveShapes, or None
         # the agent's strings and rule context are shared by every resource of that agent (20,000 containers
         # have one agent): less memory, and no RuleContext built on each meta() lookup
         self.standard, self.provider, self.type, self.agent, self._ctx = _agent_record(
@@ -175,6 +177,9 @@ class Resource:
         timeout may come from its blocks) - and for anything but a primitive."""
         if self.kind != "primitive" or self._template_element is not None:
             return None
+        shape = self._shape()
+        if shape is not None:  # read in the background (primitive_shapes): the same texts
+            return None if shape[1] is None else op_fields_of(shape[1])
         blocks = self._operation_blocks
         if blocks is None:
             blocks = [child for child in self.element if child.tag == "operations"]  # comments: a function
@@ -223,10 +228,20 @@ class Resource:
         (three rules ask it of each container)."""
         key = self._meta_key
         if key is _UNKNOWN:
+            shape = self._shape()
+            # no meta_attributes child (as read in the background): no meta blocks, none to read
+            has_blocks = bool(self.meta_blocks) if shape is None or shape[0] else False
             # the rule context's fields
-            key = self._meta_key = None if self.meta_blocks else (self.parent, self.standard, self.provider,
-                                                                  self.type)
+            key = self._meta_key = None if has_blocks else (self.parent, self.standard, self.provider, self.type)
         return key
+
+    def _shape(self):
+        """``(has a meta_attributes child, op text or None)`` of a primitive without template as the model's
+        :class:`~crm_ve.model.primitive_shapes.PrimitiveShapes` read it in the background, or None."""
+        shapes = self._shapes
+        if shapes is None or self._template_element is not None or self.kind != "primitive":
+            return None
+        return shapes.get(self.id)
 
 
 _AGENT_RECORDS: dict = {}
@@ -436,7 +451,7 @@ def ids_containing(configuration, text):
     return set(_IDS_CONTAINING(configuration, text=text))
 
 
-def read_resources(resources_section, index):
+def read_resources(resources_section, index, shapes=None):
     """(resources by id, templates by id) from ``<resources>``; nested resources get ``parent``."""
     resources: Dict[str, Resource] = {}
     templates: Dict[str, object] = {}
@@ -462,7 +477,7 @@ def read_resources(resources_section, index):
                 # element index - taking the second would make a resource its own parent
                 continue
             ids.append(rid)
-            resources[rid] = resource = _resource(child, tag, rid, parent_id, templates, index)
+            resources[rid] = resource = _resource(child, tag, rid, parent_id, templates, index, shapes)
             if tag != "primitive":
                 resource.children = tuple(walk(child, rid))
         return ids
@@ -471,7 +486,7 @@ def read_resources(resources_section, index):
     return resources, templates
 
 
-def _resource(element, tag, rid, parent_id, templates, index):
+def _resource(element, tag, rid, parent_id, templates, index, shapes):
     if tag != "primitive":
         return Resource(rid, tag, element, None, None, None, parent_id, (), None, None, index)
     get = _GET  # unbound, as the attributes of 5,000 to 20,000 primitives are read
@@ -480,7 +495,7 @@ def _resource(element, tag, rid, parent_id, templates, index):
     agent = element if template is None else template
     # positional: 5,000 to 20,000 of them
     return Resource(rid, "primitive", element, get(agent, "class"), get(agent, "provider"), get(agent, "type"),
-                    parent_id, (), template_id, template, index)
+                    parent_id, (), template_id, template, index, shapes)
 
 
 @dataclass

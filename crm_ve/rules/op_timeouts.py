@@ -93,6 +93,8 @@ def prepare(context):
     candidates = (r for r in context.model.resources.values()
                   if r.kind == "primitive" and (r.type in types or r.agent in specs))
     context.prepared[RULE.code] = _Started(context.model, candidates)
+    # every container's meta and op shapes, which this rule, CV501 and CV601 read (model.primitive_shapes)
+    context.model.primitive_shapes.start()
 
 
 class _Started:
