@@ -27,8 +27,6 @@ class CibDocument:
     :param configuration: the ``<configuration>`` element.
     :param validate_with: the schema (``pacemaker-3.9``...) or None for a bare fragment.
     :param map_line: maps a line of the XML to the line of the user's source (a ``.crm`` file), or None.
-    :param comments: the comments inside ``configuration`` in document order, when :func:`read_comments` has
-        read them ahead (the document is not to change after that), else None.
     :param character_references: whether the input may hold a character reference (``&#...;``), None when
         unknown; without one no attribute value holds a tab or a newline (the parser turns literal ones into
         spaces).
@@ -39,19 +37,25 @@ class CibDocument:
 
     def __init__(self, name: str, root: etree._Element, configuration: etree._Element,
                  validate_with: Optional[str] = None, map_line: Optional[Callable[[int], Optional[int]]] = None,
-                 source_kind: str = "xml", comments: Optional[list] = None,
-                 character_references: Optional[bool] = None):
+                 source_kind: str = "xml", character_references: Optional[bool] = None):
         self.name = name
         self.root = root
         self.configuration = configuration
         self.validate_with = validate_with
         self.map_line = map_line
         self.source_kind = source_kind
-        self.comments = comments
+        self._comments = None  # the background read read_comments started
         self.character_references = character_references
 
     def __repr__(self):
         return f"CibDocument(name={self.name!r}, validate_with={self.validate_with!r})"
+
+    def configuration_comments(self):
+        """The comments inside ``configuration`` in document order: read ahead by :func:`read_comments` (the
+        document is not to change after that), else walked now."""
+        if self._comments is not None:
+            return self._comments.result()
+        return list(self.configuration.iter(etree.Comment))
 
     def source_line(self, line):
         """The line in the user's source for a line of the XML (identity for XML input)."""
@@ -64,12 +68,14 @@ _COMMENTS = etree.XPath("descendant::comment()")
 
 
 def read_comments(document):
-    """Read ahead the comments of ``document``'s configuration (where inline suppressions live).
+    """Start reading the comments of ``document``'s configuration (where inline suppressions live) in the
+    background; :meth:`CibDocument.configuration_comments` waits for them.
 
     Finding them walks every node of the tree (a few hundredths of a second at 20,000 containers); an XPath
-    walks without holding the GIL, so the thread that parsed the document does it, while the main thread is still
-    importing and loading plugins."""
-    document.comments = _COMMENTS(document.configuration)
+    walks without holding the GIL, so it overlaps whatever the checking thread does first (building the model)."""
+    from crm_ve.background import BackgroundScan
+    configuration = document.configuration
+    document._comments = BackgroundScan(lambda: _COMMENTS(configuration)).start()
 
 
 def _position(data, offset):

@@ -17,7 +17,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
-from lxml import etree
 
 #: ``crm-ve:`` anywhere at the start of a comment (after crmsh's ``#``) makes it a directive, well-formed or not.
 _DIRECTIVE = re.compile(r"^#*\s*crm-ve\s*:(?P<body>.*)$", re.S | re.I)
@@ -122,8 +121,7 @@ class SuppressionIndex:
 def index_suppressions(document, rules):
     """Every ``crm-ve:`` comment inside the document's ``<configuration>``."""
     directives = []
-    comments = document.comments  # read ahead by the thread that parsed it (reader.read_comments), or not
-    for comment in document.configuration.iter(etree.Comment) if comments is None else comments:
+    for comment in document.configuration_comments():
         parsed = parse_directive(comment.text or "")
         if parsed is None:
             continue

@@ -120,7 +120,7 @@ def test_per_resource_ignores_from_the_configuration(tmp_path, crm_ve, monkeypat
 
 
 def test_comments_read_ahead_are_the_configurations_in_document_order():
-    """The check reads the comments in its parsing thread (reader.read_comments); the suppression index then uses
+    """The check reads the comments in the background (reader.read_comments); the suppression index then uses
     them instead of walking the tree: the same comments, none from outside <configuration>."""
     from crm_ve.reader import parse_cib, read_comments
     from crm_ve.suppressions import index_suppressions
@@ -133,7 +133,7 @@ def test_comments_read_ahead_are_the_configurations_in_document_order():
     walked = [c.text for c in document.configuration.iter(etree.Comment)]
     directives = [(d.owner_id, d.text) for d in index_suppressions(document, []).directives]
     read_comments(document)
-    assert [c.text for c in document.comments] == walked == [
+    assert [c.text for c in document.configuration_comments()] == walked == [
         " top ", "# crm-ve: ignore[CV301]", " deep ", "# crm-ve: ignore[CV101]"]
     assert [(d.owner_id, d.text) for d in index_suppressions(document, []).directives] == directives == [
         ("a", "# crm-ve: ignore[CV301]"), ("b", "# crm-ve: ignore[CV101]")]
