@@ -17,7 +17,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
-
 #: ``crm-ve:`` anywhere at the start of a comment (after crmsh's ``#``) makes it a directive, well-formed or not.
 _DIRECTIVE = re.compile(r"^#*\s*crm-ve\s*:(?P<body>.*)$", re.S | re.I)
 _IGNORE = re.compile(r"^\s*ignore\s*\[(?P<tokens>[^\]]*)\]\s*(?P<rest>.*)$", re.S)

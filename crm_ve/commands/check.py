@@ -130,9 +130,8 @@ class InputsReading:
 
     lxml parses without holding the GIL, so with a second core the parse of a large CIB (a tenth of a second at
     5,000 containers) takes no wall time. The walk that finds the comments (:func:`read_comments`) is started
-    here too, and goes on while the model is built.
-    Whatever reading raises is raised by :meth:`documents`, where the
-    inputs were always read: after the plugins', the configuration's and the options' errors.
+    here too, and goes on while the model is built. Whatever reading raises is raised by :meth:`documents`,
+    where the inputs were always read: after the plugins', the configuration's and the options' errors.
     """
 
     def __init__(self, args):
