@@ -16,7 +16,8 @@ where each op contributes four fields (name, interval, role, timeout), ``1value`
 op with an ``id-ref`` and no name. Tabs and newlines separate, and an attribute value holds one only through a
 character reference (the parser turns literal ones into spaces), so the shapes are read only for a document
 whose input has no ``&#`` at all (``CibDocument.character_references``). An id written twice is not used
-either (the model keeps the first element, the transform may see another).
+either (the model keeps the first element, the transform may see another). Like every background read, it
+reads a document nothing writes to while it is checked (rules read the model and copy what a fix changes).
 """
 from lxml import etree
 
