@@ -22,6 +22,7 @@ reads a document nothing writes to while it is checked (rules read the model and
 from lxml import etree
 
 from crm_ve.background import BackgroundScan
+from crm_ve.model.values import remember
 
 _SHAPES_XSLT = b"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
 <xsl:output method="text" encoding="UTF-8"/>
@@ -96,11 +97,7 @@ def op_fields_of(ops_text):
     except KeyError:
         pass
     values = [None if field == "0" else field[1:] for field in ops_text.split("\t")] if ops_text else []
-    fields = tuple(tuple(values[i:i + 4]) for i in range(0, len(values), 4))
-    if len(_FIELDS) >= 4096:
-        _FIELDS.clear()
-    _FIELDS[ops_text] = fields
-    return fields
+    return remember(_FIELDS, ops_text, tuple(tuple(values[i:i + 4]) for i in range(0, len(values), 4)), 4096)
 
 
 class PrimitiveShapes:

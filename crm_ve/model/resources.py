@@ -13,7 +13,7 @@ from lxml import etree
 from crm_ve.model.conditions import RuleContext
 from crm_ve.model.nvsets import NvBlock, read_blocks
 from crm_ve.model.primitive_shapes import op_fields_of
-from crm_ve.model.values import Role, Truth, parse_interval_ms
+from crm_ve.model.values import Role, Truth, parse_interval_ms, remember
 
 RESOURCE_TAGS = ("primitive", "group", "clone", "master", "bundle")
 COLLECTIVE_KINDS = ("group", "clone", "master", "bundle")
@@ -43,7 +43,6 @@ class Operation:
         self.timeout = timeout
         self.meta_blocks = meta_blocks
         self._primitive = None
-
 
     @property
     def element(self):
@@ -257,11 +256,7 @@ def _agent_record(standard, provider, type_, primitive):
     agent = None
     if primitive and type_:
         agent = f"{standard}:{provider}:{type_}" if provider else f"{standard}:{type_}"
-    record = (standard, provider, type_, agent, RuleContext(standard, provider, type_))
-    if len(_AGENT_RECORDS) >= 1024:
-        _AGENT_RECORDS.clear()
-    _AGENT_RECORDS[key] = record
-    return record
+    return remember(_AGENT_RECORDS, key, (standard, provider, type_, agent, RuleContext(standard, provider, type_)))
 
 
 def _children(element):
@@ -377,11 +372,7 @@ _OP_INTERVALS: dict = {}
 
 
 def _op_interval(text):
-    interval_ms = parse_interval_ms(text, 0) or 0
-    if len(_OP_INTERVALS) >= 4096:
-        _OP_INTERVALS.clear()
-    _OP_INTERVALS[text] = interval_ms
-    return interval_ms
+    return remember(_OP_INTERVALS, text, parse_interval_ms(text, 0) or 0, 4096)
 
 
 def _operation(op, name, index):
@@ -407,22 +398,6 @@ def _resolved_ops(primitive, index):
     return [op for op, _, _ in _op_elements([child for child in primitive if child.tag == "operations"], index)]
 
 
-_TIMEOUTS: dict = {}
-
-
-def timeout_ms(text):
-    """``parse_interval_ms(text)`` of an op's timeout, remembered (a CIB spells its timeouts a few ways)."""
-    try:
-        return _TIMEOUTS[text]
-    except KeyError:
-        pass
-    ms = parse_interval_ms(text)
-    if len(_TIMEOUTS) >= 4096:
-        _TIMEOUTS.clear()
-    _TIMEOUTS[text] = ms
-    return ms
-
-
 def own_op_timeout(operations, name, interval_ms=0, role=None):
     """(milliseconds, Operation) of the first of ``operations`` (a resource's) named ``name`` with that
     interval (and ``role`` unless None or ANY) whose ``timeout`` parses; None when there is none: the first
@@ -435,7 +410,7 @@ def own_op_timeout(operations, name, interval_ms=0, role=None):
         if check_role and op.role is not role:
             continue
         if op.timeout is not None:
-            ms = timeout_ms(op.timeout)
+            ms = parse_interval_ms(op.timeout)  # remembered there per spelling
             if ms is not None:
                 return ms, op
     return None
