@@ -181,9 +181,9 @@ class CibModel:
                 continue
             get = element.get
             if ctype == "order":
-                order_edges.extend(constraint_order_edges(constraint, get))
+                order_edges.extend(constraint_order_edges(constraint))
             elif ctype == "colocation":
-                edges = constraint_colocation_edges(constraint, promotable, get)
+                edges = constraint_colocation_edges(constraint, promotable)
                 colocation_edges.extend(edges)
                 if edges and not constraint.sets:
                     anti_colocation[id(constraint)] = get("score") is not None and edges[0].score < 0

@@ -72,14 +72,12 @@ class ColocationEdge:
         return f"{dep} with {pri} ({self.score})" + (f" [{self.constraint}]" if self.constraint else "")
 
 
-def constraint_colocation_edges(constraint, promotable: Callable[[str], Truth], get=None):
+def constraint_colocation_edges(constraint, promotable: Callable[[str], Truth]):
     """The colocation edges of one ``rsc_colocation`` (``pcmk__unpack_colocation``); edges Pacemaker drops
-    are kept with ``ignored`` set so rules can name them. ``get`` reads the element's attributes (the model
-    passes a dict's ``get``: the element's attributes read once)."""
+    are kept with ``ignored`` set so rules can name them."""
     if constraint.ignored:
         return []
-    if get is None:
-        get = constraint.element.get
+    get = constraint.element.get
     if not constraint.sets:
         return [two_resource_colocation_edge(constraint, promotable, tuple(get(name) for name in _ATTRIBUTES))]
     score_text = get("score")

@@ -105,13 +105,11 @@ def _action(text):
     return (text or "start").strip().lower()
 
 
-def constraint_order_edges(constraint, get=None):
-    """The order edges of one ``rsc_order`` (Pacemaker 2.1.5 ``pcmk__unpack_ordering``); ``get`` reads the
-    element's attributes (the model passes a dict's ``get``: the element's attributes read once)."""
+def constraint_order_edges(constraint):
+    """The order edges of one ``rsc_order`` (Pacemaker 2.1.5 ``pcmk__unpack_ordering``)."""
     if constraint.ignored:
         return []
-    if get is None:
-        get = constraint.element.get
+    get = constraint.element.get
     if not constraint.sets:
         return two_resource_order_edges(constraint, tuple(get(name) for name in _ATTRIBUTES))
     via_child = constraint.via_child
@@ -356,10 +354,7 @@ class ActionGraph:
 
     def search(self, first_rid, first_action, then_rid, then_action, allowed) -> Optional[List[OrderEdge]]:
         """:meth:`path` without a cache key, endpoints given apart (the model's per-container queries)."""
-        collective = self._collective
-        source = (first_rid, first_action, "done") if first_rid in collective else (first_rid, first_action)
-        target = (then_rid, then_action, "begin") if then_rid in collective else (then_rid, then_action)
-        return self._search(source, target, allowed)
+        return self._search(self.done(first_rid, first_action), self.begin(then_rid, then_action), allowed)
 
     def search_many(self, pairs, allowed) -> List[Optional[List[OrderEdge]]]:
         """:meth:`search` for each ``(first_rid, first_action, then_rid, then_action)`` of ``pairs``, in order
