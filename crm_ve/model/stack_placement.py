@@ -329,17 +329,9 @@ class _Reach:
         ``allowed_nodes(model, [(rid, role)])`` and of ``tickets_needed(model, rid, role)``."""
         if rid not in self.constrained and self.symmetric:
             return _NOTHING  # no location or ticket constraint applies to it
-        resources, naming = self.resources, self.naming
-        located = ticketed = False
-        holder = rid
-        while holder is not None:  # covering(): rid and the groups and clones containing it
-            if not located and naming(holder, "location"):
-                located = True
-            if not ticketed and naming(holder, "ticket"):
-                ticketed = True
-            if rid not in resources:
-                break
-            holder = resources[holder].parent
+        naming, holders = self.naming, covering(self.model, rid)
+        located = any(naming(holder, "location") for holder in holders)
+        ticketed = any(naming(holder, "ticket") for holder in holders)
         if not located and not ticketed and self.symmetric:
             return _NOTHING
         key = (rid, role)
