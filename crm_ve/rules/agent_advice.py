@@ -142,17 +142,15 @@ _read = set()
 def _advice(standard, provider, type_, root) -> Optional[AgentAdvice]:
     _read.add((standard, provider, type_, root))
     agent = f"{standard}:{provider}:{type_}"
-    if standard != "ocf" or not provider or not type_:
+    if not _runnable(standard, provider, type_, root):
         return None
-    if not _PLAIN_NAME.match(provider) or not _PLAIN_NAME.match(type_):
-        return None
-    installed = Path(root) / "resource.d" / provider / type_
+    installed = _installed_path(provider, type_, root)
     started = _started.pop((standard, provider, type_, root), None)
     if started is not None:
         advice = _finish_metadata(started, agent, str(installed))
         if advice is not None:
             return advice
-    elif installed.is_file() and os.access(installed, os.X_OK):
+    elif _is_installed(installed):
         advice = _run_metadata([str(installed), "meta-data"], agent, str(installed))
         if advice is not None:
             return advice
@@ -203,8 +201,8 @@ def start_prefetch(resources) -> Prefetch:
         standard, provider, type_, root = key
         if not _runnable(*key) or key in _started or key in _read:
             continue
-        installed = Path(root) / "resource.d" / provider / type_
-        if installed.is_file() and os.access(installed, os.X_OK):
+        installed = _installed_path(provider, type_, root)
+        if _is_installed(installed):
             try:
                 _started[key] = _start_metadata([str(installed), "meta-data"])
             except OSError:
@@ -214,8 +212,17 @@ def start_prefetch(resources) -> Prefetch:
 
 
 def _runnable(standard, provider, type_, root):
+    """An OCF agent named in plain words: one whose meta-data may be read from under the OCF root."""
     return (standard == "ocf" and bool(provider) and bool(type_) and bool(_PLAIN_NAME.match(provider))
             and bool(_PLAIN_NAME.match(type_)))
+
+
+def _installed_path(provider, type_, root):
+    return Path(root) / "resource.d" / provider / type_
+
+
+def _is_installed(path):
+    return path.is_file() and os.access(path, os.X_OK)
 
 
 def prefetch(resources):
