@@ -72,8 +72,8 @@ def _digest(path):
 def built(tmp_path_factory):
     """``make deb`` in a copy of this checkout (the build writes debian/crm-ve and the .deb beside the tree).
 
-    DEB_BUILD_OPTIONS=nocheck: dh_auto_test would run ``make test-fast``, tests the suite running this one runs
-    itself."""
+    DEB_BUILD_OPTIONS=nocheck: dh_auto_test would run ``make test-fast``, tests that the suite running this test
+    runs itself."""
     require_tools("dpkg-buildpackage", "dh", "dh_python3", "lintian", "git", "make")
     work = tmp_path_factory.mktemp("deb")
     source = work / "crm-ve"
@@ -241,7 +241,7 @@ def installed(machine, deb):
     /var/lib/crm-ve then names files the package owns.
 
     The package's man pages are compressed: the uncompressed copies crm-ve install placed would shadow them, so they
-    are removed first, as their record in /var/lib/crm-ve is what the test needs."""
+    are removed; their record in /var/lib/crm-ve stays, for the refusal and purge tests."""
     _run([sys.executable, "-m", "crm_ve.cli", "install"], cwd=ROOT)
     _run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *APT_LOCK, str(deb)], env=APT_ENV)
     assert _package_status() == "installed"
@@ -264,9 +264,15 @@ def test_crmsh_pcs_and_man_find_the_packaged_agent_and_pages(installed):
         assert where.stdout.strip() == f"/usr/share/man/man{section}/{page}.{section}.gz", where.stdout + where.stderr
 
 
-def test_the_agent_library_is_byte_compiled_when_there_is_one(installed):
-    library = [p for p in AGENT_LIB.rglob("*.py")] if (ROOT / "ra" / "lib").is_dir() else []
-    for module in library:
+def test_the_agent_library_is_installed_and_byte_compiled(installed):
+    source = ROOT / "ra" / "lib"
+    if not source.is_dir():
+        pytest.skip("the agent has no library (ra/lib) in this checkout")
+    modules = [p.relative_to(source) for p in source.rglob("*.py") if "__pycache__" not in p.parts]
+    assert modules, f"{source} holds no module"
+    for relative in modules:
+        module = AGENT_LIB / relative
+        assert module.read_bytes() == (source / relative).read_bytes(), f"{module} is not {source / relative}"
         compiled = list((module.parent / "__pycache__").glob(f"{module.stem}.cpython-*.pyc"))
         assert compiled, f"{module} was not byte-compiled"
 
