@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 DESTDIR ?=
 
-.PHONY: example test deps venv install man bench clean
+.PHONY: example test deps venv install man bench clean deb
 
 ## Debian packages with the real Pacemaker tools (needs root; a no-op when they are installed).
 deps:
@@ -35,6 +35,10 @@ install: venv
 ## Regenerate man/ from the agent's meta-data, the CLI and the rules.
 man: venv
 	$(BIN)/crm-ve man
+
+## The Debian package ../crm-ve_<version>-1_all.deb, with Debian's own tools (make deps installs them); offline.
+deb:
+	dpkg-buildpackage -b -us -uc --post-clean
 
 bench: venv
 	for b in bench/agent_monitor.py bench/validator_speed.py; do $(BIN)/python $$b || exit 1; done
