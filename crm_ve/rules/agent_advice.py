@@ -34,12 +34,23 @@ class AdvisedAction:
 
 
 @dataclass(frozen=True)
+class AgentParameter:
+    """A parameter the agent's meta-data declares (``<parameter name required><content type>``)."""
+
+    name: str
+    required: bool
+    type: str
+
+
+@dataclass(frozen=True)
 class AgentAdvice:
-    """The actions an agent advertises with their advised timeouts; ``source`` names where they were read."""
+    """The actions an agent advertises with their advised timeouts, and the parameters it declares; ``source``
+    names where they were read."""
 
     agent: str
     source: str
     actions: Tuple[AdvisedAction, ...]
+    parameters: Tuple[AgentParameter, ...] = ()
 
     def has(self, name):
         return name in self._names
@@ -97,7 +108,13 @@ def parse_metadata(text, agent, source) -> Optional[AgentAdvice]:
             continue
         actions.append(AdvisedAction(action.get("name"), timeout, Role.parse(action.get("role")),
                                      parse_interval_ms(action.get("interval"), 0) or 0))
-    return AgentAdvice(agent, source, tuple(actions))
+    parameters = []
+    for parameter in root.iterfind("parameters/parameter"):
+        if parameter.get("name"):
+            content = parameter.find("content")
+            parameters.append(AgentParameter(parameter.get("name"), parameter.get("required") == "1",
+                                             (content.get("type") or "") if content is not None else ""))
+    return AgentAdvice(agent, source, tuple(actions), tuple(parameters))
 
 
 def _metadata_env():
