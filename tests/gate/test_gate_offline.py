@@ -123,7 +123,7 @@ def test_a_record_of_an_earlier_shadow_of_that_name_is_ignored_with_a_warning(of
     assert "concurrent changes to the live CIB cannot be detected" in proc.stderr
 
 
-def test_push_via_cibadmin_replaces_the_configuration_only(offline, tmp_path):
+def test_push_writes_the_configuration_only(offline, tmp_path):
     new = tmp_path / "new.xml"
     new.write_bytes(offline.live.read_bytes())
     offline.tool("cibadmin", "--create", "--scope", "resources", "--xml-text",
@@ -132,10 +132,10 @@ def test_push_via_cibadmin_replaces_the_configuration_only(offline, tmp_path):
     orig = tmp_path / "orig.xml"
     orig.write_bytes(new.read_bytes())
 
-    refused = offline.crm_ve("push", new, "--diff-against", orig, "--via", "cibadmin")
+    refused = offline.crm_ve("push", new, "--diff-against", orig)
     assert refused.returncode == 3 and "resources: added added" in refused.stderr
 
-    pushed = offline.crm_ve("push", new, "--via", "cibadmin", "--force-overwrite")
+    pushed = offline.crm_ve("push", new, "--force-overwrite")
     assert pushed.returncode == 0, pushed.stderr
     live = etree.parse(str(offline.live)).getroot()
     assert live.find(".//primitive[@id='added']") is None
