@@ -35,7 +35,7 @@ from typing import Optional, Tuple
 
 from lxml import etree
 
-from crm_ve.checker import check_documents
+from crm_ve.checker import check_documents, select_rules
 from crm_ve.commands.check import add_check_options, add_plugin_options, check_settings, plugin_host, use_color
 from crm_ve.config import load_config
 from crm_ve.errors import (EXIT_CANNOT_RUN, EXIT_CONCURRENT_CHANGE, EXIT_FINDINGS, CrmVeError, InputError,
@@ -99,16 +99,38 @@ def positive_seconds(text):
 
 # ----------------------------------------------------------------------------------------------- checks
 def check_candidate(document, args):
-    """Run ``crm-ve check`` on the candidate, print its report (standard output), return the report."""
+    """Run ``crm-ve check`` on the candidate, print its report (standard output), return the report.
+
+    A configuration file found (not named with ``--config``) is used only when no one but the caller or root
+    can have written it; what it and the options turn off is said on standard error before the check.
+    """
     host = plugin_host(args)
-    config = load_config(args.config, args.no_config)
+    config = load_config(args.config, args.no_config, trusted_only=True)
     output, select, ignore, strict = check_settings(args, config, host)
+    say_disabled(args, config, host.rules, select, ignore)
     report = check_documents([document], host, select=select, ignore=ignore, strict=strict,
                              per_resource_ignores=config.per_resource_ignores)
+    report.config = config.path
     report.color = output == "text" and use_color(sys.stdout)
     sys.stdout.write(host.output_formats[output].render(report))
     sys.stdout.flush()
     return report
+
+
+def say_disabled(args, config, rules, select, ignore):
+    """Name the configuration file used, each rule that will not run, and each per-resource ignore."""
+    if config.path:
+        say(f"configuration: {config.path} [{config.section}]")
+    running = select_rules(rules, select, ignore)
+    off = [f"{rule.code} {rule.name}" for rule in rules if rule not in running]
+    if off:
+        from_file = args.select is None and (config.select or (args.ignore is None and config.ignore))
+        sources = [config.path] if from_file else []
+        if args.select is not None or args.ignore is not None:
+            sources.append("--select/--ignore")
+        say(f"rules disabled by {' and '.join(sources)}: {', '.join(off)}")
+    for pattern, codes in config.per_resource_ignores:
+        say(f"rules disabled by {config.path} for resources {pattern}: {', '.join(codes)}")
 
 
 def checked_state(document, label, args, verb):
