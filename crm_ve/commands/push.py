@@ -32,7 +32,7 @@ EXIT_STATUS = """exit status:
 
 
 def _wrap(text):
-    return textwrap.fill(text, 79)
+    return textwrap.fill(text, 79, break_on_hyphens=False)
 
 
 def register(subparsers):
