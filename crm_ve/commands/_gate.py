@@ -394,6 +394,8 @@ def describe_changes(live, configuration, schema):
 # ----------------------------------------------------------------------------------------------- the write
 #: How many times a patch is rebuilt after the CIB manager refused it because only the status changed.
 MAX_REBUILDS = 3
+#: cibadmin's exit status when the CIB manager refuses an update that is not based on the current CIB.
+CRM_EX_OLD = 103
 
 
 def target_of(live, configuration, schema=None):
@@ -455,10 +457,6 @@ def send_patch(patch, live, scratch, timeout):
         return proc
     return run_tool(["cibadmin", "--replace", "--xml-file", write_xml(scratch, "patched.xml", document.root)],
                     timeout)
-
-
-#: cibadmin's exit status when the CIB manager refuses an update that is not based on the current CIB.
-CRM_EX_OLD = 103
 
 
 def commit_configuration(label, configuration, live, timeout, verb, schema=None):
