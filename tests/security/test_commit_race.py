@@ -2,9 +2,10 @@
 
 The gate writes with ``cibadmin --patch`` and a ``crm_diff`` that carries the version it was made from, so the
 CIB manager refuses the write once the live CIB has moved on.  The change is injected at the worst moment: after
-``crm-ve commit`` has read the live CIB and compared it with the shadow's base, while it makes the patch.  A
-``crm_diff`` first on crm-ve's PATH makes the change on the live cluster (with the real cibadmin), then runs
-the real crm_diff; nothing is stood in for.
+``crm-ve commit`` has checked the shadow, read the live CIB and compared it with the shadow's base, just before
+its write reaches the CIB manager.  A ``cibadmin`` first on crm-ve's PATH makes the change on the live cluster
+with the real cibadmin when it is asked to write (``--patch`` or ``--replace``), then runs the real cibadmin
+with crm-ve's arguments; nothing is stood in for.
 """
 import json
 import os
@@ -26,26 +27,26 @@ DUMMY = ('<primitive id="{id}" class="ocf" provider="pacemaker" type="Dummy"><me
          '<nvpair id="{id}-meta-target-role" name="target-role" value="Stopped"/></meta_attributes></primitive>')
 
 
-def _injecting_crm_diff(directory, real, plan):
-    """A crm_diff that runs PLAN's command (argv) on its first PLAN["times"] calls, then the real crm_diff."""
+def _injecting_cibadmin(directory, real, plan):
+    """A cibadmin that, on its first PLAN["times"] writes, first runs PLAN's cibadmin arguments with the real one."""
     (directory / "plan.json").write_text(json.dumps(plan))
-    script = directory / "crm_diff"
+    script = directory / "cibadmin"
     script.write_text(textwrap.dedent(f"""\
         #!{sys.executable}
         import json, os, subprocess, sys
         here = {str(directory)!r}
-        plan = json.load(open(os.path.join(here, "plan.json")))
-        calls = os.path.join(here, "calls")
-        done = os.path.getsize(calls) if os.path.exists(calls) else 0
-        with open(calls, "a") as handle:
-            handle.write("x")
-        if done < plan["times"]:
-            argv = [arg.replace("@N@", str(done)) for arg in plan["argv"]]
-            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+        if "--patch" in sys.argv or "--replace" in sys.argv:
+            plan = json.load(open(os.path.join(here, "plan.json")))
+            writes = os.path.join(here, "writes")
+            done = os.path.getsize(writes) if os.path.exists(writes) else 0
+            with open(writes, "a") as handle:
+                handle.write("x")
+            if done < plan["times"]:
+                args = [arg.replace("@N@", str(done)) for arg in plan["args"]]
+                subprocess.run([{real!r}] + args, check=True, stdout=subprocess.DEVNULL)
         os.execv({real!r}, [{real!r}] + sys.argv[1:])
         """))
     script.chmod(0o755)
-    return directory
 
 
 @pytest.fixture
@@ -67,7 +68,7 @@ class Race:
         if inject is not None:
             hook = self.tmp / "hook"
             hook.mkdir()
-            _injecting_crm_diff(hook, shutil.which("crm_diff"), inject)
+            _injecting_cibadmin(hook, shutil.which("cibadmin"), inject)
             env["PATH"] = f"{hook}{os.pathsep}{env['PATH']}"
         return subprocess.run([sys.executable, "-m", "crm_ve", *args], capture_output=True, text=True, env=env,
                               timeout=300, cwd=self.tmp)
@@ -80,14 +81,14 @@ class Race:
         assert proc.returncode == 0, proc.stderr
 
     def status_change(self):
-        """A cibadmin call that changes the live status section only (a transient node attribute): a value no
-        earlier test wrote, and @N@ the number of the call, so each call is a change."""
+        """cibadmin arguments that change the live status section only (a transient node attribute): a value no
+        earlier test wrote, and @N@ the number of the write, so each one is a change."""
         self.token = uuid.uuid4().hex
         node = self.cluster.run("crm_node", "--cluster-id").stdout.strip()
         xml = (f'<node_state id="{node}"><transient_attributes id="{node}"><instance_attributes id="status-{node}">'
                f'<nvpair id="status-{node}-race" name="race" value="{self.token}-@N@"/></instance_attributes>'
                '</transient_attributes></node_state>')
-        return ["cibadmin", "--modify", "--scope", "status", "--xml-text", xml]
+        return ["--modify", "--scope", "status", "--xml-text", xml]
 
     def resources(self):
         return {e.get("id") for e in etree.fromstring(self.cluster.cib_xml("resources").encode())}
@@ -101,7 +102,7 @@ def test_a_configuration_change_after_the_read_is_kept_and_the_commit_is_exit_3(
     race.shadow_with("mine", DUMMY.format(id="mine"))
 
     proc = race.crm_ve("commit", "mine", inject={
-        "times": 1, "argv": ["cibadmin", "--create", "--scope", "resources", "--xml-text", DUMMY.format(id="theirs")]})
+        "times": 1, "args": ["--create", "--scope", "resources", "--xml-text", DUMMY.format(id="theirs")]})
 
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "refused: the live configuration changed after it was checked" in proc.stderr
@@ -113,7 +114,7 @@ def test_a_configuration_change_after_the_read_is_kept_and_the_commit_is_exit_3(
 def test_a_status_change_after_the_read_rebuilds_the_patch_and_commits(race):
     race.shadow_with("mine", DUMMY.format(id="mine"))
 
-    proc = race.crm_ve("commit", "mine", inject={"times": 1, "argv": race.status_change()})
+    proc = race.crm_ve("commit", "mine", inject={"times": 1, "args": race.status_change()})
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "only the live status changed" in proc.stderr and "building the patch again" in proc.stderr
@@ -126,12 +127,12 @@ def test_a_status_that_changes_before_every_attempt_is_exit_3_after_four_attempt
     race.shadow_with("mine", DUMMY.format(id="mine"))
     digest = race.cluster.configuration_digest()
 
-    proc = race.crm_ve("commit", "mine", inject={"times": 10, "argv": race.status_change()})
+    proc = race.crm_ve("commit", "mine", inject={"times": 10, "args": race.status_change()})
 
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "the live CIB's status changed before each of 4 attempts" in proc.stderr
     assert proc.stderr.count("building the patch again") == 3
-    assert (race.tmp / "hook" / "calls").read_text() == "xxxx"
+    assert (race.tmp / "hook" / "writes").read_text() == "xxxx"
     assert race.cluster.configuration_digest() == digest and race.resources() == set()
 
 
@@ -144,7 +145,7 @@ def test_a_push_gets_the_same_conditional_write(race):
     new.write_bytes(etree.tostring(root))
 
     proc = race.crm_ve("push", str(new), "--diff-against", str(orig), inject={
-        "times": 1, "argv": ["cibadmin", "--create", "--scope", "resources", "--xml-text", DUMMY.format(id="theirs")]})
+        "times": 1, "args": ["--create", "--scope", "resources", "--xml-text", DUMMY.format(id="theirs")]})
 
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "resources: added theirs" in proc.stderr
