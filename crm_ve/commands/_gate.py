@@ -76,9 +76,10 @@ def add_gate_options(parser, what):
                         help=f"check and compare with the live CIB, say what would change, {what} nothing")
     parser.add_argument("--force", action="store_true",
                         help=f"{what} even when the check finds errors (and say so)")
+    lost = "the live changes are lost" if what == "commit" else \
+        "with --diff-against the difference ORIG -> FILE is applied to them, else they are lost"
     parser.add_argument("--force-overwrite", action="store_true",
-                        help=f"{what} even when the live configuration changed since the copy was made "
-                        "(the live changes are lost)")
+                        help=f"{what} even when the live configuration changed since the copy was made ({lost})")
     parser.add_argument("--allow-schema-change", action="store_true",
                         help=f"{what} a validate-with (schema) that differs from the live CIB's (refused otherwise)")
     parser.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",

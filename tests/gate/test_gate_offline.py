@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from support.cib_build import build_reference_crm
+from support.plugin_dist import make_plugin_dist
 from support.tools import require_tools
 
 
@@ -164,3 +165,39 @@ def test_an_unreachable_cib_is_one_line_exit_2_and_the_shadow_is_kept(offline, t
     assert proc.returncode == 2
     assert "cannot read the cluster's CIB" in proc.stderr and "nothing was changed" in proc.stderr
     assert offline.shadow("s").read_bytes() == shadow
+
+
+RAISING_RULE = '''
+from crm_ve import hookimpl
+from crm_ve.findings import Rule, RuleDoc, Severity
+
+
+def check(context):
+    raise RuntimeError("this rule always fails")
+
+
+RULE = Rule(code="GT901", name="gate-test-raises", severity=Severity.ERROR, summary="always raises", covers=(),
+            suppression_target="the primitive", check=check,
+            doc=RuleDoc(what_it_does="Raises.", why_is_this_bad="The gate tests say so.", example="", use_instead=""))
+
+
+@hookimpl
+def crm_ve_rules():
+    return [RULE]
+'''
+
+
+@pytest.mark.parametrize("command", [["commit", "s"], ["commit", "s", "--force"], ["push", "new.xml", "--force"]])
+def test_a_rule_that_raised_never_commits(offline, tmp_path, command):
+    offline.env["PYTHONPATH"] = str(make_plugin_dist(tmp_path / "plugin", "crm-ve-raising", "crm_ve_raising",
+                                                     RAISING_RULE))
+    assert offline.crm_ve("shadow", "new", "s").returncode == 0
+    offline.tool("crm", "configure", "primitive", "mine", "ocf:pacemaker:Dummy", shadow="s")
+    (tmp_path / "new.xml").write_bytes(offline.shadow("s").read_bytes())
+    before = offline.live_digest()
+
+    proc = offline.crm_ve(*[str(tmp_path / arg) if arg == "new.xml" else arg for arg in command])
+
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "1 rule(s) failed to run" in proc.stderr and "nothing was changed" in proc.stderr
+    assert offline.live_digest() == before
