@@ -170,6 +170,7 @@ def run(args):
     with _no_collections():
         report = check_documents(documents, host, select=select, ignore=ignore, strict=strict,
                                  per_resource_ignores=config.per_resource_ignores)
+    report.config = config.path  # every format names the configuration file used (None: none)
     if args.simulate:
         report.simulation = simulate_documents(documents, report, host.workload_agents)
     report.color = output == "text" and use_color(sys.stdout)

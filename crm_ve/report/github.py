@@ -55,6 +55,8 @@ def render(report):
                    + [f"{d.name}: simulation failed: {d.error}" for d in simulation.documents if d.error])
         out.extend(workflow_command("notice", s.verdict_line(), title="crm-ve --simulate note")
                    for s in simulation.stricter)
+    if getattr(report, "config", None):
+        out.append(workflow_command("notice", f"configuration: {report.config}", title="crm-ve configuration"))
     counts = ", ".join(f"{report.count(s)} {s.label}{'' if report.count(s) == 1 else 's'}"
                        for s in (Severity.ERROR, Severity.WARNING, Severity.INFO))
     out.append(f"crm-ve: {counts} in {len(report.files)} file{'' if len(report.files) == 1 else 's'}.")

@@ -4,6 +4,7 @@ Schema (version 1)::
 
     {"version": 1,
      "files": ["cib.xml"],
+     "config": "pyproject.toml",                     # the configuration file used, null when none
      "findings": [{"code", "name", "severity": "error|warning|info", "message", "file", "line",
                    "resources": [...], "constraints": [...], "fix": {"crm": [...], "pcs": [...]}}],
      "failures": [{"plugin", "code", "file", "error"}],
@@ -47,6 +48,7 @@ def render(report):
     document = {
         "version": SCHEMA_VERSION,
         "files": list(report.files),
+        "config": getattr(report, "config", None),
         "findings": [finding.as_dict() for finding in report.findings],
         "failures": [failure.as_dict() for failure in report.failures],
         "summary": {

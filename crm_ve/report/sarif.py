@@ -157,6 +157,7 @@ def sarif_log(report):
                 "artifacts": [{"location": {"uri": artifact_uri(name)}} for name in report.files
                               if report.is_file(name)],
                 "results": [result(finding, rule_index, report) for finding in report.findings],
+                "properties": {"config": getattr(report, "config", None)},
             }
         ],
     }

@@ -43,6 +43,8 @@ def render(report):
     if getattr(report, "simulation", None) is not None:  # check --simulate: its own section
         out.extend(report.simulation.text_lines())
     out.extend(report.notes)
+    if getattr(report, "config", None):
+        out.append("configuration: " + "".join(c if c.isprintable() else repr(c)[1:-1] for c in report.config))
     summary = ", ".join(
         _plural(report.count(severity), severity.label) for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO)
     )
