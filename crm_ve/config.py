@@ -7,14 +7,14 @@ setup.cfg in the same directory). ``--config FILE`` names one, ``--no-config`` r
     select = CV1, CV2                          # codes, code prefixes or names
     ignore = CV601
     per-resource-ignores =                     # one RESOURCE: RULES per line (RESOURCE may be a glob)
-        p_ve101: CV105, CV106
+        p_ve101: CV501, CV505
         p_ve2*: container-tied-to-no-storage
     format = text                              # text, json, sarif, github...
     strict = false
 
     [tool.crm_ve]                              # pyproject.toml
     select = ["CV1", "CV2"]
-    per-resource-ignores = { p_ve101 = ["CV105", "CV106"] }
+    per-resource-ignores = { p_ve101 = ["CV501", "CV505"] }
     strict = true
 
 ``commit`` and ``push`` (which change the live cluster, often as root) use a configuration file they found only
@@ -111,7 +111,7 @@ def _per_resource_entries(config, key, value):
         pattern, colon, rules = line.partition(":")
         rules = _split_list(rules)
         if not colon or not pattern.strip() or not rules:
-            raise UsageError(f"{config.where(key)}: {line!r} is not RESOURCE: RULES (e.g. p_ve101: CV105, CV106)")
+            raise UsageError(f"{config.where(key)}: {line!r} is not RESOURCE: RULES (e.g. p_ve101: CV501, CV505)")
         entries.append((pattern.strip(), tuple(rules)))
     return entries
 

@@ -28,8 +28,8 @@ EXAMPLES = (
      "Only the storage-chain rules, as JSON for another program."),
     ("crm-ve check --strict --ignore CV301 cib.xml",
      "Fail on warnings too, except the deprecated-DRBD-agent rule."),
-    ("crm-ve check -p no:crm_ve_vm cib.xml",
-     "Check without the third-party plugin crm_ve_vm."),
+    ("crm-ve check -p no:vm cib.xml",
+     "Check without the third-party plugin named vm (its entry point name; an unknown name is refused)."),
     ("crm-ve rule CV301",
      "Explain one rule: what it does, why it matters, an example and the fix."),
 )

@@ -38,11 +38,11 @@ RULE = Rule(
             "(OCF_ERR_CONFIGURED stops the resource on every node). crm_verify does not compare them."
         ),
         example=(
-            "primitive p_ve101 ocf:crm-ve:ManageVE params veid=101 \\\n"
+            "primitive p_ve ocf:crm-ve:ManageVE params veid=101 \\\n"
             "    checkpoint_on_stp=true dumpfile=/vz/dump/Dump.101"
         ),
         use_instead=(
-            "primitive p_ve101 ocf:crm-ve:ManageVE params veid=101 \\\n"
+            "primitive p_ve ocf:crm-ve:ManageVE params veid=101 \\\n"
             "    checkpoint_on_stop=true dumpfile=/vz/dump/Dump.101"
         ),
     ),

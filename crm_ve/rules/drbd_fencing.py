@@ -44,8 +44,9 @@ FENCE_LEFT = Rule(
             "    rule $role=Master -inf: #uname ne node1"
         ),
         use_instead=(
-            "# after drbdadm status shows both sides UpToDate:\n"
-            "crm configure delete drbd-fence-by-handler-r0-ms_drbd_r0"
+            "# no such constraint: DRBD's unfence handler removes it when both\n"
+            "# sides are UpToDate (drbdadm status); delete a leftover with\n"
+            "# crm configure delete drbd-fence-by-handler-r0-ms_drbd_r0"
         ),
     ),
     check=None,
@@ -71,8 +72,8 @@ NO_FENCING = Rule(
         ),
         example="property stonith-enabled=false",
         use_instead=(
-            "primitive st_ipmi stonith:fence_ipmilan params ip=10.0.0.9 \\\n"
-            "    username=admin password=secret\n"
+            "primitive st_ipmi_node2 stonith:external/ipmi params hostname=node2 \\\n"
+            "    ipaddr=192.0.2.10 userid=admin passwd=secret interface=lanplus\n"
             "property stonith-enabled=true"
         ),
     ),
