@@ -47,8 +47,12 @@ ENVIRONMENT = (
     ("CIB_shadow",
      "Likewise: with `--live`, crm-ve checks the crm_shadow copy of this name, named `live(CIB_shadow=NAME)`."),
     ("OCF_ROOT",
-     "Where the timeout checks look for installed resource agents, to read the timeouts they advise from their "
-     "meta-data (default: /usr/lib/ocf)."),
+     "Where the timeout and parameter checks look for installed resource agents, to read the timeouts they "
+     "advise and the parameters they declare from their meta-data (default: /usr/lib/ocf)."),
+    ("XDG_CACHE_HOME",
+     "Where agents' meta-data is kept between runs, in `crm-ve/agent-metadata` (default: ~/.cache). An entry "
+     "is used only while the agent file is unchanged, and only when the directory and the entry belong to the "
+     "user and no one else can write them."),
     ("CIB_shadow_dir",
      "Where `--shadow NAME` looks for the file `shadow.NAME` when crm_shadow is not installed to say where it "
      "is (default: /var/lib/pacemaker/cib)."),
