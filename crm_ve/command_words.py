@@ -27,6 +27,8 @@ Words = Sequence[str]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: an id, node name, ticket or attribute name crmsh reads back as one token meaning just that
 _CRM_NAME = re.compile(r"^\w[\w.@+-]*$")
+#: a node name crmsh reads back (where a node is expected, and in the nodes section it re-reads)
+_CRM_NODE = re.compile(r"^[\w#$-][^\s'\"\\=:]*$")
 #: a rule expression value or date crmsh reads back as one token
 _CRM_LITERAL = re.compile(r"^[\w.@+:/,=#-]+$")
 #: one component of a ``crm configure set`` path (components are separated by ``.``)
@@ -71,6 +73,16 @@ def crm_name(value, what) -> str:
     _no_control("crm", what, value)
     if not _CRM_NAME.match(value):
         raise Unwritable("crm", what, value, "crmsh reads only letters, digits and _ . @ + - there")
+    return value
+
+
+def crm_node(value) -> str:
+    """``value`` where crmsh parses a node name."""
+    value = str(value)
+    _no_control("crm", "node name", value)
+    if not _CRM_NODE.match(value):
+        raise Unwritable("crm", "node name", value, "crmsh splits its text at white space, quotes, "
+                         "backslashes, '=' and ':'")
     return value
 
 
@@ -171,6 +183,29 @@ def pcs_rule_value(value, what) -> str:
     if value.lower() in _PCS_RULE_WORDS or not value or any(c in value for c in "()"):
         raise Unwritable("pcs", what, value, "pcs reads it as rule syntax")
     return value
+
+
+#: what ``pcs resource op add`` takes besides name=value attributes of the op element
+_PCS_OP_NVPAIRS = {"OCF_CHECK_LEVEL"}
+
+
+def pcs_op_options(op_element, changed) -> List[str]:
+    """The ``name=value`` options re-creating ``op_element`` with ``pcs resource op add`` (its attributes
+    but ``id`` and ``name``, then its ``OCF_CHECK_LEVEL``), with ``changed`` (name -> value) put in; an op
+    holding other instance or meta attributes cannot be written so."""
+    attrs = {k: v for k, v in op_element.attrib.items() if k not in ("id", "name")} if op_element is not None else {}
+    for block in op_element.iterchildren() if op_element is not None else ():
+        if not isinstance(block.tag, str):
+            continue
+        for nvpair in block.iterchildren("nvpair"):
+            name = nvpair.get("name")
+            if block.tag != "instance_attributes" or name not in _PCS_OP_NVPAIRS:
+                raise Unwritable("pcs", "operation attribute", name, "pcs resource op add does not take it")
+            attrs[name] = nvpair.get("value", "")
+        if block.tag not in ("instance_attributes", "meta_attributes"):
+            raise Unwritable("pcs", "operation element", block.tag, "pcs resource op add does not take it")
+    attrs.update(changed)
+    return [f"{key}={pcs_value(value, key)}" for key, value in attrs.items() if value is not None]
 
 
 def pcs_line(words: Words) -> str:

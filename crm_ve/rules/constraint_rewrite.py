@@ -18,7 +18,7 @@ pcs form spells that default out).
 from typing import Dict, Optional
 
 from crm_ve import command_words
-from crm_ve.command_words import crm_literal, crm_name, pcs_id, pcs_rule_value, pcs_ticket, pcs_value
+from crm_ve.command_words import crm_literal, crm_name, crm_node, pcs_id, pcs_rule_value, pcs_ticket, pcs_value
 from crm_ve.findings import Fix
 from crm_ve.model import Role
 from crm_ve.model.values import format_score, format_score_xml, parse_score
@@ -68,6 +68,14 @@ def _order_kind(attrs):
 
 # -------------------------------------------------------------------------------------------- rules
 
+class _Text(str):
+    """A word of a rule taken from the CIB as it is (an attribute name, a value, a date), not syntax."""
+
+
+_BINARY = {"lt", "gt", "lte", "gte", "eq", "ne"}
+_TYPES = {"string", "number", "version", "integer"}
+
+
 def _expression_words(expr):
     """(crm words, pcs words) of one expression element."""
     if expr.tag == "expression":
@@ -75,22 +83,23 @@ def _expression_words(expr):
         if attribute is None or operation is None or expr.get("value-source") not in (None, "literal"):
             raise Unsupported("expression")
         if operation in ("defined", "not_defined"):
-            words = [operation, attribute]
+            words = [operation, _Text(attribute)]
             return words, words
-        if expr.get("value") is None:
-            raise Unsupported("expression without value")
+        if expr.get("value") is None or operation not in _BINARY or expr.get("type") not in _TYPES | {None}:
+            raise Unsupported("expression")
         typed = [expr.get("type")] if expr.get("type") else []
-        words = [attribute, operation] + typed + [expr.get("value")]
+        words = [_Text(attribute), operation] + typed + [_Text(expr.get("value"))]
         return words, words
     if expr.tag == "date_expression":
         operation = expr.get("operation")
-        if operation == "gt" and expr.get("start"):
-            return ["date", "gt", expr.get("start")], ["date", "gt", expr.get("start")]
-        if operation == "lt" and expr.get("end"):
-            return ["date", "lt", expr.get("end")], ["date", "lt", expr.get("end")]
-        if operation == "in_range" and expr.get("start") and expr.get("end"):
-            return (["date", "in", f"start={expr.get('start')}", f"end={expr.get('end')}"],
-                    ["date", "in_range", expr.get("start"), "to", expr.get("end")])
+        start, end = _Text(expr.get("start") or ""), _Text(expr.get("end") or "")
+        if operation == "gt" and start:
+            return ["date", "gt", start], ["date", "gt", start]
+        if operation == "lt" and end:
+            return ["date", "lt", end], ["date", "lt", end]
+        if operation == "in_range" and start and end:
+            return (["date", "in", _Text(f"start={start}"), _Text(f"end={end}")],
+                    ["date", "in_range", start, "to", end])
     raise Unsupported(expr.tag)
 
 
@@ -103,6 +112,8 @@ def _rule_words(rule, index):
     if rule.get("score-attribute") is not None or rule.get("score") is None:
         raise Unsupported("rule without a score")
     joiner = (rule.get("boolean-op") or "and").lower()
+    if joiner not in ("and", "or"):
+        raise Unsupported(f"boolean-op {joiner}")
     crm, pcs = [], []
     for child in rule:
         if not isinstance(child.tag, str):
@@ -144,9 +155,9 @@ def _crm_ref(rid, suffix, what="resource"):
 def _crm_two_resource(constraint, attrs, index):
     cid, kind = crm_name(attrs["id"], "constraint id"), constraint.type
     if kind == "order":
-        crm_kind = attrs.get("kind") or (format_score(parse_score(attrs["score"])) if "score" in attrs
-                                         else "Mandatory")
-        return [["crm", "configure", "order", cid, f"{crm_name(crm_kind, 'kind')}:",
+        crm_kind = crm_name(attrs["kind"], "kind") if attrs.get("kind") else (
+            format_score(parse_score(attrs["score"])) if "score" in attrs else "Mandatory")
+        return [["crm", "configure", "order", cid, f"{crm_kind}:",
                  _crm_ref(attrs["first"], attrs.get("first-action")), _crm_ref(attrs["then"], attrs.get("then-action"))]
                 + _crm_option(attrs, "symmetrical")]
     if kind == "colocation":
@@ -196,7 +207,7 @@ def _crm_location(constraint, attrs, index):
         if attrs.get("node") is None or attrs.get("score") is None:
             raise Unsupported("location without node and score")
         return [head + ([f"role={crm_name(role, 'role')}"] if role else [])
-                + [f"{format_score(parse_score(attrs['score']))}:", crm_name(attrs["node"], "node name")]]
+                + [f"{format_score(parse_score(attrs['score']))}:", crm_node(attrs["node"])]]
     words = list(head)
     for rule in rules:
         crm_words, _, rule_role, score = _rule_words(rule, index)
@@ -226,7 +237,7 @@ def _pcs_location(constraint, attrs, index):
         _, pcs_words, rule_role, score = _rule_words(rule, index)
         rule_role = rule_role or role
         options = ([f"role={_pcs_role(rule_role)}"] if rule_role else []) + [f"score={format_score_xml(score)}"]
-        expression = [pcs_rule_value(w, "rule word") for w in pcs_words]
+        expression = [pcs_rule_value(w, "rule word") if isinstance(w, _Text) else w for w in pcs_words]
         if number == 0:
             commands.append(["pcs", "constraint", "location", rsc, "rule", f"constraint-id={cid}"] + discovery
                             + options + expression)
@@ -271,7 +282,8 @@ def _crm_sets(constraint, attrs, sets):
         else:
             words += ["("] + listed + ["sequential=true", ")"]
     if kind == "order":
-        return [["crm", "configure", "order", cid, f"{_order_kind(attrs)}:"] + words + _crm_option(attrs, "symmetrical")]
+        return [["crm", "configure", "order", cid, f"{crm_name(_order_kind(attrs), 'kind')}:"] + words
+                + _crm_option(attrs, "symmetrical")]
     score = parse_score(attrs.get("score"))
     return [["crm", "configure", "colocation", cid, f"{format_score(score)}:"] + words]
 
@@ -293,7 +305,7 @@ def _pcs_sets(constraint, attrs, sets):
             options.append("sequential=true")
         words += ["set"] + [pcs_id(m, "resource") for m in rset["members"]] + options
     if kind == "order":
-        options = [f"kind={_order_kind(attrs)}"] + _pcs_option(attrs, "symmetrical")
+        options = [f"kind={pcs_value(_order_kind(attrs), 'kind')}"] + _pcs_option(attrs, "symmetrical")
     else:
         options = [f"score={format_score_xml(parse_score(attrs.get('score')))}"]
     return [["pcs", "constraint", kind] + words + ["setoptions"] + options + [f"id={cid}"]]

@@ -143,7 +143,8 @@ def check(context):
                 RULE, f"{constraint.type} {constraint.id} names {what}, which is no resource, tag or template: "
                       f"Pacemaker ignores the whole constraint.{why}{hint}",
                 severity=severity, line=constraint.line, constraints=(constraint.id,),
-                resources=tuple(missing), fix=fix or delete_constraints([constraint.id], force=True), suppress_on=constraint.id,
+                resources=tuple(missing), fix=fix or delete_constraints([constraint.id], force=True),
+                suppress_on=constraint.id,
             )
             continue
         for tag, members in broken_tags.items():

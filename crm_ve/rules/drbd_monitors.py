@@ -11,7 +11,7 @@ crmsh has no command that edits one operation, so the crm fix rewrites the opera
 filter`` on the clone's XML; pcs removes and re-adds it.
 """
 from crm_ve import command_words, hookimpl
-from crm_ve.command_words import crm_name, pcs_id, pcs_value, sed_literal
+from crm_ve.command_words import crm_name, pcs_id, pcs_op_options, sed_literal
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model import Role
 from crm_ve.model.values import parse_bool
@@ -106,11 +106,9 @@ def _move_op(model, prim, top, op, seconds, taken):
         return [_sed(f'/id="{pattern}"/s/interval="[^"]*"/interval="{seconds}s"/', top)]
 
     def pcs():
-        options = [f"interval={seconds}s"]
-        if not op.role.is_any:
-            options.append(f"role={op.role.value}")
-        if op.timeout:
-            options.append(f"timeout={pcs_value(op.timeout, 'timeout')}")
+        # the op re-added with all it holds (on-fail, OCF_CHECK_LEVEL...), at the new interval
+        options = pcs_op_options(op.element, {"interval": f"{seconds}s",
+                                              "role": None if op.role.is_any else op.role.value})
         return [["pcs", "resource", "op", "remove", pcs_id(oid, "operation id")],
                 ["pcs", "resource", "op", "add", pcs_id(prim, "resource"), "monitor"] + options]
 

@@ -12,7 +12,7 @@ import copy
 from lxml import etree
 
 from crm_ve import command_words, hookimpl
-from crm_ve.command_words import crm_line, crm_path_part, crm_xml_value, pcs_id, pcs_value, shell_word
+from crm_ve.command_words import crm_line, crm_path_part, crm_xml_value, pcs_id, pcs_op_options, shell_word
 from crm_ve.background import BackgroundScan
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model import Role
@@ -234,16 +234,11 @@ def _own(resource, op):
 
 
 def _op_words(op_element, name, role, timeout, vocabulary_role):
-    """``name interval=.. [role=..] [other attributes] timeout=..`` for pcs."""
-    attrs = [f"interval={pcs_value(op_element.get('interval'), 'interval') if op_element is not None else '0s'}"]
-    if role is not None and not role.is_any:
-        attrs.append(f"role={vocabulary_role}")
-    if op_element is not None:
-        for key, value in op_element.attrib.items():
-            if key not in ("id", "name", "interval", "role", "timeout"):
-                attrs.append(f"{key}={pcs_value(value, key)}")
-    attrs.append(f"timeout={timeout}")
-    return [name] + attrs
+    """``name interval=.. [role=..] [the op's other attributes] timeout=..`` for ``pcs resource op add``."""
+    changed = {"role": vocabulary_role if role is not None and not role.is_any else None, "timeout": timeout}
+    if op_element is None:
+        changed = {"interval": "0s", **changed}
+    return [name] + pcs_op_options(op_element, changed)
 
 
 class _OpIds:
@@ -291,7 +286,7 @@ def _fix(model, resource, low, op_ids):
                                         pcs_role.get(role)))
         return commands
 
-    if all(_own(resource, op) and op.element.get("interval") for _, _, _, op, _, _, _ in low):
+    if all(_settable(resource, name, interval, op) for name, interval, _, op, _, _, _ in low):
         def crm():
             commands = []
             for name, interval, role, op, _, _, advised in low:
@@ -301,6 +296,17 @@ def _fix(model, resource, low, op_ids):
             return commands
         return command_words.fix(crm=crm, pcs=pcs)
     return command_words.fix(crm_text=lambda: [_load_update(resource, low, op_ids)], pcs=pcs)
+
+
+def _settable(resource, name, interval, op):
+    """Whether ``crm configure set RID.NAME[.INTERVAL].timeout`` finds ``op``: crmsh looks an op with an
+    interval up by the id it writes itself (``RID-NAME-INTERVAL``; pcs writes ``RID-NAME-interval-INTERVAL``)
+    and one without by its name, which must then be unique among the primitive's ops."""
+    if not _own(resource, op) or not op.element.get("interval"):
+        return False
+    if interval:
+        return op.id == f"{resource.id}-{name}-{op.element.get('interval')}"
+    return sum(1 for o in resource.element.iter("op") if o.get("name") == name) == 1
 
 
 def _load_update(resource, low, op_ids):
