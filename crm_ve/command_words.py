@@ -37,6 +37,9 @@ _CRM_PATH_PART = re.compile(r"^\w[\w@+-]*$")
 _PCS_ID = re.compile(r"^[^\W\d][\w.-]*$")
 #: pcs's booth ticket name
 _PCS_TICKET = re.compile(r"^[A-Za-z0-9-]{1,63}$")
+_NO_SINGLE_QUOTE = re.compile(r"^[^']*$")
+_CRM_XML_VALUE = re.compile(r"^[^\s#'\"\\]*$")
+_ANY = re.compile(r"")
 _PCS_RULE_WORDS = {"and", "or", "not", "(", ")"}
 
 
@@ -62,66 +65,49 @@ def shell_line(words: Words) -> str:
     return " ".join(shell_word(word) for word in words)
 
 
-def _no_control(tool, what, value):
+def _checked(tool, what, value, fits, why) -> str:
+    """``value`` as text when ``fits`` it (a compiled pattern, matched from the start) and it holds no
+    control character; else :class:`Unwritable` saying ``why``."""
+    value = str(value)
     if _CONTROL.search(value):
         raise Unwritable(tool, what, value, "a control character")
+    if not fits.match(value):
+        raise Unwritable(tool, what, value, why)
+    return value
 
 
 def crm_name(value, what) -> str:
     """``value`` (an id, node name, ticket, attribute name) where crmsh parses a name."""
-    value = str(value)
-    _no_control("crm", what, value)
-    if not _CRM_NAME.match(value):
-        raise Unwritable("crm", what, value, "crmsh reads only letters, digits and _ . @ + - there")
-    return value
+    return _checked("crm", what, value, _CRM_NAME, "crmsh reads only letters, digits and _ . @ + - there")
 
 
 def crm_node(value) -> str:
     """``value`` where crmsh parses a node name."""
-    value = str(value)
-    _no_control("crm", "node name", value)
-    if not _CRM_NODE.match(value):
-        raise Unwritable("crm", "node name", value, "crmsh splits its text at white space, quotes, "
-                         "backslashes, '=' and ':'")
-    return value
+    return _checked("crm", "node name", value, _CRM_NODE,
+                    "crmsh splits its text at white space, quotes, backslashes, '=' and ':'")
 
 
 def crm_literal(value, what) -> str:
     """``value`` (a rule expression value, a date) where crmsh reads one token as it is."""
-    value = str(value)
-    _no_control("crm", what, value)
-    if not _CRM_LITERAL.match(value):
-        raise Unwritable("crm", what, value, "crmsh reads only letters, digits and _ . @ + : / , = # - there")
-    return value
+    return _checked("crm", what, value, _CRM_LITERAL,
+                    "crmsh reads only letters, digits and _ . @ + : / , = # - there")
 
 
 def crm_path_part(value, what) -> str:
     """``value`` as one component of a ``crm configure set`` path."""
-    value = str(value)
-    _no_control("crm", what, value)
-    if not _CRM_PATH_PART.match(value):
-        raise Unwritable("crm", what, value, "crm configure set paths split at '.'")
-    return value
+    return _checked("crm", what, value, _CRM_PATH_PART, "crm configure set paths split at '.'")
 
 
 def crm_shell_value(value, what) -> str:
     """``value`` for ``crm resource param|meta ... set NAME VALUE``, which crmsh runs as
     ``sh -c "crm_resource ... '%s'"``: no single quote."""
-    value = str(value)
-    _no_control("crm", what, value)
-    if "'" in value:
-        raise Unwritable("crm", what, value, "crmsh puts it between single quotes in a shell command")
-    return value
+    return _checked("crm", what, value, _NO_SINGLE_QUOTE, "crmsh puts it between single quotes in a shell command")
 
 
 def crm_xml_value(value, what) -> str:
     """``value`` of an attribute in an ``xml ...`` statement: crmsh splits that text at white space and
     drops what follows a ``#``."""
-    value = str(value)
-    _no_control("crm", what, value)
-    if re.search(r"[\s#'\"\\]", value):
-        raise Unwritable("crm", what, value, "crmsh re-splits xml statements at spaces, quotes and '#'")
-    return value
+    return _checked("crm", what, value, _CRM_XML_VALUE, "crmsh re-splits xml statements at spaces, quotes and '#'")
 
 
 def sed_literal(name) -> str:
@@ -156,25 +142,16 @@ def crm_line(words: Words) -> str:
 
 def pcs_id(value, what) -> str:
     """``value`` where pcs reads a resource or constraint id."""
-    value = str(value)
-    _no_control("pcs", what, value)
-    if not _PCS_ID.match(value):
-        raise Unwritable("pcs", what, value, "pcs takes only XML ids there")
-    return value
+    return _checked("pcs", what, value, _PCS_ID, "pcs takes only XML ids there")
 
 
 def pcs_ticket(value) -> str:
-    value = str(value)
-    if not _PCS_TICKET.match(value):
-        raise Unwritable("pcs", "ticket", value, "pcs takes up to 63 letters, digits or dashes")
-    return value
+    return _checked("pcs", "ticket", value, _PCS_TICKET, "pcs takes up to 63 letters, digits or dashes")
 
 
 def pcs_value(value, what) -> str:
     """``value`` as a pcs argument or the value of ``name=value`` (pcs splits at the first ``=`` only)."""
-    value = str(value)
-    _no_control("pcs", what, value)
-    return value
+    return _checked("pcs", what, value, _ANY, "")
 
 
 def pcs_rule_value(value, what) -> str:
