@@ -49,7 +49,7 @@ def statement_line(text, keyword, object_id):
 
 
 def test_finding_points_at_the_crm_line(tmp_path, crm_ve):
-    require_tools("crm", "cibadmin", "crm_attribute")
+    require_tools("crm", "cibadmin")
     path = write(tmp_path, STACK)
     code, out, err = crm_ve("check", "--format", "json", *ONLY, path)
     assert code == 0, err
@@ -62,7 +62,7 @@ def test_finding_points_at_the_crm_line(tmp_path, crm_ve):
 
 
 def test_every_object_element_maps_to_its_statement(tmp_path):
-    require_tools("crm", "cibadmin", "crm_attribute")
+    require_tools("crm", "cibadmin")
     path = write(tmp_path, STACK)
     document = read_crm_text(path)
     assert document.source_kind == "crm" and document.name == str(path)
@@ -92,7 +92,7 @@ def test_statements_fold_continuations_and_keep_comments():
 
 
 def test_raw_xml_statements_map_by_their_id(tmp_path, crm_ve):
-    require_tools("crm", "cibadmin", "crm_attribute")
+    require_tools("crm", "cibadmin")
     path = write(tmp_path, "primitive a Dummy\n"
                            'xml <primitive id="d_raw" class="ocf" provider="heartbeat" type="drbd"/>\n', "raw.crm")
     code, out, err = crm_ve("check", "--format", "json", *ONLY, path)
@@ -101,7 +101,7 @@ def test_raw_xml_statements_map_by_their_id(tmp_path, crm_ve):
 
 
 def test_references_map_to_the_constraint_not_the_referenced_resource(tmp_path):
-    require_tools("crm", "cibadmin", "crm_attribute")
+    require_tools("crm", "cibadmin")
     text = "primitive a Dummy\nprimitive b Dummy\nprimitive c Dummy\norder o_set Mandatory: a ( b c )\n"
     document = read_crm_text(write(tmp_path, text))
     refs = list(document.configuration.iter("resource_ref"))
@@ -112,7 +112,7 @@ def test_references_map_to_the_constraint_not_the_referenced_resource(tmp_path):
 
 
 def test_crm_text_on_standard_input(crm_ve, monkeypatch, tmp_path):
-    require_tools("crm", "cibadmin", "crm_attribute")
+    require_tools("crm", "cibadmin")
     result = run_crm_ve("check", "--format", "json", *ONLY, "-", stdin=STACK,
                         env={"CRM_VE_DISABLE_PLUGIN_AUTOLOAD": "1"})
     assert result.returncode == 0, result.stderr
@@ -121,7 +121,7 @@ def test_crm_text_on_standard_input(crm_ve, monkeypatch, tmp_path):
 
 
 def test_crmsh_rejecting_the_text_is_one_line_naming_file_and_line(tmp_path, crm_ve):
-    require_tools("crm", "cibadmin", "crm_attribute")
+    require_tools("crm", "cibadmin")
     path = write(tmp_path, "primitive a Dummy\nfrobnicate the cluster\n", "bad.crm")
     code, out, err = crm_ve("check", path)
     assert code == 2 and out == ""
@@ -130,12 +130,13 @@ def test_crmsh_rejecting_the_text_is_one_line_naming_file_and_line(tmp_path, crm
     assert "frobnicate" in err
 
 
-def test_crmsh_refusing_a_dangling_reference_names_it(tmp_path, crm_ve):
-    require_tools("crm", "cibadmin", "crm_attribute")
-    path = write(tmp_path, "primitive a Dummy\norder o1 Mandatory: a nowhere\n", "dangling.crm")
+def test_crmsh_refusing_a_dangling_reference_names_it_at_its_line(tmp_path, crm_ve):
+    require_tools("crm", "cibadmin")
+    path = write(tmp_path, "# objects\n\nprimitive a Dummy \\\n  op monitor interval=10s\n\n"
+                           "order o1 Mandatory: a nowhere\n", "dangling.crm")
     code, out, err = crm_ve("check", path)
     assert code == 2 and err.count("\n") == 1
-    assert err.startswith(f"crm-ve: {path}: crmsh rejected the crm shell text: ") and "nowhere" in err
+    assert err.startswith(f"crm-ve: {path}:6: crmsh rejected the crm shell text: ") and "nowhere" in err
     assert "/tmp/crm-ve-text-" not in err  # crmsh's messages name the user's file, not our scratch copy
 
 
