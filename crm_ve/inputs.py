@@ -5,16 +5,18 @@
 standard input are read up to ``--max-input-size`` bytes (256 MiB unless given):
 
 - ``FILE`` -- CIB XML (``<cib>`` or ``<configuration>``); ``*.crm`` is crm shell text, converted by crmsh;
-- ``-`` -- standard input: XML, or crm shell text when it does not start with ``<``;
+- ``-`` -- standard input: XML, or crm shell text when it does not start with ``<`` (so is a pipe or FIFO named
+  as a FILE, such as ``<(crm configure show)``);
 - ``--shadow NAME`` -- the crm_shadow copy NAME (where ``crm_shadow --file`` says it lives);
 - ``--live`` -- what ``cibadmin --query`` returns: the running cluster's CIB (like every Pacemaker tool,
   cibadmin honours ``CIB_file``/``CIB_shadow`` when they are set, and then the document is named after them).
 """
 import os
 import re
+import stat
 
 from crm_ve.errors import InputError, UsageError
-from crm_ve.reader import DEFAULT_MAX_INPUT, STDIN_NAME, parse_cib, read_bytes, read_cib
+from crm_ve.reader import DEFAULT_MAX_INPUT, STDIN_NAME, parse_cib, read_bytes
 from crm_ve.schema import check_schema
 
 CRM_TEXT_SUFFIX = ".crm"
@@ -46,8 +48,8 @@ def looks_like_xml(data):
 
 
 def read_input(path, limit=None):
-    """One FILE argument: XML, crm shell text (``*.crm``), or standard input (either, sniffed); at most
-    ``limit`` bytes (DEFAULT_MAX_INPUT)."""
+    """One FILE argument: XML, crm shell text (``*.crm``), or standard input or a pipe (either, sniffed); at
+    most ``limit`` bytes (DEFAULT_MAX_INPUT)."""
     if path == "-":
         name, data = read_bytes(path, limit)
         if looks_like_xml(data):
@@ -57,7 +59,11 @@ def read_input(path, limit=None):
     if is_crm_text(path):
         from crm_ve.crm_text import read_crm_text
         return read_crm_text(path, limit=limit)
-    return read_cib(path, limit)
+    name, data = read_bytes(path, limit)
+    if not looks_like_xml(data) and stat.S_ISFIFO(os.stat(path).st_mode):  # <(crm configure show): no suffix
+        from crm_ve.crm_text import read_crm_text
+        return read_crm_text(None, data=data, name=name)
+    return parse_cib(data, name)
 
 
 def shadow_path(name):

@@ -6,6 +6,7 @@ writer reads as empty input; pipes and FIFOs are read up to ``--max-input-size``
 hang from stalling the suite (a hang fails the test).
 """
 import glob
+import json
 import os
 import stat
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from crm_ve.reader import DEFAULT_MAX_INPUT
+from support.tools import require_tools
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = ROOT / "examples" / "good-stack.xml"
@@ -85,6 +87,16 @@ def test_process_substitution_keeps_working():
     assert result.returncode == 1 and "CV102" in result.stdout, result.stderr
     result = crm_ve(shell=f"crm-ve check <(cat {GOOD})")
     assert result.returncode == 0, result.stderr
+
+
+def test_process_substitution_of_crm_text_is_read_as_crm_text():
+    """What ``crm-ve check <(crm configure show)`` reads: crm shell text on a pipe with no suffix."""
+    require_tools("crm", "cibadmin")
+    result = crm_ve(shell=f"crm-ve check --format json <(cat {BROKEN.with_suffix('.crm')})")
+    assert result.returncode == 1, result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    assert "CV102" in {f["code"] for f in findings}
+    assert all(f["file"].startswith("/dev/fd/") and f["line"] for f in findings if f["code"] == "CV102")
 
 
 def test_a_pipe_past_the_limit_is_refused_and_below_it_read(tmp_path):
