@@ -5,6 +5,7 @@ of ``make test-fast``.
 * Tests marked ``live``, ``twonode`` or ``machine`` share the machine's cluster lock, its OCF directory or its
   cluster state: under pytest-xdist (``--dist loadgroup``) they form one group that runs on one worker, one at a
   time, while the other worker takes the rest.
+* Tests marked ``ocf_agent`` hold the OCF directory's lock shared while they run (tests/install holds it alone).
 * ``--forbid-tools`` (``make test-fast``): every Pacemaker tool (support.tools.PACEMAKER_TOOLS) is a shim first on
   PATH that records its call; a test during which one was called fails, naming it: the test needs
   ``@pytest.mark.tools``.
@@ -18,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from support import session_cache
-from support.tool_marks import LIVE, TOOLS, TWONODE, item_marks
+from support.ocf_install import directory_turn
+from support.tool_marks import LIVE, OCF_AGENT, TOOLS, TWONODE, item_marks
 from support.tools import PACEMAKER_TOOLS
 
 MACHINE = "machine"
@@ -37,6 +39,8 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    # pytest-xdist registers it too; a run with -p no:xdist still sees the groups.
+    config.addinivalue_line("markers", "xdist_group(name): tests that pytest-xdist runs on one worker")
     if not hasattr(config, "workerinput"):      # the controller (or a run without xdist)
         session_cache.begin(config)
     if config.getoption("--forbid-tools"):
@@ -92,6 +96,17 @@ def pytest_collection_modifyitems(config, items):
             if item.get_closest_marker(TOOLS) is None:
                 item.add_marker(TOOLS)
             item.add_marker(pytest.mark.xdist_group(MACHINE_GROUP))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item):
+    """An agent installed into the OCF directory stays there while a test that uses it runs (its set-up, which may
+    install the agent, to its teardown, which may remove it)."""
+    if item.get_closest_marker(OCF_AGENT) is None:
+        yield
+        return
+    with directory_turn(alone=False):
+        yield
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -1,7 +1,7 @@
 """Which tests need the system (a Pacemaker tool, root, a cluster of this machine), read from the code they run.
 
-A test gets the ``tools`` marker, and ``live`` or ``twonode`` for the machine's clusters, when its function or a
-fixture it uses reaches, through the functions and classes of tests/ that it names (followed to any depth):
+A test gets the ``tools`` marker, ``live`` or ``twonode`` for the machine's clusters and ``ocf_agent`` for an agent
+installed into the OCF directory, when its function or a fixture it uses reaches, through the functions and classes of tests/ that it names (followed to any depth):
 
 * one of :data:`HELPERS` (they run the tools, start a cluster or install into the OCF directory);
 * ``require_tools`` / ``need_tool`` in a function that also names one of the Pacemaker tools
@@ -19,14 +19,14 @@ from support.tools import PACEMAKER_TOOLS
 
 TESTS_ROOT = str(Path(__file__).resolve().parents[1])
 
-TOOLS, LIVE, TWONODE = "tools", "live", "twonode"
+TOOLS, LIVE, TWONODE, OCF_AGENT = "tools", "live", "twonode", "ocf_agent"
 
 #: Helpers (module.qualname) and the markers a test that reaches them gets.
 HELPERS = {
     "support.cib_build._run": {TOOLS},
     "support.fix_commands.run_tool": {TOOLS},
     "support.crm_template.apply_template": {TOOLS},
-    "support.ocf_install.installed_agent": {TOOLS},
+    "support.ocf_install.installed_agent": {TOOLS, OCF_AGENT},
     "support.live_cluster.LiveCluster": {TOOLS, LIVE},
     "support.live_cluster.acquire_lock": {TOOLS, LIVE},
     "support.live_cluster.require_live_cluster_possible": {TOOLS, LIVE},
