@@ -1,7 +1,8 @@
 """Markers every test gets from the code it runs, the xdist group of the machine-wide tests, and the tool shims
 of ``make test-fast``.
 
-* ``tools``, ``live``, ``twonode``: set from the fixtures and helpers a test uses (tests/support/tool_marks.py).
+* ``tools``, ``live``, ``twonode``, ``ocf_agent``: set from the fixtures and helpers a test uses
+  (tests/support/tool_marks.py); ``live`` and ``twonode`` imply ``tools``.
 * Tests marked ``live``, ``twonode`` or ``machine`` share the machine's cluster lock, its OCF directory or its
   cluster state: under pytest-xdist (``--dist loadgroup``) they form one group that runs on one worker, one at a
   time, while the other worker takes the rest.
@@ -92,9 +93,9 @@ def pytest_collection_modifyitems(config, items):
         for name in sorted(item_marks(item)):
             if item.get_closest_marker(name) is None:
                 item.add_marker(name)
+        if (item.get_closest_marker(LIVE) or item.get_closest_marker(TWONODE)) and not item.get_closest_marker(TOOLS):
+            item.add_marker(TOOLS)
         if any(item.get_closest_marker(name) for name in (LIVE, TWONODE, MACHINE)):
-            if item.get_closest_marker(TOOLS) is None:
-                item.add_marker(TOOLS)
             item.add_marker(pytest.mark.xdist_group(MACHINE_GROUP))
 
 

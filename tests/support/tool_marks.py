@@ -1,7 +1,8 @@
 """Which tests need the system (a Pacemaker tool, root, a cluster of this machine), read from the code they run.
 
 A test gets the ``tools`` marker, ``live`` or ``twonode`` for the machine's clusters and ``ocf_agent`` for an agent
-installed into the OCF directory, when its function or a fixture it uses reaches, through the functions and classes of tests/ that it names (followed to any depth):
+installed into the OCF directory, when its function or a fixture it uses reaches, through the functions, classes
+and instances of tests/ that it names (followed to any depth):
 
 * one of :data:`HELPERS` (they run the tools, start a cluster or install into the OCF directory);
 * ``require_tools`` / ``need_tool`` in a function that also names one of the Pacemaker tools
