@@ -35,7 +35,7 @@ def test_rule_lists_and_explains_in_ruff_sections():
 
 def test_json_report_is_stable_and_documented_shape():
     result = run_crm_ve(
-        "check", "--format", "json", "-",
+        "check", "--format", "json", "--select", "CV301", "-",
         stdin='<configuration><resources><primitive id="d" class="ocf" provider="heartbeat" type="drbd"/>'
         "</resources></configuration>",
         env={"CRM_VE_DISABLE_PLUGIN_AUTOLOAD": "1"},
