@@ -33,7 +33,8 @@ from support.tools import require_tools
 
 TOOLS = ("crm", "pcs")
 MARKER = "PWNED"
-#: values holding ; $( ) ` ' " \ space newline * (each tries to create MARKER in the working directory)
+#: values holding ; $( ) ` ' " \ space newline * (each tries to create MARKER in the working directory), an
+#: option (pcs reads ``-f FILE`` anywhere in its argv) and letters outside ASCII
 HOSTILE = (
     f"n2;touch {MARKER};#",
     f"n$(touch {MARKER})",
@@ -46,6 +47,8 @@ HOSTILE = (
     "n*",
     "n2(x)",
     "n2=0",
+    f"-f{MARKER}",
+    "nœud-é",
 )
 #: a plain value: both tools print their commands for it (the cases work at all)
 PLAIN = ("node-3",)
@@ -354,18 +357,42 @@ def test_plain_values_get_both_tools_commands(crm_ve, bases, agent, case, tmp_pa
     assert finding["fix"]["crm"] and finding["fix"]["pcs"], finding
 
 
+#: values that both tools' syntax can carry in some cases and not in others
+FORMAT_VALUES = (f"n$(touch {MARKER}) x", f"n\\2;`touch {MARKER}`")
+
+
+def _printed_lines(output, out):
+    """The lines a report in format ``output`` shows a person: github's messages unescaped."""
+    if output != "github":
+        return out.splitlines()
+    lines = []
+    for line in out.splitlines():
+        message = line.split("::", 2)[2] if line.startswith("::") else line
+        lines += message.replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%").splitlines()
+    return lines
+
+
 @pytest.mark.parametrize("output", ("text", "github", "sarif"))
-def test_every_format_prints_the_same_quoted_commands(crm_ve, bases, agent, output, tmp_path):
-    case = CASES[0]
-    path = _hostile_cib(bases, agent, case, "pcs", HOSTILE[0], tmp_path)
+@pytest.mark.parametrize("value", FORMAT_VALUES)
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_every_format_prints_the_same_quoted_commands(crm_ve, bases, agent, case, value, output, tmp_path):
+    """Each command JSON prints is printed whole by the other formats (a line of its own in text and github,
+    the same list in SARIF), and so is the reason a tool has none."""
+    path = _hostile_cib(bases, agent, case, "pcs", value, tmp_path)
     finding = _the_finding(crm_ve, path, case)
-    _, out, _ = crm_ve("check", path, "--format", output)
-    commands = finding["fix"]["pcs"]
-    assert commands
-    printed = out if output != "sarif" else json.dumps(
-        [r["properties"]["fix"] for run in json.loads(out)["runs"] for r in run["results"]])
-    for command in commands:
-        assert (command if output != "sarif" else json.dumps(command)[1:-1]) in printed
+    code, out, err = crm_ve("check", path, "--format", output)
+    assert code in (0, 1), err
+    if output == "sarif":
+        results = [r for run in json.loads(out)["runs"] for r in run["results"] if r["ruleId"] == case.code]
+        assert [r["properties"]["fix"] for r in results if r["message"]["text"] == finding["message"]] == \
+            [finding["fix"]], results
+        return
+    lines = [line.strip() for line in _printed_lines(output, out)]
+    for tool in TOOLS:
+        for command in finding["fix"][tool]:
+            assert command in lines, (command, out)
+        if not finding["fix"][tool]:
+            assert f"No {tool} command: its syntax cannot carry" in "\n".join(lines), out
 
 
 # ------------------------------------------------------------------------------------------ the real tools
