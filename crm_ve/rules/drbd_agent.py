@@ -25,8 +25,16 @@ RULE = Rule(
             "The heartbeat DRBD agent is deprecated and no longer maintained (LINBIT's DRBD User's Guide); it "
             "lacks the promotion scores, notifications and fencing integration that `ocf:linbit:drbd` has."
         ),
-        example="primitive p_drbd_r0 ocf:heartbeat:drbd params drbd_resource=r0",
-        use_instead="primitive p_drbd_r0 ocf:linbit:drbd params drbd_resource=r0",
+        example=(
+            "primitive p_drbd_r0 ocf:heartbeat:drbd params drbd_resource=r0 \\\n"
+            "    op monitor interval=29s role=Master \\\n"
+            "    op monitor interval=31s role=Slave"
+        ),
+        use_instead=(
+            "primitive p_drbd_r0 ocf:linbit:drbd params drbd_resource=r0 \\\n"
+            "    op monitor interval=29s role=Master \\\n"
+            "    op monitor interval=31s role=Slave"
+        ),
     ),
     check=None,
 )

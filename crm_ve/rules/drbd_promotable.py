@@ -33,12 +33,16 @@ RULE = Rule(
             "dropped `ms` / `promotable=true`."
         ),
         example=(
-            "clone cl_drbd_r0 p_drbd_r0 meta notify=true\n"
-            "pcs resource clone p_drbd_r0 notify=true"
+            "primitive p_drbd_r2 ocf:linbit:drbd params drbd_resource=r2\n"
+            "clone cl_drbd_r2 p_drbd_r2 meta notify=true\n"
+            "pcs resource clone p_drbd_r2 notify=true"
         ),
         use_instead=(
-            "ms ms_drbd_r0 p_drbd_r0 meta notify=true\n"
-            "pcs resource promotable p_drbd_r0 notify=true"
+            "primitive p_drbd_r2 ocf:linbit:drbd params drbd_resource=r2 \\\n"
+            "    op monitor interval=29s role=Master \\\n"
+            "    op monitor interval=31s role=Slave\n"
+            "ms ms_drbd_r2 p_drbd_r2 meta notify=true\n"
+            "pcs resource promotable p_drbd_r2 notify=true"
         ),
     ),
     check=None,

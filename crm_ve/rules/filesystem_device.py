@@ -40,15 +40,19 @@ UNMANAGED = Rule(
             "not follow Pacemaker's moves."
         ),
         example=(
-            "primitive p_fs Filesystem \\\n"
-            "    params device=/dev/drbd/by-res/r1/0 directory=/vz\n"
-            "# no ms/promotable clone with drbd_resource=r1"
+            "primitive p_fs3 Filesystem params fstype=ext4 \\\n"
+            "    device=/dev/drbd/by-res/r2/0 directory=/vz3\n"
+            "# no ms/promotable clone with drbd_resource=r2"
         ),
         use_instead=(
-            "primitive p_drbd_r1 ocf:linbit:drbd params drbd_resource=r1\n"
-            "ms ms_drbd_r1 p_drbd_r1 meta master-max=1 notify=true\n"
-            "colocation c_fs_on_drbd inf: p_fs ms_drbd_r1:Master\n"
-            "order o_drbd_before_fs Mandatory: ms_drbd_r1:promote p_fs:start"
+            "primitive p_drbd_r2 ocf:linbit:drbd params drbd_resource=r2 \\\n"
+            "    op monitor interval=29s role=Master \\\n"
+            "    op monitor interval=31s role=Slave\n"
+            "ms ms_drbd_r2 p_drbd_r2 meta master-max=1 notify=true\n"
+            "primitive p_fs3 Filesystem params fstype=ext4 \\\n"
+            "    device=/dev/drbd/by-res/r2/0 directory=/vz3\n"
+            "colocation c_fs3_on_drbd inf: p_fs3 ms_drbd_r2:Master\n"
+            "order o_drbd_before_fs3 Mandatory: ms_drbd_r2:promote p_fs3:start"
         ),
     ),
     check=None,
@@ -72,13 +76,12 @@ MISMATCH = Rule(
             "uses stale data."
         ),
         example=(
-            "primitive p_drbd_r0 ocf:linbit:drbd params drbd_resource=r0\n"
-            "primitive p_fs Filesystem \\\n"
-            "    params device=/dev/drbd/by-res/r9/0 directory=/vz"
+            "primitive p_fs Filesystem params fstype=ext4 \\\n"
+            "    device=/dev/drbd/by-res/r9/0 directory=/vz"
         ),
         use_instead=(
-            "primitive p_fs Filesystem \\\n"
-            "    params device=/dev/drbd/by-res/r0/0 directory=/vz"
+            "primitive p_fs Filesystem params fstype=ext4 \\\n"
+            "    device=/dev/drbd/by-res/r0/0 directory=/vz"
         ),
     ),
     check=None,

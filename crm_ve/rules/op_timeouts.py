@@ -45,11 +45,14 @@ RULE = Rule(
         ),
         example=(
             "primitive p_drbd_r0 ocf:linbit:drbd params drbd_resource=r0 \\\n"
-            "    op monitor interval=29s role=Master"
+            "    op monitor interval=29s role=Master \\\n"
+            "    op monitor interval=31s role=Slave \\\n"
+            "    op start timeout=20s interval=0"
         ),
         use_instead=(
             "primitive p_drbd_r0 ocf:linbit:drbd params drbd_resource=r0 \\\n"
             "    op monitor interval=29s role=Master timeout=20s \\\n"
+            "    op monitor interval=31s role=Slave timeout=20s \\\n"
             "    op start timeout=240s interval=0 op stop timeout=100s interval=0 \\\n"
             "    op promote timeout=90s interval=0 \\\n"
             "    op demote timeout=90s interval=0 op notify timeout=90s interval=0"

@@ -76,8 +76,9 @@ ONE_NODE = Rule(
             "location cli-ban-p_fs-on-node2 p_fs role=Started -inf: node2"
         ),
         use_instead=(
-            "crm resource clear p_fs\n"
-            "pcs resource clear p_fs"
+            "# crm resource clear p_fs (pcs resource clear p_fs) removes the ban;\n"
+            "# a preference still leaves the other node for failover:\n"
+            "location l_fs_prefers_node1 p_fs 100: node1"
         ),
     ),
     check=None,

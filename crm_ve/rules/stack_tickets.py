@@ -4,8 +4,8 @@
 the default) or demotes it (``demote``, for the Promoted role) while the ticket is not granted to this site;
 through the INFINITY colocations of the stack the rest follows: a ticket on ``ms_drbd_r0:Master`` with
 ``loss-policy=demote`` leaves the Filesystem and the containers stopped (E-X5b). That is what a geo cluster
-wants, so one ticket for the stack is advice (info); different tickets on members of one stack are a warning:
-the stack runs only on a site holding all of them, and booth grants each ticket separately.
+wants, so one ticket for the whole stack is not reported; different tickets on members of one stack are a
+warning: the stack runs only on a site holding all of them, and booth grants each ticket separately.
 """
 from crm_ve import command_words, hookimpl
 from crm_ve.command_words import crm_name, pcs_id, pcs_ticket, pcs_value
@@ -19,15 +19,15 @@ RULE = Rule(
     code="CV404",
     name="stack-needs-ticket",
     severity=Severity.WARNING,
-    summary="a storage stack depends on tickets (info), on several different tickets (warning)",
+    summary="a storage stack depends on several different tickets",
     covers=(),
     suppression_target="the Filesystem of the stack",
     doc=RuleDoc(
         what_it_does=(
-            "Lists the rsc_ticket constraints a storage stack depends on: tickets on the DRBD clone (or its "
+            "Finds the rsc_ticket constraints a storage stack depends on: tickets on the DRBD clone (or its "
             "Promoted role), the Filesystem, the containers, their groups, and anything they are "
-            "INFINITY-colocated with. One ticket is reported as info; two or more different tickets on one "
-            "stack as a warning."
+            "INFINITY-colocated with. Two or more different tickets on one stack are a warning; one ticket "
+            "for the whole stack is what a multi-site cluster wants."
         ),
         why_is_this_bad=(
             "When the ticket is revoked (or never granted), the members that need it stop or are demoted, and "
@@ -130,18 +130,12 @@ def check(context):
         if not needs:
             continue
         tickets = list(dict.fromkeys(n.ticket for n in needs))
+        if len(tickets) == 1:
+            continue
         members = [stack.filesystem] + [t.lower for t in stack.containers]
         first = model.constraints.get(needs[0].constraint)
         line = first.line if first is not None else model.resources[stack.filesystem].line
         effects = "; ".join(_effect(model, n) for n in needs)
-        if len(tickets) == 1:
-            message = (f"The stack of {join(members)} runs only while ticket {tickets[0]} is granted to this "
-                       f"site: without it {effects}, and the rest of the stack follows through its "
-                       f"colocations.")
-            yield Finding.of(RULE, message, severity=Severity.INFO, line=line, resources=tuple(members),
-                             constraints=tuple(dict.fromkeys(n.constraint for n in needs)),
-                             suppress_on=stack.filesystem)
-            continue
         message = (f"The stack of {join(members)} needs {len(tickets)} different tickets ({join(tickets)}): "
                    f"{effects}. It runs only on a site holding all of them, and they are granted one by one; "
                    f"make the stack depend on one ticket ({tickets[0]}).")

@@ -26,9 +26,15 @@ UNUSED = Rule(
         ),
         example=(
             "# crm-ve: ignore[CV301]\n"
-            "primitive p_drbd_r0 ocf:linbit:drbd params drbd_resource=r0"
+            "primitive p_drbd_r0 ocf:linbit:drbd params drbd_resource=r0 \\\n"
+            "    op monitor interval=29s role=Master \\\n"
+            "    op monitor interval=31s role=Slave"
         ),
-        use_instead="primitive p_drbd_r0 ocf:linbit:drbd params drbd_resource=r0",
+        use_instead=(
+            "primitive p_drbd_r0 ocf:linbit:drbd params drbd_resource=r0 \\\n"
+            "    op monitor interval=29s role=Master \\\n"
+            "    op monitor interval=31s role=Slave"
+        ),
     ),
     check=None,
 )
@@ -49,10 +55,16 @@ INVALID = Rule(
             "Suppressions must name the codes they silence, so a new kind of mistake on the same object is never "
             "hidden by accident; a typo in a code silently suppresses nothing."
         ),
-        example="# crm-ve: ignore\nprimitive p_fs Filesystem params device=/dev/drbd0 directory=/vz",
+        example=(
+            "# crm-ve: ignore\n"
+            "primitive p_fs Filesystem \\\n"
+            "    params device=/dev/drbd0 directory=/vz fstype=ext4"
+        ),
         use_instead=(
-            "# crm-ve: ignore[CV101]\n"
-            "primitive p_fs Filesystem params device=/dev/drbd0 directory=/vz"
+            "# crm-ve: ignore[CV501]\n"
+            "primitive p_ve ocf:crm-ve:ManageVE params veid=101 \\\n"
+            "    checkpoint_on_stop=true dumpfile=/vz/dump/Dump.101 \\\n"
+            "    meta allow-migrate=true"
         ),
     ),
     check=None,

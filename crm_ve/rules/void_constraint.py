@@ -42,14 +42,14 @@ RULE = Rule(
             "worse than void: its then-action is blocked forever."
         ),
         example=(
+            "primitive p_vip ocf:heartbeat:IPaddr2 params ip=192.0.2.10\n"
             "colocation c_vip_on_drbd inf: p_vip:Master ms_drbd_r0\n"
-            "pcs constraint colocation add master p_vip with ms_drbd_r0\n"
-            "order o_drbd_before_vip inf: ms_drbd_r0:promote p_vip"
+            "pcs constraint colocation add master p_vip with ms_drbd_r0"
         ),
         use_instead=(
+            "primitive p_vip ocf:heartbeat:IPaddr2 params ip=192.0.2.10\n"
             "colocation c_vip_on_drbd inf: p_vip ms_drbd_r0:Master\n"
-            "pcs constraint colocation add p_vip with promoted ms_drbd_r0\n"
-            "order o_drbd_before_vip inf: ms_drbd_r0:promote p_vip:start"
+            "pcs constraint colocation add p_vip with promoted ms_drbd_r0"
         ),
     ),
     check=None,
