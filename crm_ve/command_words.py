@@ -38,8 +38,8 @@ _CRM_PATH_PART = re.compile(r"^\w[\w@+-]*$")
 _PCS_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 #: pcs's booth ticket name (not an option: no leading dash)
 _PCS_TICKET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$")
-#: a positional pcs argument: no option
-_PCS_ARG = re.compile(r"^(?!-)")
+#: a word no tool takes for an option
+_NO_OPTION = re.compile(r"^(?!-)")
 _NO_SINGLE_QUOTE = re.compile(r"^[^']*$")
 _ASCII = re.compile(r"^[\x00-\x7f]*$")
 _CRM_XML_VALUE = re.compile(r"^[^\s#'\"\\]*$")
@@ -104,10 +104,12 @@ def crm_path_part(value, what) -> str:
 
 def crm_shell_value(value, what) -> str:
     """``value`` for ``crm resource param|meta ... set NAME VALUE``, which crmsh runs as
-    ``sh -c "crm_resource ... '%s'"``: no single quote; and crm_resource refuses a byte outside ASCII in its
-    arguments ("Invalid byte sequence in conversion input", whatever the locale)."""
+    ``sh -c "crm_resource ... '%s'"``: no single quote; crm_resource refuses a byte outside ASCII in its
+    arguments ("Invalid byte sequence in conversion input", whatever the locale) and reads a value starting
+    with ``-`` as options."""
     value = _checked("crm", what, value, _NO_SINGLE_QUOTE, "crmsh puts it between single quotes in a shell command")
-    return _checked("crm", what, value, _ASCII, "crm_resource takes only ASCII in its arguments")
+    value = _checked("crm", what, value, _ASCII, "crm_resource takes only ASCII in its arguments")
+    return _checked("crm", what, value, _NO_OPTION, "crm_resource reads a value starting with '-' as options")
 
 
 def crm_xml_value(value, what) -> str:
@@ -163,7 +165,7 @@ def pcs_value(value, what) -> str:
 
 def pcs_arg(value, what) -> str:
     """``value`` as a positional pcs argument: pcs reads a word starting with ``-`` as an option."""
-    return _checked("pcs", what, value, _PCS_ARG, "pcs reads a word starting with '-' as an option")
+    return _checked("pcs", what, value, _NO_OPTION, "pcs reads a word starting with '-' as an option")
 
 
 def pcs_rule_value(value, what) -> str:
