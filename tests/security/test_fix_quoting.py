@@ -5,7 +5,9 @@ Reproducer: a node named ``n2;touch /tmp/x;#`` (crm_verify accepts it) gave
 
 Each case puts a hostile value (an id, node name, ticket, DRBD resource behind a Filesystem device, attribute
 value) where a fix-producing rule copies it into its commands. The CIBs are built by the real crmsh and pcs;
-the hostile value is written with cibadmin (crmsh refuses such names). Then:
+the hostile value is written with cibadmin (crmsh refuses such names), an id with lxml (an id that is no XML
+name is refused by the schema: crm-ve stops before any rule, and without a schema no tool gets a command).
+Then:
 
 * every command printed (JSON, text, github and SARIF print the same lines) is run by ``sh`` with ``crm`` and
   ``pcs`` stand-ins on PATH that record their argv: the argv holds the intended value as one word and
@@ -52,6 +54,12 @@ HOSTILE = (
 )
 #: a plain value: both tools print their commands for it (the cases work at all)
 PLAIN = ("node-3",)
+#: values that both tools' syntax can carry in some cases and not in others, for the formats
+FORMAT_VALUES = (f"n$(touch {MARKER}) x", f"n\\2;`touch {MARKER}`")
+#: ids the schema accepts (XML names) that one tool or both cannot write: letters outside ASCII, a middle dot
+ODD_IDS = ("l_é", "l·1", "_l.1-x")
+#: ids the schema refuses (no XML name): crm-ve stops before any rule runs
+REFUSED_IDS = tuple(v for v in HOSTILE if not re.fullmatch(r"[^\W\d][\w.·-]*", v))
 TIMEOUT = 120
 _ID_WORD = re.compile(r"^(id=|constraint-id=)?[\w.-]+$")
 
@@ -74,7 +82,8 @@ class Case:
 
     ``build(tool, path)`` makes the base CIB with the real tool; ``inject(path, value)`` writes the value with
     cibadmin; ``word(tool, value)`` is the argv word the fix must pass; ``applied(root, value)`` says whether
-    the CIB after the fix holds the value where the fix puts it."""
+    the CIB after the fix holds the value where the fix puts it; ``values`` are those tried, and
+    ``format_values`` those printed in every format."""
 
     name: str
     code: str
@@ -83,6 +92,8 @@ class Case:
     word: Callable
     applied: Callable
     needs_agent: bool = False
+    values: tuple = HOSTILE + PLAIN
+    format_values: tuple = FORMAT_VALUES
 
 
 def _reference(tool, path, nodes=("node1", "node2"), crm_extra=(), pcs_extra=(), crm_changes=None,
@@ -118,41 +129,31 @@ def _applied_node(root, value):
     return bool(added) and all(loc.get("node") == value and loc.get("score") == "0" for loc in added)
 
 
-# CV201: a location constraint names the DRBD primitive instead of its clone: the fix re-creates it on the
-# clone, with the node as written.
-def _inject_location(path, value):
-    cibadmin_create(path, "constraints",
-                    f'<rsc_location id="l_child" rsc="p_drbd_r0" node="{_xml_attr(value)}" score="100"/>')
+# CV201: a constraint names the DRBD primitive instead of its clone: the fix writes it again on the clone, with
+# the value as written.
+def _constraint(xml):
+    """inject(path, value): ``xml`` (a constraint on p_drbd_r0, ``{value}`` in it) created with cibadmin."""
+    return lambda path, value: cibadmin_create(path, "constraints", xml.format(value=_xml_attr(value)))
 
 
-def _applied_location(root, value):
-    found = root.xpath("//rsc_location[@id='l_child']")
-    return len(found) == 1 and found[0].get("rsc") == "ms_drbd_r0" and found[0].get("node") == value
+def _on_clone(cid, read):
+    """applied(root, value): constraint ``cid`` names the clone and ``read(constraint)`` is the value."""
+    def applied(root, value):
+        found = root.xpath("//*[@id=$cid]", cid=cid)
+        return len(found) == 1 and found[0].get("rsc") == "ms_drbd_r0" and read(found[0]) == value
+    return applied
 
 
-# CV201 again, with a rule comparing #uname with the value.
-def _inject_rule(path, value):
-    cibadmin_create(path, "constraints",
-                    '<rsc_location id="l_rule" rsc="p_drbd_r0"><rule id="l_rule-r" score="100">'
-                    f'<expression id="l_rule-e" attribute="#uname" operation="eq" value="{_xml_attr(value)}"/>'
-                    '</rule></rsc_location>')
-
-
-def _applied_rule(root, value):
-    found = root.xpath("//rsc_location[@id='l_rule']")
-    values = found[0].xpath(".//expression/@value") if found else []
-    return len(found) == 1 and found[0].get("rsc") == "ms_drbd_r0" and values == [value]
-
-
-# CV201 on a ticket constraint: the ticket is kept as written.
-def _inject_ticket(path, value):
-    cibadmin_create(path, "constraints",
-                    f'<rsc_ticket id="tk_child" ticket="{_xml_attr(value)}" rsc="p_drbd_r0"/>')
-
-
-def _applied_ticket(root, value):
-    found = root.xpath("//rsc_ticket[@id='tk_child']")
-    return len(found) == 1 and found[0].get("rsc") == "ms_drbd_r0" and found[0].get("ticket") == value
+_inject_location = _constraint('<rsc_location id="l_child" rsc="p_drbd_r0" node="{value}" score="100"/>')
+_applied_location = _on_clone("l_child", lambda found: found.get("node"))
+# a rule comparing #uname with the value
+_inject_rule = _constraint('<rsc_location id="l_rule" rsc="p_drbd_r0"><rule id="l_rule-r" score="100">'
+                           '<expression id="l_rule-e" attribute="#uname" operation="eq" value="{value}"/>'
+                           '</rule></rsc_location>')
+_applied_rule = _on_clone("l_rule", lambda found: next(iter(found.xpath(".//expression/@value")), None)
+                          if len(found.xpath(".//expression")) == 1 else None)
+_inject_ticket = _constraint('<rsc_ticket id="tk_child" ticket="{value}" rsc="p_drbd_r0"/>')
+_applied_ticket = _on_clone("tk_child", lambda found: found.get("ticket"))
 
 
 # CV507 (device mismatch): the Filesystem mounts /dev/drbd/by-res/r9/0 while the clone it is tied to manages
@@ -198,6 +199,33 @@ def _applied_dumpfile(root, value):
     return root.xpath("//primitive[@id='p_ve']//nvpair[@name='dumpfile']/@value") == [f"/vz/{value}"]
 
 
+# CV701 (unknown parameter): the Filesystem's misspelt ``option=VALUE`` is renamed ``options``, the value kept.
+def _inject_parameter(path, value):
+    tree = etree.parse(path)
+    block = tree.xpath("//primitive[@id='p_fs']/instance_attributes")[0]
+    etree.SubElement(block, "nvpair", id="p_fs-instance_attributes-option", name="option", value=value)
+    tree.write(path)
+
+
+def _applied_parameter(root, value):
+    pairs = root.xpath("//primitive[@id='p_fs']/instance_attributes/nvpair")
+    return ([p.get("value") for p in pairs if p.get("name") == "options"] == [value]
+            and not [p for p in pairs if p.get("name") == "option"])
+
+
+# CV201 on a location whose own id is the value: the fix deletes it and writes it again with that id.
+def _inject_id(path, value):
+    """Written with lxml: cibadmin checks the schema, and crm-ve is to meet every id the schema may miss."""
+    tree = etree.parse(path)
+    etree.SubElement(tree.find("configuration/constraints"), "rsc_location", id=value, rsc="p_drbd_r0",
+                     node="node1", score="100")
+    tree.write(path)
+
+
+def _applied_id(root, value):
+    return _on_clone(value, lambda found: found.get("node"))(root, "node1")
+
+
 CASES = (
     Case("node", "CV403", _build_node, _inject_node, lambda tool, v: v, _applied_node),
     Case("location-node", "CV201", _reference, _inject_location, lambda tool, v: v, _applied_location),
@@ -209,8 +237,16 @@ CASES = (
     Case("dumpfile", "CV502", _build_dumpfile, _inject_dumpfile,
          lambda tool, v: f"/vz/{v}" if tool == "crm" else f"dumpfile=/vz/{v}", _applied_dumpfile,
          needs_agent=True),
+    Case("parameter", "CV701", _reference, _inject_parameter,
+         lambda tool, v: v if tool == "crm" else f"options={v}", _applied_parameter),
+    Case("id", "CV201", _reference, _inject_id, lambda tool, v: v, _applied_id, values=ODD_IDS + PLAIN,
+         format_values=ODD_IDS[:2]),
 )
 IDS = [case.name for case in CASES]
+
+
+def _pairs(values_of):
+    return [pytest.param(case, value, id=f"{case.name}-{value}") for case in CASES for value in values_of(case)]
 
 
 @pytest.fixture(scope="module")
@@ -232,15 +268,15 @@ def bases(tmp_path_factory):
 
 @pytest.fixture
 def agent(request):
-    """The ManageVE agent for the cases that need it (root only: the others run without it)."""
+    """The ManageVE agent for the cases whose commands pcs checks against it (root only: the others run
+    without it)."""
     def get(case):
         if case.needs_agent:
             request.getfixturevalue("manage_ve_agent")
     return get
 
 
-def _hostile_cib(bases, agent, case, tool, value, directory):
-    agent(case)
+def _hostile_cib(bases, case, tool, value, directory):
     path = str(directory / f"{case.name}-{tool}.xml")
     shutil.copy(bases(case, tool), path)
     case.inject(path, value)
@@ -329,17 +365,20 @@ def _run_with_stubs(commands, tool, directory):
     return _recorded(str(directory / f"{tool}.argv"))
 
 
-@pytest.mark.parametrize("value", HOSTILE + PLAIN)
-@pytest.mark.parametrize("case", CASES, ids=IDS)
+@pytest.mark.parametrize("case, value", _pairs(lambda case: case.values))
 @pytest.mark.parametrize("tool", TOOLS)
-def test_printed_fix_passes_one_word_and_runs_nothing_else(crm_ve, bases, agent, case, tool, value, tmp_path):
-    path = _hostile_cib(bases, agent, case, tool, value, tmp_path)
-    finding = _the_finding(crm_ve, path, case)
+def test_printed_fix_passes_one_word_and_runs_nothing_else(crm_ve, bases, case, tool, value, tmp_path):
+    path = _hostile_cib(bases, case, tool, value, tmp_path)
+    _runs_only_the_tools(_the_finding(crm_ve, path, case), case, value, tmp_path)
+
+
+def _runs_only_the_tools(finding, case, value, directory):
+    """Each tool's commands of ``finding`` (or the reason it has none), run by sh with the stand-ins."""
     for fix_tool in TOOLS:
         commands = _withheld_or_commands(finding, fix_tool, value)
         if not commands:
             continue
-        work = tmp_path / fix_tool
+        work = directory / fix_tool
         work.mkdir()
         calls = _run_with_stubs(commands, fix_tool, work)
         assert len(calls) == len(commands), (commands, calls)
@@ -349,16 +388,26 @@ def test_printed_fix_passes_one_word_and_runs_nothing_else(crm_ve, bases, agent,
                        for word in argv), argv
 
 
+@pytest.mark.parametrize("value", REFUSED_IDS)
+def test_id_the_schema_refuses_stops_the_check_and_gets_no_command(crm_ve, bases, value, tmp_path):
+    """An id that is no XML name stops crm-ve before any rule runs (exit 2, no finding to paste from); in a
+    CIB naming no schema (``validate-with="none"``) the rules run, and no tool gets a command carrying it."""
+    case = next(c for c in CASES if c.name == "id")
+    path = _hostile_cib(bases, case, "crm", value, tmp_path)
+    code, out, err = crm_ve("check", path, "--format", "json")
+    assert code == 2 and json.loads(out)["findings"] == [], (code, out, err)
+    tree = etree.parse(path)
+    tree.getroot().set("validate-with", "none")
+    tree.write(path)
+    _runs_only_the_tools(_the_finding(crm_ve, path, case), case, value, tmp_path)
+
+
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_plain_values_get_both_tools_commands(crm_ve, bases, agent, case, tmp_path):
+def test_plain_values_get_both_tools_commands(crm_ve, bases, case, tmp_path):
     """The cases do reach the command builders: a plain value gets a crm and a pcs fix."""
-    path = _hostile_cib(bases, agent, case, "pcs", PLAIN[0], tmp_path)
+    path = _hostile_cib(bases, case, "pcs", PLAIN[0], tmp_path)
     finding = _the_finding(crm_ve, path, case)
     assert finding["fix"]["crm"] and finding["fix"]["pcs"], finding
-
-
-#: values that both tools' syntax can carry in some cases and not in others
-FORMAT_VALUES = (f"n$(touch {MARKER}) x", f"n\\2;`touch {MARKER}`")
 
 
 def _printed_lines(output, out):
@@ -373,12 +422,11 @@ def _printed_lines(output, out):
 
 
 @pytest.mark.parametrize("output", ("text", "github", "sarif"))
-@pytest.mark.parametrize("value", FORMAT_VALUES)
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_every_format_prints_the_same_quoted_commands(crm_ve, bases, agent, case, value, output, tmp_path):
+@pytest.mark.parametrize("case, value", _pairs(lambda case: case.format_values))
+def test_every_format_prints_the_same_quoted_commands(crm_ve, bases, case, value, output, tmp_path):
     """Each command JSON prints is printed whole by the other formats (a line of its own in text and github,
     the same list in SARIF), and so is the reason a tool has none."""
-    path = _hostile_cib(bases, agent, case, "pcs", value, tmp_path)
+    path = _hostile_cib(bases, case, "pcs", value, tmp_path)
     finding = _the_finding(crm_ve, path, case)
     code, out, err = crm_ve("check", path, "--format", output)
     assert code in (0, 1), err
@@ -412,11 +460,11 @@ def _apply(commands, tool, path, directory):
     assert not (directory / MARKER).exists()
 
 
-@pytest.mark.parametrize("value", HOSTILE + PLAIN)
-@pytest.mark.parametrize("case", CASES, ids=IDS)
+@pytest.mark.parametrize("case, value", _pairs(lambda case: case.values))
 @pytest.mark.parametrize("tool", TOOLS)
 def test_real_tool_writes_exactly_the_value(crm_ve, bases, agent, case, tool, value, tmp_path):
-    path = _hostile_cib(bases, agent, case, tool, value, tmp_path)
+    agent(case)
+    path = _hostile_cib(bases, case, tool, value, tmp_path)
     finding = _the_finding(crm_ve, path, case)
     commands = _withheld_or_commands(finding, tool, value)
     if not commands:
