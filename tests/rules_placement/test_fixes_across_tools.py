@@ -8,18 +8,10 @@ CIB): crmsh finds operations by the ids it writes itself (``p_fs-monitor-20s``),
 import pytest
 from lxml import etree
 
-from placement_support import TOOLS, Case, apply_fix, findings
+from placement_support import TOOLS, Case, apply_fix, findings, fs_low_ops
 from support.cib_build import cibadmin
 
-FS_LOW_OPS = Case(
-    "fs-low-ops",
-    crm_changes={"p_fs": "primitive p_fs Filesystem params device=/dev/drbd0 directory=/vz fstype=ext4 "
-                         "op start timeout=10s interval=0 op stop timeout=60s interval=0 "
-                         "op monitor interval=20s timeout=10s OCF_CHECK_LEVEL=10"},
-    pcs_changes={"p_fs": ["resource", "create", "p_fs", "ocf:heartbeat:Filesystem", "device=/dev/drbd0",
-                          "directory=/vz", "fstype=ext4", "op", "start", "timeout=10s", "interval=0s", "stop",
-                          "timeout=60s", "interval=0s", "monitor", "interval=20s", "timeout=10s",
-                          "OCF_CHECK_LEVEL=10", "--no-default-ops"]})
+FS_LOW_OPS = fs_low_ops("fs-low-ops", monitor_extra=("OCF_CHECK_LEVEL=10",))
 
 DUPLICATE_MONITORS = Case(
     "duplicate-monitors", force=True,
