@@ -8,8 +8,9 @@ Every printed fix command is built as a list of words (the argv the shell is to 
   and a node name with a space is two tokens; it then re-reads the whole CIB as its own text.
   ``crm resource param|meta`` pastes the value into ``sh -c "crm_resource ... '%s'"``. ``crm configure
   filter`` hands its first word to a shell.
-* pcs reads its argv as given, but splits ``name=value`` at the first ``=``, accepts constraint and
-  resource ids only of the XML ID form and booth tickets only of letters, digits and dashes.
+* pcs reads its argv as given, but splits ``name=value`` at the first ``=``, takes a word starting with ``-``
+  anywhere in its argv for an option (``-f FILE`` included), accepts new ids only of ASCII letters, digits
+  and ``_ . -`` and booth tickets only of letters, digits and dashes.
 
 So each value is checked, where it is put, against what the tool reads back as that same value (the
 checks below); one that does not fit raises :class:`Unwritable`, and :func:`fix` then prints no command for
@@ -33,11 +34,14 @@ _CRM_NODE = re.compile(r"^[\w#$-][^\s'\"\\=:]*$")
 _CRM_LITERAL = re.compile(r"^[\w.@+:/,=#-]+$")
 #: one component of a ``crm configure set`` path (components are separated by ``.``)
 _CRM_PATH_PART = re.compile(r"^\w[\w@+-]*$")
-#: an XML ID, as pcs checks new ids and finds existing ones
-_PCS_ID = re.compile(r"^[^\W\d][\w.-]*$")
-#: pcs's booth ticket name
-_PCS_TICKET = re.compile(r"^[A-Za-z0-9-]{1,63}$")
+#: an id as pcs checks new ones (pcs.lib.pacemaker.values.validate_id)
+_PCS_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+#: pcs's booth ticket name (not an option: no leading dash)
+_PCS_TICKET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$")
+#: a word no tool takes for an option
+_NO_OPTION = re.compile(r"^(?!-)")
 _NO_SINGLE_QUOTE = re.compile(r"^[^']*$")
+_ASCII = re.compile(r"^[\x00-\x7f]*$")
 _CRM_XML_VALUE = re.compile(r"^[^\s#'\"\\]*$")
 _ANY = re.compile(r"")
 _PCS_RULE_WORDS = {"and", "or", "not", "(", ")"}
@@ -100,8 +104,12 @@ def crm_path_part(value, what) -> str:
 
 def crm_shell_value(value, what) -> str:
     """``value`` for ``crm resource param|meta ... set NAME VALUE``, which crmsh runs as
-    ``sh -c "crm_resource ... '%s'"``: no single quote."""
-    return _checked("crm", what, value, _NO_SINGLE_QUOTE, "crmsh puts it between single quotes in a shell command")
+    ``sh -c "crm_resource ... '%s'"``: no single quote; crm_resource refuses a byte outside ASCII in its
+    arguments ("Invalid byte sequence in conversion input", whatever the locale) and reads a value starting
+    with ``-`` as options."""
+    value = _checked("crm", what, value, _NO_SINGLE_QUOTE, "crmsh puts it between single quotes in a shell command")
+    value = _checked("crm", what, value, _ASCII, "crm_resource takes only ASCII in its arguments")
+    return _checked("crm", what, value, _NO_OPTION, "crm_resource reads a value starting with '-' as options")
 
 
 def crm_xml_value(value, what) -> str:
@@ -142,11 +150,12 @@ def crm_line(words: Words) -> str:
 
 def pcs_id(value, what) -> str:
     """``value`` where pcs reads a resource or constraint id."""
-    return _checked("pcs", what, value, _PCS_ID, "pcs takes only XML ids there")
+    return _checked("pcs", what, value, _PCS_ID, "pcs takes only ASCII letters, digits and _ . - there")
 
 
 def pcs_ticket(value) -> str:
-    return _checked("pcs", "ticket", value, _PCS_TICKET, "pcs takes up to 63 letters, digits or dashes")
+    return _checked("pcs", "ticket", value, _PCS_TICKET,
+                    "pcs takes up to 63 letters, digits or dashes, not starting with a dash")
 
 
 def pcs_value(value, what) -> str:
@@ -154,9 +163,14 @@ def pcs_value(value, what) -> str:
     return _checked("pcs", what, value, _ANY, "")
 
 
+def pcs_arg(value, what) -> str:
+    """``value`` as a positional pcs argument: pcs reads a word starting with ``-`` as an option."""
+    return _checked("pcs", what, value, _NO_OPTION, "pcs reads a word starting with '-' as an option")
+
+
 def pcs_rule_value(value, what) -> str:
     """``value`` as one word of a pcs rule expression, where ``and``, ``or`` and parentheses are syntax."""
-    value = pcs_value(value, what)
+    value = pcs_arg(value, what)
     if value.lower() in _PCS_RULE_WORDS or not value or any(c in value for c in "()"):
         raise Unwritable("pcs", what, value, "pcs reads it as rule syntax")
     return value

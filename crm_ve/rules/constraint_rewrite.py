@@ -18,7 +18,8 @@ pcs form spells that default out).
 from typing import Dict, Optional
 
 from crm_ve import command_words
-from crm_ve.command_words import crm_literal, crm_name, crm_node, pcs_id, pcs_rule_value, pcs_ticket, pcs_value
+from crm_ve.command_words import (crm_literal, crm_name, crm_node, pcs_arg, pcs_id, pcs_rule_value, pcs_ticket,
+                                  pcs_value)
 from crm_ve.findings import Fix
 from crm_ve.model import Role
 from crm_ve.model.values import format_score, format_score_xml, parse_score
@@ -177,8 +178,8 @@ def _pcs_two_resource(constraint, attrs, index):
     if kind == "order":
         first_action = attrs.get("first-action") or "start"
         then_action = attrs.get("then-action") or first_action
-        return [["pcs", "constraint", "order", pcs_value(first_action, "action"), pcs_id(attrs["first"], "resource"),
-                 "then", pcs_value(then_action, "action"), pcs_id(attrs["then"], "resource"),
+        return [["pcs", "constraint", "order", pcs_arg(first_action, "action"), pcs_id(attrs["first"], "resource"),
+                 "then", pcs_arg(then_action, "action"), pcs_id(attrs["then"], "resource"),
                  f"kind={pcs_value(_order_kind(attrs), 'kind')}"] + _pcs_option(attrs, "symmetrical") + [f"id={cid}"]]
     if kind == "colocation":
         score = parse_score(attrs.get("score"))
@@ -227,7 +228,7 @@ def _pcs_location(constraint, attrs, index):
             raise Unsupported("location without node and score")
         score = format_score_xml(parse_score(attrs["score"]))
         if role is None:
-            return [["pcs", "constraint", "location", "add", cid, rsc, pcs_value(attrs["node"], "node name"), score]
+            return [["pcs", "constraint", "location", "add", cid, rsc, pcs_arg(attrs["node"], "node name"), score]
                     + discovery]
         return [["pcs", "constraint", "location", rsc, "rule", f"constraint-id={cid}"] + discovery
                 + [f"role={_pcs_role(role)}", f"score={score}", "#uname", "eq",

@@ -11,7 +11,7 @@ stack's DRBD clone, Filesystem or container), warning otherwise.
 """
 
 from crm_ve import command_words, hookimpl
-from crm_ve.command_words import crm_name, pcs_id, pcs_value, sed_literal
+from crm_ve.command_words import crm_name, pcs_arg, pcs_id, sed_literal
 from crm_ve.findings import Finding, Rule, RuleDoc, Severity
 from crm_ve.rules.chain_fixes import delete_constraints
 from crm_ve.rules.constraint_rewrite import rewrite
@@ -108,7 +108,7 @@ def _tag_fix(model, tag, missing):
     def pcs():
         words = ["pcs", "tag", "update", pcs_id(tag, "tag")]
         for rid, match in matches:
-            words += (["add", pcs_id(match, "resource")] if match else []) + ["remove", pcs_value(rid, "tag member")]
+            words += (["add", pcs_id(match, "resource")] if match else []) + ["remove", pcs_arg(rid, "tag member")]
         return [words]
 
     return command_words.fix(crm=crm, pcs=pcs)

@@ -13,7 +13,7 @@ such as pingd may not). A DRBD clone that alone can never be promoted is a rule 
 never promote); the single-node check leaves out DRBD's own fencing constraints (CV405).
 """
 from crm_ve import command_words, hookimpl
-from crm_ve.command_words import crm_name, crm_node, pcs_id, pcs_value
+from crm_ve.command_words import crm_name, crm_node, pcs_arg, pcs_id
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model import Role
 from crm_ve.model.stack_placement import (allowed_nodes, excluded_anywhere, excluded_nodes,
@@ -141,7 +141,7 @@ def _free(model, allowed, count):
                 crm=lambda: [["crm", "configure", "location", crm_name(cid, "constraint id"),
                               crm_name(rid, "resource"), "0:", crm_node(node)]],
                 pcs=lambda: [["pcs", "constraint", "location", "add", pcs_id(cid, "constraint id"),
-                              pcs_id(rid, "resource"), pcs_value(node, "node name"), "0"]]))
+                              pcs_id(rid, "resource"), pcs_arg(node, "node name"), "0"]]))
     return chosen, combine(delete_fix(model, deletes), enable), deletes
 
 

@@ -34,11 +34,12 @@ def join(words: Iterable[str]) -> str:
 
 
 def fresh_id(model, base, taken=None):
-    """``base``, or ``base-2``... an id the CIB does not use yet (nor ``taken``). ``base`` is made an XML id
-    first (a node name in it may hold any text): other characters become ``_``."""
+    """``base``, or ``base-2``... an id the CIB does not use yet (nor ``taken``). ``base`` is made an id both
+    crmsh and pcs take first (a node name in it may hold any text): other characters than ASCII letters,
+    digits and ``_ . -`` become ``_``."""
     taken = taken if taken is not None else set()
-    base = re.sub(r"[^\w.-]", "_", base)
-    if not re.match(r"[^\W\d]", base):
+    base = re.sub(r"[^A-Za-z0-9_.-]", "_", base)
+    if not re.match(r"[A-Za-z_]", base):
         base = "_" + base
     cid, n = base, 1
     while cid in model.index or cid in taken:
