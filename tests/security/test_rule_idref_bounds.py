@@ -8,6 +8,7 @@ Pacemaker 2.1.5 follows a nested rule's reference each time too, and on a cycle 
 rule. A graph without a cycle is evaluated with each rule once, and means what it means to the scheduler
 (checked here with crm_simulate).
 """
+import json
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import pytest
 from lxml import etree
 
 from crm_ve.model import Truth, build_model
+from crm_ve.model.conditions import walk_rule
 from crm_ve.reader import parse_cib
 from support.cib_build import build_reference_crm
 from support.inprocess_cli import crm_ve  # noqa: F401
@@ -47,6 +49,21 @@ SELF_REFERENCE = ('<rule id="r" score="-INFINITY"><rule id-ref="r"/><rule id-ref
                   "</rule>")
 
 
+#: the issue's whole 430-byte CIB: the smallest configuration the schema takes, and the rule
+SMALL_CIB = ('<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0"><configuration>'
+             "<crm_config/><nodes/><resources>"
+             '<primitive id="d" class="ocf" provider="heartbeat" type="Dummy"/></resources><constraints>'
+             f'<rsc_location id="l" rsc="d">{SELF_REFERENCE}</rsc_location></constraints></configuration>'
+             "<status/></cib>\n")
+
+
+def run_apart(*argv, timeout=600):
+    """``crm-ve *argv`` in its own process; the timeout is a guard against a hang, not a measure."""
+    env = dict(os.environ, CRM_VE_DISABLE_PLUGIN_AUTOLOAD="1")
+    return subprocess.run([sys.executable, "-m", "crm_ve", *map(str, argv)], capture_output=True, text=True,
+                          env=env, timeout=timeout)
+
+
 def uname_is(node, eid):
     return f'<expression id="{eid}" attribute="#uname" operation="eq" value="{node}"/>'
 
@@ -75,6 +92,14 @@ def test_the_issue_reproducer_is_refused_in_one_line_naming_the_rule(crm_ve, tmp
     code, out, err = crm_ve("check", path)
     one_line_refusal(code, out, err, path, 1)
     assert "('r' -> 'r')" in err
+
+
+def test_the_430_byte_cib_is_refused_by_a_check_of_its_own(tmp_path):
+    """The issue's reproducer as a file of its own, in a process of its own: it ends, in one line."""
+    assert len(SMALL_CIB) <= 430
+    path = write(tmp_path, SMALL_CIB)
+    run = run_apart("check", path)
+    one_line_refusal(run.returncode, run.stdout, run.stderr, path, 1)
 
 
 def test_crm_verify_crashes_on_the_reproducer_so_no_verdict_but_a_refusal_fits(tmp_path):
@@ -133,6 +158,35 @@ def test_a_graph_of_references_is_evaluated_once_per_rule():
     per_node, everywhere, responsible = model.banned_nodes("d")
     assert per_node["node1"] is Truth.TRUE and per_node["node2"] is Truth.FALSE, per_node
     assert everywhere is Truth.FALSE and responsible == ("l",)
+
+
+@pytest.mark.parametrize("levels", [26, 27, 60, 200])
+def test_each_rule_of_a_graph_is_evaluated_once(levels):
+    """The expression at the end of 2**levels paths is evaluated once, and so is every rule on them."""
+    graph = reference_graph(levels, uname_is("node1", "e"))
+    model = build_model(parse_cib(cib(location_rules=f'<rule id="top" score="-INFINITY">{graph}</rule>').encode(),
+                                  "cib.xml"))
+    evaluated = []
+
+    def leaf(child, tag):
+        evaluated.append(child.get("id"))
+        return Truth.TRUE
+
+    assert walk_rule(model.index.get("top"), model.index, leaf) is Truth.TRUE
+    assert evaluated == ["e"]
+
+
+@pytest.mark.parametrize("levels", [26, 27, 60])
+def test_a_graph_of_references_is_checked_by_the_command(tmp_path, levels):
+    """The issue's 2.2 KB graph (26 levels: 10 s before), one level more (over 60 s), and 60 levels, through
+    ``crm-ve check`` in a process of its own."""
+    graph = reference_graph(levels, uname_is("node9", "e"))
+    path = write(tmp_path, cib(location_rules=f'<rule id="top" score="-INFINITY">{graph}</rule>'))
+    if levels == 26:
+        assert 2000 <= len(graph) <= 2400
+    run = run_apart("check", "--format", "json", path)
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    assert json.loads(run.stdout)["findings"] == []
 
 
 @pytest.mark.parametrize("body,banned", [
