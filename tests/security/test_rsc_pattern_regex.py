@@ -76,6 +76,11 @@ def test_each_pattern_names_what_crm_simulate_applies_it_to(tmp_path):
     assert 2 in named["vedd"] and 2 not in named["ve101"] and 3 not in named["vedd"] and 3 in named["pX"]
 
 
+def test_the_issue_pattern_matches_as_posix_extended_regex_does():
+    """Leftmost-longest ERE semantics: the sixty a match, the sixty a and a b do not, nor does a b alone."""
+    assert extended_matches("^(a|aa)+$", ["a" * 60, SIXTY_A_AND_B, "b", "aaa"]) == ["a" * 60, "aaa"]
+
+
 def test_the_issue_reproducer_is_checked_without_backtracking(tmp_path):
     """Run apart, with a timeout as a guard only: Python's re would still be running."""
     path = tmp_path / "cib.xml"
