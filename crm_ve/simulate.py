@@ -33,6 +33,7 @@ from typing import Dict, FrozenSet, List, Optional, Tuple, Union
 from lxml import etree
 
 from crm_ve.errors import CrmVeError, ToolMissingError
+from crm_ve.model.values import decimal_up_to, parse_interval_ms
 
 
 class SimulationError(CrmVeError):
@@ -525,24 +526,6 @@ def _cib_nodes(cib_root):
             if (n.get("type") or "member") == "member"]
 
 
-def _to_ms(text):
-    """A Pacemaker interval (``29s``, ``29``, ``1min``, ``500ms``, ``PT29S``) in milliseconds."""
-    text = (text or "0").strip()
-    iso = re.fullmatch(r"P(?:T)?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?", text, re.I)
-    if iso and any(iso.groups()):
-        h, m, s = (int(x or 0) for x in iso.groups())
-        return ((h * 60 + m) * 60 + s) * 1000
-    m = re.fullmatch(r"(\d+)\s*([a-z]*)", text, re.I)
-    if not m:
-        raise SimulationError(f"cannot read interval {text!r}")
-    n, unit = int(m.group(1)), m.group(2).lower()
-    factor = {"": 1000, "s": 1000, "sec": 1000, "ms": 1, "msec": 1, "us": 0.001, "usec": 0.001,
-              "m": 60000, "min": 60000, "h": 3600000, "hr": 3600000}.get(unit)
-    if factor is None:
-        raise SimulationError(f"cannot read interval {text!r}")
-    return int(n * factor)
-
-
 def monitor_interval(cib_root, primitive, role=None) -> Optional[int]:
     """Interval (ms) of ``primitive``'s recurring monitor for ``role`` (Promoted/Unpromoted/None = no role).
 
@@ -553,7 +536,7 @@ def monitor_interval(cib_root, primitive, role=None) -> Optional[int]:
     wanted = _role_aliases(role) or {None, "Started"}
     ranked = [op for op in ops if op.get("role") in wanted] + ops
     for op in ranked:
-        ms = _to_ms(op.get("interval"))
+        ms = parse_interval_ms(op.get("interval"))
         if ms > 0:
             return ms
     return None
@@ -563,7 +546,7 @@ def monitor_interval(cib_root, primitive, role=None) -> Optional[int]:
 # preparing a CIB
 
 def _version(text):
-    return tuple(int(x) for x in re.findall(r"\d+", text or "0"))
+    return tuple(decimal_up_to(x, 10 ** 9) for x in re.findall(r"[0-9]+", text or "0"))
 
 
 @functools.lru_cache(maxsize=None)

@@ -7,7 +7,9 @@ resource found for ...", E-T3): the members listed before it keep their relation
 (checked with crm_simulate: ``tag t p_fs p_vee`` still colocates p_fs, ``tag t p_vee p_fs`` does not). The constraint schemas declare ``rsc``/``first``/``resource_ref`` as IDREF
 (an id of *any* element passes), the tags schema since pacemaker-3.3 takes any text, so such CIBs load.
 Error when the constraint is one of a storage stack's required relations (an order or colocation naming a
-stack's DRBD clone, Filesystem or container), warning otherwise.
+stack's DRBD clone, Filesystem or container), warning otherwise. A location's ``rsc-pattern`` that the model
+does not match (a back-reference, or a pattern too costly to match: crm_ve.posix_regex) names resources this
+check does not know: a warning says so.
 """
 
 from crm_ve import command_words, hookimpl
@@ -28,7 +30,9 @@ RULE = Rule(
             "Flags constraints that name an id which is not a resource, tag or template, and tags used by "
             "constraints that list an id which is no resource. Error when the constraint orders or colocates "
             "a storage stack's DRBD clone, Filesystem or container, warning otherwise. The fix renames a "
-            "misspelt id to the closest existing one, else deletes the dead constraint or tag entry."
+            "misspelt id to the closest existing one, else deletes the dead constraint or tag entry. A "
+            "location whose rsc-pattern crm-ve does not match (one with a back-reference, or too large to "
+            "match in bounded time) gets a warning: what it applies to is not checked."
         ),
         why_is_this_bad=(
             "Pacemaker drops the whole constraint (\"No resource found\"): a tag with one misspelt member "
@@ -119,6 +123,13 @@ def check(context):
     chain = None
     reported_tags = set()
     for constraint in model.constraint_list:
+        if constraint.unchecked is not None:
+            yield Finding.of(
+                RULE, f"location {constraint.id}: crm-ve does not match its {constraint.unchecked}, so the "
+                      f"resources it applies to, and what it bans or prefers, are not part of this check.",
+                severity=Severity.WARNING, line=constraint.line, suppress_on=constraint.id,
+                constraints=(constraint.id,) if constraint.id else ())
+            continue
         if constraint.ignored is None or constraint.id is None:
             continue
         missing = [ref for ref in dict.fromkeys(constraint.references) if not _is_valid(model, ref)]

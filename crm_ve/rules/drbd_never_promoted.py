@@ -13,7 +13,8 @@ from crm_ve import hookimpl
 from crm_ve.findings import Finding, Rule, RuleDoc, Severity
 from crm_ve.model import Role, Truth
 from crm_ve.rules.chain_fixes import delete_constraints
-from crm_ve.rules.drbd_common import delete_meta, join, meta_int, own_meta_holder, promotable_drbd_clones, set_meta
+from crm_ve.rules.drbd_common import (as_written, delete_meta, join, meta_int, own_meta_holder,
+                                      promotable_drbd_clones, set_meta)
 
 RULE = Rule(
     code="CV307",
@@ -73,11 +74,11 @@ def check(context):
         reasons, fixes = _target_role(model, clone)
         value, name = meta_int(model, clone.id, "promoted-max", "master-max")
         if value == 0:
-            reasons.append(f"{clone.id} has {name}=0: no instance may be promoted")
+            reasons.append(f"{clone.id} has {as_written(model, clone.id, name, value)}: no instance may be promoted")
             fixes.append(set_meta(clone.id, name, "1"))
         count, _ = meta_int(model, clone.id, "clone-max")
         if count == 0:
-            reasons.append(f"{clone.id} has clone-max=0: no instance runs")
+            reasons.append(f"{clone.id} has {as_written(model, clone.id, 'clone-max', count)}: no instance runs")
             fixes.append(set_meta(clone.id, "clone-max", "2"))
         per_node, everywhere, responsible = model.banned_nodes(clone.id, Role.PROMOTED)
         # only certain bans: a rule on node attributes (ping connectivity) or the date is how a working
