@@ -1,7 +1,7 @@
 """Where CIBs come from: files, standard input (``-``), crm_shadow copies, the live cluster and crm shell text.
 
-``load_inputs(args)`` turns the ``check`` command's input options into parsed
-:class:`~crm_ve.reader.CibDocument`\\ s:
+``input_readers(args)`` turns the ``check`` command's input options into readers of parsed
+:class:`~crm_ve.reader.CibDocument`\\ s, one per input:
 
 - ``FILE`` -- CIB XML (``<cib>`` or ``<configuration>``); ``*.crm`` is crm shell text, converted by crmsh;
 - ``-`` -- standard input: XML, or crm shell text when it does not start with ``<``;
@@ -113,7 +113,9 @@ def read_live():
     return document
 
 
-def load_inputs(args):
+def input_readers(args):
+    """``[(name, read)]``, one per input the options name, in order: ``read()`` returns its parsed document or
+    raises :class:`InputError`, so each input can be read (and fail) on its own."""
     paths = list(getattr(args, "files", None) or ())
     shadows = list(getattr(args, "shadow", None) or ())
     live = bool(getattr(args, "live", False))
@@ -121,8 +123,8 @@ def load_inputs(args):
         raise UsageError("standard input ('-') can be read only once")
     if not paths and not shadows and not live:
         raise UsageError("nothing to check: name CIB files (or - for standard input), --shadow NAME or --live")
-    documents = [read_input(path) for path in paths]
-    documents.extend(read_shadow(name) for name in shadows)
+    readers = [(STDIN_NAME if path == "-" else path, lambda path=path: read_input(path)) for path in paths]
+    readers.extend((f"shadow:{name}", lambda name=name: read_shadow(name)) for name in shadows)
     if live:
-        documents.append(read_live())
-    return documents
+        readers.append((live_name(), read_live))
+    return readers

@@ -48,6 +48,11 @@ def render(report):
             "error", f"{failure.file}: rule {failure.code} of plugin {failure.plugin!r} failed: {failure.error}",
             title=f"crm-ve plugin {failure.plugin} failed",
         ))
+    for error in report.input_errors:
+        out.append(workflow_command("error", f"{error.error} (not checked)", title="crm-ve input not checked"))
+    for coverage in report.coverage:
+        if coverage.severity is not None:
+            out.append(workflow_command(COMMANDS[coverage.severity], coverage.line(), title="crm-ve coverage"))
     simulation = getattr(report, "simulation", None)
     if simulation is not None:  # check --simulate: what the scheduler shows that the rules do not, and notes
         out.extend(workflow_command("error", line, title="crm-ve --simulate disagreement")

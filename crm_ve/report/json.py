@@ -7,7 +7,16 @@ Schema (version 1)::
      "findings": [{"code", "name", "severity": "error|warning|info", "message", "file", "line",
                    "resources": [...], "constraints": [...], "fix": {"crm": [...], "pcs": [...]}}],
      "failures": [{"plugin", "code", "file", "error"}],
+     "input_errors": [{"file", "error"}],          # inputs that could not be read: not checked (exit 2)
+     "coverage": [{"file", "severity": "warning|info|null", "stacks": 1,
+                   "message": "checked 1 storage stack: ms_drbd_r0 -> p_fs -> p_ve"}],
      "summary": {"error": 0, "warning": 0, "info": 0, "exit_code": 0}}
+
+A finding that merges the findings of several rules (one fix repairs them all; its message says
+"Also (CODE): ...") lists them in ``merged``: ``[{"code", "name", "severity", "message", "file", "line",
+"resources", "constraints"}]``, each as its rule found it. ``coverage`` has one entry per checked input: the
+storage stacks the rules checked, or (a warning) what was found that is not a stack, or (an info) that there
+are no DRBD/Filesystem/container resources; warnings and infos there count in ``summary``.
 
 With ``check --simulate`` a ``simulation`` key is added (absent otherwise)::
 
@@ -49,6 +58,8 @@ def render(report):
         "files": list(report.files),
         "findings": [finding.as_dict() for finding in report.findings],
         "failures": [failure.as_dict() for failure in report.failures],
+        "input_errors": [error.as_dict() for error in report.input_errors],
+        "coverage": [coverage.as_dict() for coverage in report.coverage],
         "summary": {
             **{severity.label: report.count(severity) for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO)},
             "exit_code": report.exit_code,

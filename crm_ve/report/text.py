@@ -40,6 +40,7 @@ def render(report):
         out.append(
             f"{failure.file}: rule {failure.code} of plugin {failure.plugin!r} failed: {failure.error}"
         )
+    out.extend(coverage.line() for coverage in report.coverage)
     if getattr(report, "simulation", None) is not None:  # check --simulate: its own section
         out.extend(report.simulation.text_lines())
     out.extend(report.notes)
@@ -47,7 +48,11 @@ def render(report):
         _plural(report.count(severity), severity.label) for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO)
     )
     checked = _plural(len(report.files), "file")
-    out.append(f"{summary} in {checked}." if report.findings else f"No problems found in {checked}.")
+    counted = report.findings or any(coverage.severity for coverage in report.coverage)
+    out.append(f"{summary} in {checked}" if counted else f"No problems found in {checked}")
+    if report.input_errors:  # each already said on standard error, in one line
+        out[-1] += f"; not checked (could not be read): {', '.join(e.file for e in report.input_errors)}"
+    out[-1] += "."
     return "\n".join(out) + "\n"
 
 
