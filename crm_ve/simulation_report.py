@@ -1,8 +1,9 @@
 """``crm-ve check --simulate``: prove each recognised stack on the real scheduler, and compare with the rules.
 
-For every input one :class:`~crm_ve.simulate.Simulator` runs on a copy of the CIB in a private temporary
-directory (the user's file, shadow or cluster is never touched), and every DRBD clone -> Filesystem ->
-container stack of that document is read from the same runs:
+For every input the stacks are split into batches (:mod:`crm_ve.simulation_batches`: stacks joined by any
+constraint share one), and for each batch one :class:`~crm_ve.simulate.Simulator` runs on a copy of the CIB
+in a private temporary directory (the user's file, shadow or cluster is never touched); every DRBD clone ->
+Filesystem -> container stack of the batch is read from the same runs:
 
 * ``cold-start``: all nodes online, nothing running (the first transition); ``next-transition`` instead for
   inputs simulated from their own status (below);
@@ -20,7 +21,10 @@ name the stack's resources. Where they differ:
 * the rules call the stack clean but the scheduler misorders or misplaces it: a disagreement that fails the
   check (exit 1): the rules missed a defect;
 * the rules report an error that no scenario shows: a note (the rules can see defects that these scenarios
-  do not trigger, such as a competing location preference).
+  do not trigger, such as a competing location preference);
+* a scenario did not run for the stack (no second node, no monitor to fail, crm_simulate failed or did not
+  finish within the overall time limit) or never acted on its chain (the container was never started): the
+  stack is not proven, never "agrees", and with no error that is exit 4.
 
 ``--live`` and ``--shadow`` keep their status section (the nodes online there, the promotion scores the
 agents set, what runs where): the first scenario is then the cluster's *next transition* rather than a cold

@@ -22,27 +22,33 @@ With ``check --simulate`` a ``simulation`` key is added (absent otherwise)::
 
     "simulation": {
       "pacemaker": "Pacemaker 2.1.5",                # crm_simulate --version
+      "time_limit": 300,                             # --simulate-timeout, seconds
       "documents": [{
         "file": "cib.xml", "status": "empty|kept",   # kept for --live/--shadow: the next transition
         "nodes": ["node1", "node2"], "notes": [...], "error": null,   # error: could not simulate (exit 2)
         "not_simulated": ["p_fs2 is on no recognised DRBD clone", ...],
+        "batches": 1,                                # crm_simulate batches the stacks were proven in
         "stacks": [{
           "drbd": "ms_drbd_r0", "drbd_primitive": "p_drbd_r0", "filesystem": "p_fs", "container": "p_ve",
           "scenarios": [{"scenario": "cold-start|next-transition|move|drbd-recovery", "title": "cold start",
                          "chain": "promote ms_drbd_r0 (node1) -> start p_fs (node1) -> start p_ve (node1)",
                          "steps": [{"operation", "resource", "node", "waits_for_previous": null|true|false}],
-                         "problems": ["mount does not wait for the DRBD promote on its node"]}],
+                         "problems": ["mount does not wait for the DRBD promote on its node"],
+                         "missing": ["start p_ve"]}],   # chain actions the scenario should have had
           "skipped": {"move": "a move needs a second node; ..."},
+          "not_proven": ["move: not simulated: ...", "cold start: the scheduler did not start p_ve"],
           "rules": {"verdict": "clean|error", "errors": [{"code", "message"}]},
           "scheduler": {"verdict": "clean|defect", "problems": ["cold start: ..."]},
-          "agreement": "agree|missed-by-rules|stricter-rules",
+          "agreement": "agree|missed-by-rules|stricter-rules|not-proven",
           "message": "cib.xml: stack ms_drbd_r0 -> p_fs -> p_ve: the scheduler agrees with the rules (clean)"}]}],
       "disagreements": ["cib.xml: DISAGREEMENT: stack ...: the rules call it clean, but the scheduler shows: ..."],
+      "not_proven": ["cib.xml: stack ...: not proven: move: not simulated: ..."],
       "notes": ["cib.xml: note: stack ...: the rules report CV103, which no simulated scenario shows ..."],
       "exit_code": 0}
 
 ``missed-by-rules`` (the scheduler misorders or misplaces a stack the rules call clean) makes the exit code 1;
-``stricter-rules`` is a note. ``summary.exit_code`` includes the simulation's.
+``not-proven`` (a scenario did not run, did not finish within the time limit, or did not act on the stack's chain)
+makes it 4 when nothing else fails; ``stricter-rules`` is a note. ``summary.exit_code`` includes the simulation's.
 """
 import json
 
