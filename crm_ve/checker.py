@@ -75,7 +75,7 @@ class Report:
     #: per document, what the stack rules covered (:class:`crm_ve.coverage.Coverage`)
     coverage: List[Coverage] = field(default_factory=list)
     #: inputs that could not be read, so were not checked (exit 2)
-    input_errors: List["InputFailure"] = field(default_factory=list)
+    input_errors: List[InputFailure] = field(default_factory=list)
 
     def is_file(self, name):
         """True when ``name`` is a file the user gave (XML or crm text), not stdin, a shadow or the live CIB."""

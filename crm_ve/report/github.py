@@ -52,7 +52,9 @@ def render(report):
         out.append(workflow_command("error", f"{error.error} (not checked)", title="crm-ve input not checked"))
     for coverage in report.coverage:
         if coverage.severity is not None:
-            out.append(workflow_command(COMMANDS[coverage.severity], coverage.line(), title="crm-ve coverage"))
+            out.append(workflow_command(COMMANDS[coverage.severity], coverage.line(),
+                                        file=coverage.file if report.is_file(coverage.file) else None,
+                                        title="crm-ve coverage"))
     simulation = getattr(report, "simulation", None)
     if simulation is not None:  # check --simulate: what the scheduler shows that the rules do not, and notes
         out.extend(workflow_command("error", line, title="crm-ve --simulate disagreement")

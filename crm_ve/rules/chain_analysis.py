@@ -92,6 +92,8 @@ class ChainAnalysis:
         self.requirements: List[object] = []  # Requirement, or _HeldStack for a stack's satisfied containers
         self.problems: List[Problem] = []
         self._chain_resources = None
+        self._ids: Dict[tuple, str] = {}        # spec key -> the id of the constraint a fix adds
+        self._taken = None                      # ids in use (the CIB's and the fixes'), made when first needed
 
     # -- helpers
 
@@ -626,8 +628,6 @@ class ChainAnalysis:
     def _allocate_ids(self, groups):
         """One id per new constraint of each group, as the group's merged fix has it: the id of a deleted
         two-resource constraint it replaces (:attr:`Problem.reuse`), else a fresh one."""
-        self._taken = set(self.model.index)
-        self._ids: Dict[tuple, str] = {}
         for members in groups:
             reuse: Dict[tuple, str] = {}
             for problem in members:
@@ -642,6 +642,8 @@ class ChainAnalysis:
     def _fresh_id(self, spec):
         base = (f"c_{spec.dependent}_with_{spec.primary}" if isinstance(spec, ColocationSpec)
                 else f"o_{spec.first}_before_{spec.then}")
+        if self._taken is None:
+            self._taken = set(self.model.index)
         cid, n = base, 1
         while cid in self._taken:
             n += 1
