@@ -14,8 +14,6 @@ through a tag or a template, or naming what is not a resource -- or the input ke
 """
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from lxml import etree
-
 #: Primitives per batch: a batch grows by whole components until it has at least this many.
 BATCH_PRIMITIVES = 6
 _REFERENCE_ATTRIBUTES = ("rsc", "with-rsc", "first", "then")
@@ -134,7 +132,3 @@ def keep_only(root, tops):
         if not set(_named(constraint) or ()) <= kept:
             constraints.remove(constraint)
     return root
-
-
-def copy_of(root):
-    return etree.fromstring(etree.tostring(root))

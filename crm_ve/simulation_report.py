@@ -47,7 +47,7 @@ from lxml import etree
 from crm_ve.errors import EXIT_CANNOT_RUN, EXIT_CLEAN, EXIT_FINDINGS, EXIT_NOT_PROVEN
 from crm_ve.findings import Severity
 from crm_ve.model import build_model
-from crm_ve.simulate import (PRIMARY_SCORE, PromotableClone, ScenarioNotApplicable, SimulationError,
+from crm_ve.simulate import (PRIMARY_SCORE, PromotableClone, SimulationError,
                              SimulationTimeout, Simulator, SimulatorMissingError, facts_for, monitor_interval,
                              set_node_attributes)
 from crm_ve.simulation_batches import batches, keep_only
@@ -534,7 +534,7 @@ class _Scenarios:
         return out
 
 
-def _stack_triples(recognised, model, result):
+def _stack_triples(recognised, result):
     """``[(DrbdClone, Filesystem, container or None)]`` to simulate; what cannot be is noted in ``result``."""
     triples = []
     for stack in recognised.stacks:
@@ -548,15 +548,15 @@ def _stack_triples(recognised, model, result):
 
 
 class _Progress:
-    """``stack i-j of n: scenario`` lines on a terminal (standard error), or nothing."""
+    """``stack i of n: scenario`` lines on a terminal (standard error), or nothing."""
 
     def __init__(self, stream, total):
         self.stream, self.total, self.lock = stream, total, threading.Lock()
 
-    def batch(self, name, first, last):
+    def batch(self, name, numbers):
         def say(scenario):
             if self.stream is not None:
-                stacks = f"stack {first}" if first == last else f"stacks {first}-{last}"
+                stacks = f"stack{'' if len(numbers) == 1 else 's'} {', '.join(map(str, numbers))}"
                 with self.lock:
                     self.stream.write(f"crm-ve: simulating {name}: {stacks} of {self.total}: {scenario}\n")
                     self.stream.flush()
@@ -604,7 +604,7 @@ def simulate_document(document, findings, workload_agents, deadline=None, progre
     result = DocumentSimulation(document.name)
     model = build_model(document)
     recognised = model.stacks(workload_agents)
-    triples = _stack_triples(recognised, model, result)
+    triples = _stack_triples(recognised, result)
     if not triples:
         return result
     layers = [set(recognised.drbd_clones) | {p for c in recognised.drbd_clones.values() for p in c.primitives},
@@ -617,9 +617,8 @@ def simulate_document(document, findings, workload_agents, deadline=None, progre
 
     def run(batch):
         indexes, tops = batch
-        chosen = [triples[i] for i in indexes]
-        return chosen, _simulate_batch(document, chosen, tops, result.status_kept, deadline,
-                                       report.batch(document.name, indexes[0] + 1, indexes[-1] + 1))
+        return _simulate_batch(document, [triples[i] for i in indexes], tops, result.status_kept, deadline,
+                               report.batch(document.name, [i + 1 for i in indexes]))
 
     simulated = {}
     with ThreadPoolExecutor(max_workers=max(1, min(len(planned), os.cpu_count() or 1))) as pool:
@@ -627,14 +626,14 @@ def simulate_document(document, findings, workload_agents, deadline=None, progre
         for future, (indexes, _) in zip(futures, planned):
             chosen = [triples[i] for i in indexes]
             try:
-                _, (stacks, nodes, notes) = future.result()
+                stacks, nodes, notes = future.result()
             except SimulationTimeout as exc:
                 stacks = [StackSimulation(document.name, clone.id, clone.primitives[0], fs, container,
                                           skipped={scenario: f"it did not finish in time ({exc})"
                                                    for scenario in _required(result.status_kept)})
                           for clone, fs, container in chosen]
                 nodes, notes = [], []
-            except (ScenarioNotApplicable, SimulationError) as exc:
+            except SimulationError as exc:
                 result.error = result.error or str(exc)
                 continue
             for index, stack in zip(indexes, stacks):

@@ -154,3 +154,35 @@ def test_progress_goes_to_a_terminal_only(tmp_path, crm_tools):
     lines = shown.decode().splitlines()
     assert f"crm-ve: simulating {cib}: stack 1 of 1: cold start" in lines, lines
     assert f"crm-ve: simulating {cib}: stack 1 of 1: DRBD recovery" in lines
+
+
+@pytest.mark.parametrize("join, together", [
+    ("", False),
+    ("order o_any Optional: p_ve2 p_ve1", True),
+    ("colocation c_set 10: p_ve1 p_ve2", True),
+    ("location l_pattern /p_ve.*/ 10: node1", None),
+    ("tag t_both p_ve1 p_ve2\nlocation l_tag t_both 10: node1", None),
+], ids=["apart", "order", "set", "rsc-pattern", "tag"])
+def test_batches_keep_joined_stacks_together(tmp_path, crm_tools, join, together):
+    """Any constraint between two stacks puts them in one batch; a join the batching cannot read plainly (a
+    pattern, a tag) makes the whole CIB one batch (None below)."""
+    from crm_ve.simulation_batches import batches
+    third = [line.replace("r1", "r2").replace("p_fs1", "p_fs2").replace("p_ve1", "p_ve2")
+             .replace("veid=102", "veid=103").replace("/vz1", "/vz2").replace("c_fs1", "c_fs2")
+             .replace("o_fs1", "o_fs2").replace("c_ve1", "c_ve2").replace("o_ve1", "o_ve2") for line in SECOND_STACK]
+    cib = build_reference_crm(tmp_path / "three.xml", extra=SECOND_STACK + third + ([join] if join else []),
+                              p_fs=BY_RES)
+    root = etree.parse(str(cib)).getroot()
+    stacks_ = [["ms_drbd_r0", "p_fs", "p_ve"], ["ms_drbd_r1", "p_fs1", "p_ve1"], ["ms_drbd_r2", "p_fs2", "p_ve2"]]
+    planned = batches(root, stacks_, keep_status=False)
+    assert batches(root, stacks_, keep_status=True) == [([0, 1, 2], None)]
+    if together is None:
+        assert planned == [([0, 1, 2], None)]
+        return
+    batch_of = {index: n for n, (indexes, _) in enumerate(planned) for index in indexes}
+    if together:
+        assert batch_of[1] == batch_of[2]
+    else:
+        assert len(planned) == 2
+    for indexes, tops in planned:   # each copy keeps exactly its stacks' resources
+        assert tops == {top for i in indexes for top in stacks_[i]}

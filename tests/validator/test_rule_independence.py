@@ -35,8 +35,9 @@ def rule_findings(report):
     return sorted(found)
 
 
-def without_line(findings):
-    return sorted(f[:4] + f[5:] for f in findings)
+def without_place(findings):
+    """Without file and line: the suppressed copy is another file, serialised anew."""
+    return sorted(f[:3] + f[5:] for f in findings)
 
 
 def codes(findings):
@@ -71,7 +72,7 @@ def assert_rules_independent(crm_ve, path, tmp_path):
             suppressed = suppressing_everywhere(path, tmp_path / f"suppressed-{code}.xml", code)
             code_, out, err = crm_ve("check", "--format", "json", suppressed)
             left = [f for f in rule_findings(json.loads(out)) if not f[0].startswith("CV9")]
-            assert without_line(left) == without_line([f for f in others if not f[0].startswith("CV9")]), \
+            assert without_place(left) == without_place([f for f in others if not f[0].startswith("CV9")]), \
                 (path, code)
     return full
 
