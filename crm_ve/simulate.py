@@ -686,8 +686,10 @@ def set_node_attributes(cib, promotion_scores=None, standby=()):
     for node in standby:
         entry = next(iter(root.xpath("configuration/nodes/node[@uname=$n or (not(@uname) and @id=$n)]", n=node)),
                       None)
-        if entry is None:
-            raise SimulationError(f"{cib}: no node {node} in the configuration")
+        if entry is None:  # a node only the status knows (the CIB listed none): listed as crm_attribute would
+            state = next(iter(root.xpath("status/node_state[@uname=$n]", n=node)), None)
+            entry = etree.SubElement(root.find("configuration/nodes"), "node",
+                                     id=state.get("id") if state is not None else node, uname=node)
         _set_nvpair(entry, None, f"nodes-{entry.get('id')}", "standby", "on")
     _write_atomically(root, cib)
 

@@ -160,7 +160,8 @@ def sarif_log(report):
                     }
                 },
                 "invocations": [
-                    {"executionSuccessful": not report.failures and not report.input_errors, "exitCode": report.exit_code,
+                    {"executionSuccessful": not report.failures and not report.input_errors,
+                     "exitCode": report.exit_code,
                      "toolExecutionNotifications": notifications}
                 ],
                 "artifacts": [{"location": {"uri": artifact_uri(name)}} for name in report.files

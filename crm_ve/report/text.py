@@ -35,6 +35,8 @@ def _plural(count, word):
 
 
 def render(report):
+    if report.input_errors and not report.files:  # nothing was checked: standard error says why, in one line each
+        return ""
     out = [render_finding(finding, report.color) for finding in report.findings]
     for failure in report.failures:
         out.append(

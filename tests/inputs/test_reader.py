@@ -1,4 +1,5 @@
 """The safe CIB reader: every bad input is one line naming it, exit 2, never a traceback; nothing is fetched."""
+import json
 import socket
 import threading
 
@@ -102,8 +103,13 @@ def test_external_entity_is_refused_and_the_file_never_read(tmp_path, capsys):
     assert expanding.find("configuration/resources/primitive").get("type") == "drbd"
     path = tmp_path / "cib.xml"
     path.write_text(document)
-    line = one_line_error(capsys, ["check", "--format", "json", str(path)])
+    line = one_line_error(capsys, ["check", str(path)])
     assert line.startswith(f"crm-ve: {path}:2:1: refused: a document type declaration")
+    # the JSON report stays a valid document: the input is listed as not checked, with nothing read from it
+    assert main(["check", "--format", "json", str(path)]) == 2
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert report["findings"] == [] and [e["error"] for e in report["input_errors"]] == [line[len("crm-ve: "):]]
 
 
 def test_wide_encoded_doctype_is_refused_too(tmp_path, capsys):
