@@ -8,6 +8,9 @@ name and renamed, and every conflict is found before the first file is written.
 import hashlib
 import json
 import os
+import re
+import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,12 +89,53 @@ def _write_manifest(root, files):
     _write_atomically(root / MANIFEST, data, 0o644)
 
 
+def _refuse_package_owned(paths, action):
+    """Refuse (``action`` "install" or "uninstall") when a Debian package owns one of ``paths``: dpkg put it there,
+    and only dpkg (apt) may change or remove it.
+
+    ``dpkg-query -S`` names the owners (its arguments are glob patterns, hence the escaping); without dpkg no
+    package owns anything. When the owner is the package this crm-ve itself comes from, the answer is apt.
+    """
+    dpkg_query = shutil.which("dpkg-query")
+    if dpkg_query is None or not paths:
+        return
+    this_module = str(Path(__file__))
+    queried = [this_module, *map(str, paths)]
+    try:
+        result = subprocess.run(
+            [dpkg_query, "-S", *(re.sub(r"([*?\[\]\\])", r"\\\1", path) for path in queried)],
+            capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"}, timeout=120,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise CrmVeError(f"{action}: cannot ask dpkg-query which package owns the files ({exc})") from None
+    if result.returncode not in (0, 1):
+        reason = (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])[0]
+        raise CrmVeError(f"{action}: cannot ask dpkg-query which package owns the files ({reason})")
+    owners = {}
+    for line in result.stdout.splitlines():
+        packages, separator, path = line.partition(": ")
+        if separator and "diversion" not in packages:
+            owners[path] = packages
+    for path in map(str, paths):
+        if path not in owners:
+            continue
+        if owners.get(this_module) == owners[path]:
+            raise CrmVeError(
+                f"{action}: this crm-ve is the Debian package {owners[path]}, which placed {path} and the other files "
+                f"itself; use apt to install, upgrade or remove it (apt purge {owners[path]}); nothing was changed"
+            )
+        raise CrmVeError(f"{action}: {path} belongs to the Debian package {owners[path]}; nothing was changed "
+                         "(apt installs and removes it)")
+
+
 def install(destdir="/", dry_run=False, log=print):
     """Install every shipped file under ``destdir``; returns the list of (action, path) done (or planned)."""
     root = Path(destdir or "/")
     recorded = _read_manifest(root)
     plan = []
-    for placement in planned_files():
+    placements = planned_files()
+    _refuse_package_owned([root / p.target for p in placements], "install")
+    for placement in placements:
         target = root / placement.target
         data = placement.source.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
@@ -133,6 +177,7 @@ def uninstall(destdir="/", dry_run=False, log=print):
     if not recorded:
         log(f"nothing to uninstall: no crm-ve manifest under {root}")
         return []
+    _refuse_package_owned([root / relative for relative in sorted(recorded)], "uninstall")
     done = []
     for relative, digest in sorted(recorded.items()):
         target = root / relative

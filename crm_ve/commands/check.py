@@ -11,7 +11,8 @@ import sys
 import threading
 
 from crm_ve.errors import InputError, UsageError
-from crm_ve.inputs import input_readers
+from crm_ve.inputs import input_readers, input_size
+from crm_ve.printable import printable
 
 
 def _split(values):
@@ -71,6 +72,9 @@ def register(subparsers):
                         help="check the crm_shadow CIB NAME (where 'crm_shadow --file' finds it); repeatable")
     parser.add_argument("--live", action="store_true",
                         help="check the running cluster's CIB (cibadmin --query)")
+    parser.add_argument("--max-input-size", type=input_size, metavar="SIZE",
+                        help="refuse a file or standard input larger than SIZE bytes (K, M, G suffixes; "
+                        "default 256M)")
     add_check_options(parser)
     parser.add_argument("--simulate", action="store_true",
                         help="also prove each recognised stack on the real scheduler (crm_simulate, on a copy): "
@@ -194,9 +198,12 @@ def run(args):
     with _no_collections():
         report = check_documents(documents, host, select=select, ignore=ignore, strict=strict,
                                  per_resource_ignores=config.per_resource_ignores)
+    report.config = config.path  # every format names the configuration file used (None: none)
+    report.notes.extend(document.schema_note for document in documents if document.schema_note)
     report.input_errors = [InputFailure(name, error) for name, error in failed]
-    for failure in report.input_errors:  # one line each on standard error, in every format; exit 2
-        sys.stderr.write(f"crm-ve: {failure.error}\n")
+    for failure in report.input_errors:  # on standard error, one line per problem, in every format; exit 2
+        for line in failure.error.splitlines():
+            sys.stderr.write(f"crm-ve: {printable(line)}\n")
     if args.simulate:
         from crm_ve.simulation_report import DEFAULT_TIME_LIMIT
         report.simulation = simulate_documents(documents, report, host.workload_agents,

@@ -4,12 +4,14 @@ Schema (version 1)::
 
     {"version": 1,
      "files": ["cib.xml"],
+     "config": "pyproject.toml",                     # the configuration file used, null when none
      "findings": [{"code", "name", "severity": "error|warning|info", "message", "file", "line",
                    "resources": [...], "constraints": [...], "fix": {"crm": [...], "pcs": [...]}}],
      "failures": [{"plugin", "code", "file", "error"}],
      "input_errors": [{"file", "error"}],          # inputs that could not be read: not checked (exit 2)
      "coverage": [{"file", "severity": "warning|info|null", "stacks": 1,
                    "message": "checked 1 storage stack: ms_drbd_r0 -> p_fs -> p_ve"}],
+     "notes": ["cib.xml: schema not checked: validate-with is none"],   # what was not checked, and why
      "summary": {"error": 0, "warning": 0, "info": 0, "exit_code": 0}}
 
 A finding that merges the findings of several rules (one fix repairs them all; its message says
@@ -62,10 +64,12 @@ def render(report):
     document = {
         "version": SCHEMA_VERSION,
         "files": list(report.files),
+        "config": getattr(report, "config", None),
         "findings": [finding.as_dict() for finding in report.findings],
         "failures": [failure.as_dict() for failure in report.failures],
         "input_errors": [error.as_dict() for error in report.input_errors],
         "coverage": [coverage.as_dict() for coverage in report.coverage],
+        "notes": list(report.notes),
         "summary": {
             **{severity.label: report.count(severity) for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO)},
             "exit_code": report.exit_code,

@@ -7,7 +7,8 @@ shell text -- and ``region.startLine``). Inputs that are not files (standard inp
 ``logicalLocation`` instead. The fix commands go in ``properties.fix`` (SARIF's own ``fixes`` describe file edits,
 and ours are crm shell / pcs commands). A rule that raised, or an input that could not be read,
 is a ``toolExecutionNotification`` and makes ``executionSuccessful`` false; what the stack rules covered in each
-input (or why there was nothing to cover) is a notification too.
+input (or why there was nothing to cover) is a notification too, and what was not checked (a schema) is a
+notification of level ``note``.
 """
 import json
 import os
@@ -144,7 +145,7 @@ def sarif_log(report):
         {"level": LEVELS[coverage.severity] if coverage.severity else "note", "message": {"text": coverage.line()},
          "properties": {"file": coverage.file, "stacks": coverage.stacks}}
         for coverage in report.coverage
-    ]
+    ] + [{"level": "note", "message": {"text": note}} for note in report.notes]
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
@@ -167,6 +168,7 @@ def sarif_log(report):
                 "artifacts": [{"location": {"uri": artifact_uri(name)}} for name in report.files
                               if report.is_file(name)],
                 "results": [result(finding, rule_index, report) for finding in report.findings],
+                "properties": {"config": getattr(report, "config", None)},
             }
         ],
     }

@@ -6,11 +6,13 @@ import threading
 from lxml import etree
 
 from crm_ve.cli import main
+from crm_ve.printable import printable
 from support.plugin_dist import run_crm_ve
 
 DRBD_PRIMITIVE = '<primitive id="d" class="ocf" provider="heartbeat" type="drbd"/>'
 CIB = (
-    '<?xml version="1.0"?>\n<cib validate-with="pacemaker-3.9">\n  <configuration>\n    <resources>\n'
+    '<?xml version="1.0"?>\n<cib validate-with="pacemaker-3.9" admin_epoch="0" epoch="1" num_updates="0">\n'
+    "  <configuration>\n    <crm_config/>\n    <nodes/>\n    <resources>\n"
     f"      {DRBD_PRIMITIVE}\n    </resources>\n    <constraints/>\n  </configuration>\n</cib>\n"
 )
 
@@ -20,7 +22,13 @@ def one_line_error(capsys, argv):
     code = main(argv)
     out, err = capsys.readouterr()
     assert code == 2, (argv, out, err)
-    assert out == ""
+    if "json" in argv:  # the report stays a valid document, listing the input's error
+        report = json.loads(out)
+        assert report["summary"]["exit_code"] == 2 and [printable(line) for e in report["input_errors"]
+                                                          for line in e["error"].splitlines()] == [
+            line[len("crm-ve: "):] for line in err.strip().splitlines()]
+    else:
+        assert out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("crm-ve: "), err
     assert "Traceback" not in err
