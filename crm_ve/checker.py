@@ -45,7 +45,8 @@ class RuleFailure:
 
 @dataclass
 class InputFailure:
-    """An input that could not be read (the others are still checked): its name and the one-line reason."""
+    """An input that could not be read or that its schema refused (the others are still checked): its name and
+    why, one line per problem."""
 
     file: str
     error: str
@@ -74,7 +75,7 @@ class Report:
     simulation: Optional[object] = None
     #: per document, what the stack rules covered (:class:`crm_ve.coverage.Coverage`)
     coverage: List[Coverage] = field(default_factory=list)
-    #: inputs that could not be read, so were not checked (exit 2)
+    #: inputs that could not be read or were refused, so were not checked (exit 2)
     input_errors: List[InputFailure] = field(default_factory=list)
 
     def is_file(self, name):

@@ -8,7 +8,7 @@ Schema (version 1)::
      "findings": [{"code", "name", "severity": "error|warning|info", "message", "file", "line",
                    "resources": [...], "constraints": [...], "fix": {"crm": [...], "pcs": [...]}}],
      "failures": [{"plugin", "code", "file", "error"}],
-     "input_errors": [{"file", "error"}],          # inputs that could not be read: not checked (exit 2)
+     "input_errors": [{"file", "error"}],          # inputs unreadable or refused: not checked (exit 2)
      "coverage": [{"file", "severity": "warning|info|null", "stacks": 1,
                    "message": "checked 1 storage stack: ms_drbd_r0 -> p_fs -> p_ve"}],
      "notes": ["cib.xml: schema not checked: validate-with is none"],   # what was not checked, and why

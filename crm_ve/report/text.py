@@ -58,7 +58,8 @@ def render(report):
     counted = report.findings or any(coverage.severity for coverage in report.coverage)
     out.append(f"{summary} in {checked}" if counted else f"No problems found in {checked}")
     if report.input_errors:  # each already said on standard error, in one line
-        out[-1] += f"; not checked (could not be read): {', '.join(e.file for e in report.input_errors)}"
+        names = ", ".join(printable(error.file) for error in report.input_errors)
+        out[-1] += f"; not checked (unreadable or refused): {names}"
     out[-1] += "."
     return "\n".join(out) + "\n"
 

@@ -130,7 +130,7 @@ def test_inputs_read_in_the_background_keep_their_errors_in_order(tmp_path):
     broken = tmp_path / "broken.xml"
     broken.write_text("<cib><configuration>")
     malformed = run_crm_ve("check", clean_file(tmp_path), broken)   # the other input is still checked
-    assert malformed.returncode == 2 and f"not checked (could not be read): {broken}." in malformed.stdout
+    assert malformed.returncode == 2 and f"not checked (unreadable or refused): {broken}." in malformed.stdout
     assert malformed.stderr.startswith(f"crm-ve: {broken}:1:") and malformed.stderr.count("\n") == 1
 
 

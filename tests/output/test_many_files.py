@@ -32,7 +32,7 @@ def test_text_names_the_bad_input_and_prints_the_others_findings(inputs, crm_ve)
     assert f"{bad}:" in out and "CV102 filesystem-not-after-promote [error]" in out
     assert f"{good}: checked 1 storage stack" in out
     summary = out.splitlines()[-1]
-    assert summary.endswith(f"in 2 files; not checked (could not be read): {broken}, {missing}."), summary
+    assert summary.endswith(f"in 2 files; not checked (unreadable or refused): {broken}, {missing}."), summary
     assert "No problems found" not in out
 
 
@@ -70,3 +70,29 @@ def test_one_unreadable_input_alone_is_one_line_and_exit_2(tmp_path, crm_ve):
     assert err.splitlines() == [f"crm-ve: {missing}: cannot read: No such file or directory"]
     report = json.loads(out)
     assert report["files"] == [] and report["findings"] == [] and len(report["input_errors"]) == 1
+
+
+def test_a_refused_input_leaves_the_others_schema_notes_and_the_configuration_named(inputs, crm_ve, tmp_path):
+    """An input the schema refuses is not checked (exit 2); each other input still says what it did not check
+    (a ``<configuration>`` fragment names no schema), and the configuration file used is named."""
+    good, _, bad, _ = inputs
+    refused = tmp_path / "refused.xml"
+    refused.write_text(good.read_text().replace("<primitive ", '<primitive bogus="1" ', 1))
+    fragment = tmp_path / "fragment.xml"
+    fragment.write_text("<configuration><crm_config/><nodes/><resources/><constraints/></configuration>")
+    config = tmp_path / "crm-ve.toml"
+    config.write_text('[tool.crm_ve]\nignore = ["CV406"]\n')
+    code, out, err = crm_ve("check", "--config", config, "--format", "json", good, refused, fragment, bad)
+    assert code == 2, out + err
+    report = json.loads(out)
+    assert report["files"] == [str(good), str(fragment), str(bad)]
+    (error,) = report["input_errors"]
+    assert error["file"] == str(refused) and "bogus" in error["error"]
+    assert any(f["code"] == "CV102" and f["file"] == str(bad) for f in report["findings"])
+    assert [note.split(":")[0] for note in report["notes"]] == [str(fragment)]
+    assert "schema not checked" in report["notes"][0]
+    assert report["config"] == str(config)
+    code, out, err = crm_ve("check", "--config", config, good, refused, fragment, bad)
+    assert code == 2 and f"{fragment}: schema not checked" in out and f"configuration: {config}\n" in out
+    assert f"not checked (unreadable or refused): {refused}." in out.splitlines()[-1]
+    assert err.startswith(f"crm-ve: {refused}") and "bogus" in err
