@@ -8,7 +8,9 @@ alone, as ``--simulate`` ran it in one piece), and their ratio.
 Target (issue 18 item 2): ``--simulate`` on 50 stacks under 60 s on the development machine. Measured there
 (2 cores shared with seven other sessions, load 10-12): 50:50 -- crm-ve 69-78 s wall, 13.5-15.8 s CPU; the
 whole-CIB cold start alone did not finish in 300 s wall (over 35 s of CPU); before batching, crm-ve took
-158-289 s and timed out after 120 s on that cold start. On a quiet machine the wall time is close to the CPU time.
+158-289 s and timed out after 120 s on that cold start. Once more at load 7-8: 50:50 -- crm-ve 29.3 s wall,
+10.7 s CPU (exit 0); the whole-CIB cold start 193.1 s wall, 26.1 s CPU: a ratio of 0.15. On a quiet machine the
+wall time is close to the CPU time.
 
 Usage: ``python bench/simulate_speed.py [--shapes 50:5,50:50] [--timeout 600]``. Exits 1 when a target is
 missed. This is a benchmark, not a test: run it on a quiet machine.
