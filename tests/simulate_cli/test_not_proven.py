@@ -55,6 +55,7 @@ def test_promotable_from_rsc_defaults_is_simulated(tmp_path, crm_tools, crm_ve_j
     (stack,) = stacks(report).values()
     assert chains(stack)["cold-start"] == GOOD_COLD
     assert stack["agreement"] == "agree" and stack["not_proven"] == []
+    assert report["simulation"]["time_limit"] == 300   # the documented default overall limit
 
 
 def test_a_chain_that_never_happens_is_not_proven_and_exit_4(tmp_path, crm_tools, crm_ve, crm_ve_json):
