@@ -43,6 +43,7 @@ EXIT_STATUS_HELP = """exit status:
   1  at least one error finding (or a warning with --strict)
   2  could not run: bad input, bad usage, a plugin that failed to load or raised
   3  refused: the live CIB changed since the shadow was made (commit gate)
+  4  not proven: check --simulate found no error, but a stack it could not prove
 """
 
 

@@ -1,8 +1,9 @@
 """Where CIBs come from: files, standard input (``-``), crm_shadow copies, the live cluster and crm shell text.
 
-``load_inputs(args)`` turns the ``check`` command's input options into parsed
-:class:`~crm_ve.reader.CibDocument`\\ s, each checked against its schema (:mod:`crm_ve.schema`); files and
-standard input are read up to ``--max-input-size`` bytes (256 MiB unless given):
+``input_readers(args)`` turns the ``check`` command's input options into readers of parsed
+:class:`~crm_ve.reader.CibDocument`\\ s, one per input, each document checked against its schema
+(:mod:`crm_ve.schema`); files and standard input are read up to ``--max-input-size`` bytes (256 MiB unless
+given):
 
 - ``FILE`` -- CIB XML (``<cib>`` or ``<configuration>``); ``*.crm`` is crm shell text, converted by crmsh;
 - ``-`` -- standard input: XML, or crm shell text when it does not start with ``<`` (so is a pipe or FIFO named
@@ -132,7 +133,9 @@ def read_live():
     return document
 
 
-def load_inputs(args):
+def input_readers(args):
+    """``[(name, read)]``, one per input the options name, in order: ``read()`` returns its parsed document or
+    raises :class:`InputError`, so each input can be read (and fail) on its own."""
     paths = list(getattr(args, "files", None) or ())
     shadows = list(getattr(args, "shadow", None) or ())
     live = bool(getattr(args, "live", False))
@@ -141,10 +144,15 @@ def load_inputs(args):
     if not paths and not shadows and not live:
         raise UsageError("nothing to check: name CIB files (or - for standard input), --shadow NAME or --live")
     limit = getattr(args, "max_input_size", None) or DEFAULT_MAX_INPUT
-    documents = [read_input(path, limit) for path in paths]
-    documents.extend(read_shadow(name, limit) for name in shadows)
+    readers = [(STDIN_NAME if path == "-" else path, lambda path=path: checked(read_input(path, limit)))
+               for path in paths]
+    readers.extend((f"shadow:{name}", lambda name=name: checked(read_shadow(name, limit))) for name in shadows)
     if live:
-        documents.append(read_live())
-    for document in documents:
-        check_schema(document)
-    return documents
+        readers.append((live_name(), lambda: checked(read_live())))
+    return readers
+
+
+def checked(document):
+    """``document`` once its schema accepts it (:func:`crm_ve.schema.check_schema` raises InputError)."""
+    check_schema(document)
+    return document

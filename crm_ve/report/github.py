@@ -51,6 +51,14 @@ def render(report):
                                f"{failure.error}"),
             title=f"crm-ve plugin {failure.plugin} failed",
         ))
+    for error in report.input_errors:
+        out.extend(workflow_command("error", printable(line) + " (not checked)", title="crm-ve input not checked")
+                   for line in error.error.splitlines())
+    for coverage in report.coverage:
+        if coverage.severity is not None:
+            out.append(workflow_command(COMMANDS[coverage.severity], printable(coverage.line()),
+                                        file=coverage.file if report.is_file(coverage.file) else None,
+                                        title="crm-ve coverage"))
     out.extend(workflow_command("notice", printable(note), title="crm-ve: not checked") for note in report.notes)
     simulation = getattr(report, "simulation", None)
     if simulation is not None:  # check --simulate: what the scheduler shows that the rules do not, and notes

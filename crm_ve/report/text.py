@@ -38,11 +38,14 @@ def _plural(count, word):
 
 
 def render(report):
+    if report.input_errors and not report.files:  # nothing was checked: standard error says why, in one line each
+        return ""
     out = [render_finding(finding, report.color) for finding in report.findings]
     for failure in report.failures:
         out.append(printable(
             f"{failure.file}: rule {failure.code} of plugin {failure.plugin!r} failed: {failure.error}"
         ))
+    out.extend(printable(coverage.line()) for coverage in report.coverage)
     if getattr(report, "simulation", None) is not None:  # check --simulate: its own section
         out.extend(report.simulation.text_lines())
     out.extend(map(printable, report.notes))
@@ -52,7 +55,12 @@ def render(report):
         _plural(report.count(severity), severity.label) for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO)
     )
     checked = _plural(len(report.files), "file")
-    out.append(f"{summary} in {checked}." if report.findings else f"No problems found in {checked}.")
+    counted = report.findings or any(coverage.severity for coverage in report.coverage)
+    out.append(f"{summary} in {checked}" if counted else f"No problems found in {checked}")
+    if report.input_errors:  # each already said on standard error, in one line
+        names = ", ".join(printable(error.file) for error in report.input_errors)
+        out[-1] += f"; not checked (unreadable or refused): {names}"
+    out[-1] += "."
     return "\n".join(out) + "\n"
 
 

@@ -6,6 +6,7 @@ import threading
 from lxml import etree
 
 from crm_ve.cli import main
+from crm_ve.printable import printable
 from support.plugin_dist import run_crm_ve
 
 DRBD_PRIMITIVE = '<primitive id="d" class="ocf" provider="heartbeat" type="drbd"/>'
@@ -23,7 +24,8 @@ def one_line_error(capsys, argv):
     assert code == 2, (argv, out, err)
     if "json" in argv:  # the report stays a valid document, listing the input's error
         report = json.loads(out)
-        assert report["summary"]["exit_code"] == 2 and [f["error"] for f in report["failures"]] == [
+        assert report["summary"]["exit_code"] == 2 and [printable(line) for e in report["input_errors"]
+                                                          for line in e["error"].splitlines()] == [
             line[len("crm-ve: "):] for line in err.strip().splitlines()]
     else:
         assert out == ""
@@ -109,8 +111,13 @@ def test_external_entity_is_refused_and_the_file_never_read(tmp_path, capsys):
     assert expanding.find("configuration/resources/primitive").get("type") == "drbd"
     path = tmp_path / "cib.xml"
     path.write_text(document)
-    line = one_line_error(capsys, ["check", "--format", "json", str(path)])
+    line = one_line_error(capsys, ["check", str(path)])
     assert line.startswith(f"crm-ve: {path}:2:1: refused: a document type declaration")
+    # the JSON report stays a valid document: the input is listed as not checked, with nothing read from it
+    assert main(["check", "--format", "json", str(path)]) == 2
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert report["findings"] == [] and [e["error"] for e in report["input_errors"]] == [line[len("crm-ve: "):]]
 
 
 def test_wide_encoded_doctype_is_refused_too(tmp_path, capsys):

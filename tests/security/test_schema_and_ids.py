@@ -89,7 +89,7 @@ def test_a_schema_error_keeps_every_machine_format_valid(tmp_path, crm_ve):
     code, out, err = crm_ve("check", "--format", "json", path)
     report = json.loads(out)
     assert code == 2 and report["summary"]["exit_code"] == 2 and report["findings"] == []
-    assert any("Invalid attribute with-rsc-role" in failure["error"] for failure in report["failures"])
+    assert any("Invalid attribute with-rsc-role" in error["error"] for error in report["input_errors"])
     code, out, _ = crm_ve("check", "--format", "sarif", path)
     invocation = json.loads(out)["runs"][0]["invocations"][0]
     assert code == 2 and invocation["executionSuccessful"] is False and invocation["exitCode"] == 2
