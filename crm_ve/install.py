@@ -1,4 +1,4 @@
-"""Place the agent, templates, cluster scripts and man pages where Pacemaker, crmsh and man look.
+"""Place the agent, its library, templates, cluster scripts and man pages where Pacemaker, crmsh and man look.
 
 These paths are fixed by Pacemaker and crmsh (the OCF root and crmsh's share directory are compiled in), not by a
 prefix; ``destdir`` only prefixes them, for packagers. What was installed is recorded in a manifest (path and
@@ -16,21 +16,25 @@ import os
 import re
 import secrets
 import stat
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from crm_ve.errors import CrmVeError
-from crm_ve.resources import agent_path, data_dir
+from crm_ve.resources import agent_library_dir, agent_path, data_dir
 
 OCF_ROOT = "usr/lib/ocf"
 AGENT_TARGET = f"{OCF_ROOT}/resource.d/crm-ve/ManageVE"
+#: The agent's library, imported by the agent from $OCF_ROOT/lib/crm-ve/ (resource-agents keeps its own shared
+#: Python code in $OCF_ROOT/lib/heartbeat/).
+LIBRARY_TARGET = f"{OCF_ROOT}/lib/crm-ve/manage_ve"
 TEMPLATES_TARGET = "usr/share/crmsh/templates"
 SCRIPTS_TARGET = "usr/share/crmsh/scripts"
 MAN_TARGET = "usr/share/man"
 MANIFEST = "var/lib/crm-ve/installed-files.json"
 #: Everything crm-ve installs lies under one of these; a manifest entry anywhere else is refused.
-INSTALL_ROOTS = (f"{OCF_ROOT}/resource.d/crm-ve/", f"{TEMPLATES_TARGET}/", f"{SCRIPTS_TARGET}/",
-                 f"{MAN_TARGET}/")
+INSTALL_ROOTS = (f"{OCF_ROOT}/resource.d/crm-ve/", f"{OCF_ROOT}/lib/crm-ve/", f"{TEMPLATES_TARGET}/",
+                 f"{SCRIPTS_TARGET}/", f"{MAN_TARGET}/")
 DIRECTORY_MODE = 0o755
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -46,6 +50,9 @@ class Placement:
 def planned_files():
     """Every file crm-ve installs: (source, target relative to /, mode)."""
     placements = [Placement(agent_path(), AGENT_TARGET, 0o755)]
+    library = agent_library_dir()
+    for path in sorted(library.glob("*.py")):
+        placements.append(Placement(path, f"{LIBRARY_TARGET}/{path.name}", 0o644))
     templates = data_dir("templates")
     for path in sorted(templates.iterdir()) if templates.is_dir() else ():
         if path.is_file() and not path.name.startswith("."):
@@ -61,10 +68,21 @@ def planned_files():
         section = path.suffix.lstrip(".")
         if path.is_file() and section.isdigit():
             placements.append(Placement(path, f"{MAN_TARGET}/man{section}/{path.name}", 0o644))
-    missing = [str(p.source) for p in placements if not p.source.is_file()]
+    missing = [str(p.source) for p in placements + [Placement(library / "__init__.py", "", 0)]
+               if not p.source.is_file()]
     if missing:
         raise CrmVeError(f"install: shipped file missing: {missing[0]} (a broken installation of crm-ve)")
     return placements
+
+
+def agent_interpreter():
+    """The interpreter the agent's ``#!`` line names: the one that byte-compiles its library."""
+    with open(agent_path(), "rb") as stream:
+        first = stream.readline(256)
+    words = first[2:].decode("ascii", "replace").split() if first.startswith(b"#!") else []
+    if not words or not words[0].startswith("/"):
+        raise CrmVeError(f"install: {agent_path()}: no interpreter on its #! line (a broken installation of crm-ve)")
+    return words[0]
 
 
 class _NotFollowed(Exception):
@@ -275,20 +293,40 @@ def _plan(tree, recorded):
     return plan
 
 
+def _compile_library(tree, interpreter):
+    """Byte-compile the installed library with the agent's interpreter; {pyc target: sha256}."""
+    package = tree.root / LIBRARY_TARGET
+    tree.release(tree.directories(f"{LIBRARY_TARGET}/__pycache__".split("/")))  # refuses a symbolic link
+    subprocess.run([interpreter, "-I", "-m", "compileall", "-q", "-f", "-d", f"/{LIBRARY_TARGET}", str(package)],
+                   check=True, capture_output=True, timeout=120, umask=0o022)
+    compiled = {}
+    for path in sorted((package / "__pycache__").glob("*.pyc")):
+        relative = f"{LIBRARY_TARGET}/__pycache__/{path.name}"
+        state = tree.file_state(relative)
+        if state not in (None, "irregular"):
+            compiled[relative] = state[0]
+    return compiled
+
+
 def install(destdir="/", dry_run=False, log=print):
     """Install every shipped file under ``destdir``; returns the list of (action, path) done (or planned)."""
+    interpreter = agent_interpreter()
+    if not os.access(interpreter, os.X_OK):
+        raise CrmVeError(f"install: {interpreter}, the agent's interpreter, is not installed; it byte-compiles the "
+                         "agent's library; nothing was installed")
     root = Path(destdir or "/")
     if dry_run and not root.exists():
-        return _install_steps(None, {}, [("installed", p, None, None) for p in planned_files()], root, dry_run, log)
+        return _install_steps(None, {}, [("installed", p, None, None) for p in planned_files()], root, interpreter,
+                              dry_run, log)
     tree = _open_root(root, create=not dry_run)
     try:
         recorded = _read_manifest(tree)
-        return _install_steps(tree, recorded, _plan(tree, recorded), root, dry_run, log)
+        return _install_steps(tree, recorded, _plan(tree, recorded), root, interpreter, dry_run, log)
     finally:
         tree.close()
 
 
-def _install_steps(tree, recorded, plan, root, dry_run, log):
+def _install_steps(tree, recorded, plan, root, interpreter, dry_run, log):
     done = []
     files = dict(recorded)
     try:
@@ -298,6 +336,24 @@ def _install_steps(tree, recorded, plan, root, dry_run, log):
             files[placement.target] = digest
             done.append((action, str(root / placement.target)))
             log(f"{'would be ' if dry_run and action != 'unchanged' else ''}{action}: {root / placement.target}")
+        if dry_run:
+            log(f"would be compiled: {root / LIBRARY_TARGET} (with {interpreter})")
+            return done
+        try:
+            compiled = _compile_library(tree, interpreter)
+        except _NotFollowed as exc:
+            raise CrmVeError(f"install: {root / exc.relative} is a symbolic link or not a directory; crm-ve does "
+                             "not write through it; the library was not byte-compiled") from None
+        except (OSError, subprocess.SubprocessError) as exc:
+            detail = getattr(exc, "stderr", b"") or str(exc)
+            detail = " ".join(detail.decode(errors="replace").split() if isinstance(detail, bytes) else detail.split())
+            raise CrmVeError(f"install: {interpreter} -m compileall {root / LIBRARY_TARGET} failed: {detail[-300:]}; "
+                             "the files were installed, byte-compiling them was not") from None
+        for relative, digest in compiled.items():
+            action = "unchanged" if recorded.get(relative) == digest else "compiled"
+            files[relative] = digest
+            done.append((action, str(root / relative)))
+            log(f"{action}: {root / relative}")
     finally:
         if not dry_run:
             _write_manifest(tree, files)
@@ -340,6 +396,6 @@ def uninstall(destdir="/", dry_run=False, log=print):
 
 
 # Directories that belong to the system or to other packages: never removed, even when empty.
-_KEEP = {f"{OCF_ROOT}/resource.d", TEMPLATES_TARGET, SCRIPTS_TARGET, "var/lib"} | {
+_KEEP = {f"{OCF_ROOT}/resource.d", f"{OCF_ROOT}/lib", TEMPLATES_TARGET, SCRIPTS_TARGET, "var/lib"} | {
     f"{MAN_TARGET}/man{n}" for n in range(1, 10)
 }

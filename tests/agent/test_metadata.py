@@ -116,39 +116,58 @@ def test_wrong_calls(argv, rc):
     assert "Traceback" not in proc.stderr
 
 
+LIBRARY = os.path.join(os.path.dirname(AGENT), "lib", "manage_ve")
+
+
 def agent_sources():
-    """The agent file, and the cold path it keeps as text (compiled only when needed)."""
-    with open(AGENT) as f:
-        text = f.read()
-    module = ast.parse(text)
-    cold = [node.value.value for node in module.body if isinstance(node, ast.Assign)
-            and getattr(node.targets[0], "id", None) == "COLD_SOURCE"]
-    assert len(cold) == 1
-    return text, cold[0]
+    """The agent file and every module of its library: {path: text}."""
+    paths = [AGENT] + sorted(os.path.join(LIBRARY, name) for name in os.listdir(LIBRARY)
+                             if name.endswith(".py"))
+    assert len(paths) > 2, paths
+    sources = {}
+    for path in paths:
+        with open(path) as f:
+            sources[path] = f.read()
+    return sources
 
 
-def test_shebang_and_python_36_compatibility(tmp_path):
-    text, cold = agent_sources()
-    assert text.startswith("#!/usr/bin/python3 -IS\n")
+def test_shebang_and_python_36_compatibility():
+    sources = agent_sources()
+    assert sources[AGENT].startswith("#!/usr/bin/python3 -IS\n")
     vermin = os.path.join(os.path.dirname(sys.executable), "vermin")
-    cold_file = tmp_path / "cold_path.py"
-    cold_file.write_text(cold)
-    for path in (AGENT, str(cold_file)):
-        proc = subprocess.run([vermin, "-t=3.6-", "--no-tips", "--violations", path],
-                              capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = subprocess.run([vermin, "-t=3.6-", "--no-tips", "--violations"] + list(sources),
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_standard_library_only():
-    text, cold = agent_sources()
+    """The agent imports the standard library, and its own library, which imports the agent's
+    names from `ManageVE` (the agent registers itself under that name)."""
     imported = set()
-    for source in (text, cold):
+    for source in agent_sources().values():
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.Import):
                 imported.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom):
                 imported.add(node.module.split(".")[0])
-    assert imported and imported <= set(sys.stdlib_module_names), imported
+    own = {"ManageVE", "manage_ve"}
+    assert own <= imported and imported - own <= set(sys.stdlib_module_names), imported
+
+
+def test_no_source_text_is_compiled_at_run_time():
+    for path, source in agent_sources().items():
+        called = {node.func.id for node in ast.walk(ast.parse(source))
+                  if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+        assert not called & {"exec", "compile", "eval"}, (path, called)
+        assert "COLD_SOURCE" not in source, path
+
+
+def test_the_library_carries_the_agents_version():
+    sources = agent_sources()
+    versions = [ast.literal_eval(node.value) for path in (AGENT, os.path.join(LIBRARY, "__init__.py"))
+                for node in ast.parse(sources[path]).body if isinstance(node, ast.Assign)
+                and getattr(node.targets[0], "id", None) == "VERSION"]
+    assert len(versions) == 2 and versions[0] == versions[1], versions
 
 
 def test_monitor_imports_almost_nothing(world):

@@ -145,6 +145,8 @@ def test_modes_do_not_depend_on_the_umask(tmp_path):
     files = {path: mode for path, (kind, mode) in found.items() if kind == "file"}
     assert set(directories.values()) == {0o755}, directories
     assert set(files.values()) == {0o644}, files
+    assert f"{installer.LIBRARY_TARGET}/__pycache__" in directories
+    assert any(path.startswith(f"{installer.LIBRARY_TARGET}/__pycache__/") for path in files)
     result = crm_ve("install", "--destdir", dest, "--uninstall", umask=0o077)
     assert result.returncode == 0, result.stderr
     assert not any(kind == "file" for kind, _mode in tree(dest).values())
