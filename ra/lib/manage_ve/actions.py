@@ -16,8 +16,8 @@ def default_dumps(agent, status):
     ctid = status.ctid if status is not None else agent.veid
     conf = read_record(agent.params["vz_conf"]) or {}
     dumpdir = conf.get("DUMPDIR", "").strip("\"'")
-    paths = [os.path.join(d, "Dump." + ctid) for d in ([dumpdir] if dumpdir else
-                                                       ["/vz/dump", "/vz/tmp"])]
+    paths = [os.path.join(directory, "Dump." + ctid)
+             for directory in ([dumpdir] if dumpdir else ["/vz/dump", "/vz/tmp"])]
     private = agent.params["register_private"]
     if not private:
         ct_conf = read_record(os.path.join(os.path.dirname(agent.params["vz_conf"]), "conf",

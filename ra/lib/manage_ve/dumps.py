@@ -8,8 +8,8 @@ import time
 from ManageVE import AGENT, Exit, OCF_ERR_GENERIC, getenv, log
 
 
-def utc_stamp(t=None, iso=False):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ" if iso else "%Y%m%dT%H%M%SZ", time.gmtime(t))
+def utc_stamp(when=None, iso=False):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ" if iso else "%Y%m%dT%H%M%SZ", time.gmtime(when))
 
 
 def read_record(path):
@@ -86,10 +86,10 @@ class Dumps(object):
     def set_aside(path, kind, why):
         """Rename the dump at `path` (and its record) to PATH.KIND-UTC; never delete it."""
         dest = "%s.%s-%s" % (path, kind, utc_stamp())
-        n = 1
+        attempt = 1
         while os.path.lexists(dest) or os.path.lexists(dest + ".provenance"):
-            n += 1
-            dest = "%s.%s-%s-%d" % (path, kind, utc_stamp(), n)
+            attempt += 1
+            dest = "%s.%s-%s-%d" % (path, kind, utc_stamp(), attempt)
         try:
             os.rename(path, dest)
             if os.path.lexists(path + ".provenance"):
@@ -157,14 +157,14 @@ class Dumps(object):
                        % (self.coldstart, e))
 
     def remove_partials(self):
-        d, base = os.path.split(self.path)
+        directory, base = os.path.split(self.path)
         try:
-            names = os.listdir(d)
+            names = os.listdir(directory)
         except OSError:
             return
         for name in names:
             if name.startswith(base + ".tmp."):
-                path = os.path.join(d, name)
+                path = os.path.join(directory, name)
                 log("WARNING", "removing partial image %s left by an interrupted checkpoint"
                     % path)
                 try:
@@ -178,10 +178,10 @@ class Dumps(object):
         True when the dump is in place; False (logged) when the checkpoint failed, in which
         case no partial image is left behind."""
         agent = self.agent
-        d = os.path.dirname(self.path)
-        if not os.path.isdir(d):
+        directory = os.path.dirname(self.path)
+        if not os.path.isdir(directory):
             log("ERROR", "cannot checkpoint: directory %s of dumpfile does not exist (is the "
-                "replicated filesystem mounted?)" % d)
+                "replicated filesystem mounted?)" % directory)
             return False
         if self.present():
             self.set_aside(self.path, "stale", "a dump was still there when a new checkpoint "
@@ -215,7 +215,7 @@ class Dumps(object):
             # a dump (dropped later), never a dump without its record
             write_record(self.record, rec)
             os.rename(tmp, self.path)
-            fsync_path(d)
+            fsync_path(directory)
         except (IOError, OSError) as e:
             log("ERROR", "cannot put the checkpoint of container %s in place: %s" % (agent.veid, e))
             if os.path.lexists(tmp):

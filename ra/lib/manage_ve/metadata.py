@@ -55,16 +55,17 @@ def do_man_data():
     data = {
         "agent": AGENT, "provider": PROVIDER, "version": VERSION,
         "usage": usage_line(),
-        "actions": [{"name": r[0], "timeout": r[1], "interval": r[2], "depth": r[3],
-                     "description": ACTION_DOCS[r[0]]} for r in ACTIONS],
+        "actions": [{"name": name, "timeout": timeout, "interval": interval, "depth": depth,
+                     "description": ACTION_DOCS[name]}
+                    for name, timeout, interval, depth in ACTIONS],
         "hidden_actions": [{"name": name, "description": HIDDEN_ACTION_DOCS[name]}
                            for name in HIDDEN_ACTIONS],
-        "exit_status": [{"code": c, "name": n, "meaning": m}
-                        for c, n, m in MAN_DATA["exit_status"]],
+        "exit_status": [{"code": code, "name": name, "meaning": meaning}
+                        for code, name, meaning in MAN_DATA["exit_status"]],
         "files": [{"path": path, "description": description}
                   for path, description in MAN_DATA["files"]],
-        "examples": [{"title": t, "tool": tool, "text": text}
-                     for t, tool, text in MAN_DATA["examples"]],
+        "examples": [{"title": title, "tool": tool, "text": text}
+                     for title, tool, text in MAN_DATA["examples"]],
         "see_also": list(MAN_DATA["see_also"]),
     }
     sys.stdout.write(json.dumps(data, indent=1, sort_keys=True) + "\n")
