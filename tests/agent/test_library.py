@@ -120,3 +120,25 @@ def test_running_the_agent_writes_no_bytecode(world, legacy):
     legacy.node.inject("status-garbage")
     assert legacy.agent("monitor", agent=agent).rc == 1   # the library's explanation
     assert files_under(copy) == before
+
+
+@pytest.mark.parametrize("module, damage", [
+    ("actions.py", "def do_start(:\n"),          # truncated or edited: a syntax error
+    ("actions.py", "\0\0\0"),                     # overwritten with NUL bytes
+    ("__init__.py", "VERSION = (\n"),           # the package itself
+])
+def test_a_damaged_library_is_not_installed_and_stop_still_stops(world, legacy, module, damage):
+    copy = os.path.join(world, "copy")
+    agent = copy_agent(copy, os.path.join(copy, "lib"))
+    with open(os.path.join(copy, "lib", "manage_ve", module), "w") as f:
+        f.write(damage)
+    run = legacy.agent("start", agent=agent)
+    assert run.rc == 5, run
+    (line,) = run.lines
+    assert line.startswith("ocf-exit-reason:ManageVE's library module manage_ve") and (
+        "cannot be imported from %s/lib: " % copy) in line and line.endswith("(reinstall crm-ve)"), run
+    assert legacy.agent("start").rc == 0
+    run = legacy.agent("stop", agent=agent)
+    assert run.rc == 0, run
+    assert any("its memory is not kept" in line for line in run.lines), run
+    assert legacy.agent("monitor").rc == 7

@@ -125,7 +125,7 @@ MAN_DATA = {
         (2, "OCF_ERR_ARGS", "The agent was not called with exactly one action."),
         (3, "OCF_ERR_UNIMPLEMENTED", "Unknown action."),
         (5, "OCF_ERR_INSTALLED", "vzctl is missing, this is not an OpenVZ kernel, the agent's "
-         "library is missing or of another version, or the container's configuration or "
+         "library is missing, damaged or of another version, or the container's configuration or "
          "private area is missing on this node when starting (Pacemaker then tries the other "
          "node)."),
         (6, "OCF_ERR_CONFIGURED", "A parameter is invalid (malformed veid, relative path, "
@@ -136,9 +136,9 @@ MAN_DATA = {
     "files": (
         ("/usr/lib/ocf/resource.d/crm-ve/ManageVE", "the agent"),
         ("/usr/lib/ocf/lib/crm-ve/manage_ve/", "the agent's library (Python, byte-compiled at "
-         "install): everything but monitor's common case; the agent refuses a missing library or "
-         "one of another version (exit 5), except that stop then stops the container without "
-         "checkpoint"),
+         "install): everything but monitor's common case; the agent refuses a missing or damaged "
+         "library or one of another version (exit 5), except that stop then stops the container "
+         "without checkpoint"),
         ("dumpfile", "the checkpoint image (file, or CRIU directory on OpenVZ 7)"),
         ("dumpfile.provenance", "who wrote the dump: container, kind (stop or migration), "
          "node, time, target node"),
