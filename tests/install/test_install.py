@@ -117,6 +117,33 @@ def test_install_into_a_destdir_from_the_installed_wheel(fresh_venv, tmp_path):
     assert not (dest / installer.LIBRARY_TARGET).exists() and not (dest / installer.AGENT_TARGET).parent.exists()
 
 
+def test_the_library_is_compiled_by_the_interpreter_the_agents_shebang_names(tmp_path):
+    """A checkout whose agent names another interpreter: that one runs compileall, and the bytecode names the
+    installed paths (not DESTDIR's)."""
+    checkout = tmp_path / "checkout"
+    for name in ("crm_ve", "ra", "templates", "man"):
+        shutil.copytree(ROOT / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "setup.cfg", checkout / "setup.cfg")
+    calls = tmp_path / "interpreter-calls"
+    interpreter = tmp_path / "agent-python"
+    interpreter.write_text(f'#!/bin/sh\necho "$*" >> {calls}\nexec /usr/bin/python3 "$@"\n')
+    interpreter.chmod(0o755)
+    agent = checkout / "ra" / "ManageVE"
+    agent.write_text(agent.read_text().replace("#!/usr/bin/python3 -IS\n", f"#!{interpreter} -IS\n", 1))
+    dest = tmp_path / "dest"
+    _run([sys.executable, "-m", "crm_ve", "install", "--destdir", str(dest)], cwd=checkout,
+         env={**os.environ, "PYTHONPATH": str(checkout)})
+    assert calls.read_text().splitlines() == [
+        f"-I -m compileall -q -f -d /{installer.LIBRARY_TARGET} {dest / installer.LIBRARY_TARGET}"]
+    compiled = sorted((dest / installer.LIBRARY_TARGET / "__pycache__").glob("*.pyc"))
+    assert [path.name.split(".")[0] for path in compiled] == sorted(
+        path.stem for path in (ROOT / "ra/lib/manage_ve").glob("*.py"))
+    read = "import marshal, sys; print(marshal.loads(open(sys.argv[1], 'rb').read()[16:]).co_filename)"
+    for path in compiled:   # read by the interpreter that wrote it: marshal's format is its own
+        name = _run(["/usr/bin/python3", "-I", "-c", read, str(path)]).stdout.strip()
+        assert name == f"/{installer.LIBRARY_TARGET}/{path.name.split('.')[0]}.py"
+
+
 def test_install_refuses_to_overwrite_a_file_it_did_not_install(fresh_venv, tmp_path):
     dest = tmp_path / "dest"
     foreign = dest / "usr/lib/ocf/resource.d/crm-ve/ManageVE"
@@ -167,13 +194,13 @@ def test_real_install_into_root_is_found_by_pacemaker_crmsh_and_man(fresh_venv):
         metadata = _run(["crm_resource", "--show-metadata", "ocf:crm-ve:ManageVE"]).stdout
         assert "<resource-agent" in metadata and 'name="checkpoint_on_stop"' in metadata
         # run as root, the installed agent imports its compiled library and writes nothing
-        library = Path("/") / installer.LIBRARY_TARGET
-        files = sorted(library.rglob("*"))
+        watched = [Path("/") / installer.LIBRARY_TARGET, (Path("/") / installer.AGENT_TARGET).parent]
+        files = sorted(path for directory in watched for path in directory.rglob("*"))
         assert any(path.suffix == ".pyc" for path in files)
         for action in ("meta-data", "man-data", "validate-all", "monitor", "stop"):
             result = _run_agent(Path("/") / installer.AGENT_TARGET, action, "/usr/lib/ocf")
             assert "Traceback" not in result.stderr, (action, result)
-        assert sorted(library.rglob("*")) == files
+        assert sorted(path for directory in watched for path in directory.rglob("*")) == files
         page = _run(["man", "-P", "cat", "ocf_crm-ve_ManageVE"], env={**os.environ, "MANWIDTH": "80"}).stdout
         assert "ocf_crm-ve_ManageVE" in page
         # crm configure needs a CIB: an empty one offline (no cluster runs here necessarily).
