@@ -4,7 +4,12 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 DESTDIR ?=
 
-.PHONY: example test deps venv install man bench clean
+.PHONY: example test test-fast deps venv install man bench clean deb
+
+# Tests run on every core (pytest-xdist); pytest keeps its rewritten test modules in __pycache__ even where the
+# environment says not to write bytecode (rewriting them all again costs several seconds a run).
+WORKERS ?= auto
+PYTEST = env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
 
 ## Debian packages with the real Pacemaker tools (needs root; a no-op when they are installed).
 deps:
@@ -24,9 +29,15 @@ example: venv
 	$(BIN)/crm-ve check examples/good-stack.xml
 	$(BIN)/crm-ve check examples/broken-stack.xml; test $$? -eq 1
 
-## The whole test suite, with the real tools (as root: live-cluster, agent-install and namespace tests need it).
+## Every test that needs no Pacemaker tool, no root and no cluster (under a minute): run it every few minutes.
+## The Pacemaker tools are shims on PATH that fail the test that runs one (tests/conftest.py).
+test-fast: venv
+	$(PYTEST) -q -m "not tools and not machine" --forbid-tools
+
+## The whole test suite, with the real tools (as root: live-cluster, agent-install and namespace tests need it);
+## prints the 20 slowest tests and the total time.
 test: deps venv
-	$(BIN)/python -m pytest
+	$(PYTEST) --durations=20
 
 ## Place the agent, templates, scripts and man pages where the cluster looks (see crm-ve install --help).
 install: venv
@@ -35,6 +46,10 @@ install: venv
 ## Regenerate man/ from the agent's meta-data, the CLI and the rules.
 man: venv
 	$(BIN)/crm-ve man
+
+## The Debian package ../crm-ve_<version>-1_all.deb, with Debian's own tools (make deps installs them); offline.
+deb:
+	dpkg-buildpackage -b -us -uc --post-clean
 
 bench: venv
 	for b in bench/agent_monitor.py bench/validator_speed.py; do $(BIN)/python $$b || exit 1; done

@@ -7,21 +7,29 @@ setup.cfg in the same directory). ``--config FILE`` names one, ``--no-config`` r
     select = CV1, CV2                          # codes, code prefixes or names
     ignore = CV601
     per-resource-ignores =                     # one RESOURCE: RULES per line (RESOURCE may be a glob)
-        p_ve101: CV105, CV106
+        p_ve101: CV501, CV505
         p_ve2*: container-tied-to-no-storage
     format = text                              # text, json, sarif, github...
     strict = false
 
     [tool.crm_ve]                              # pyproject.toml
     select = ["CV1", "CV2"]
-    per-resource-ignores = { p_ve101 = ["CV105", "CV106"] }
+    per-resource-ignores = { p_ve101 = ["CV501", "CV505"] }
     strict = true
+
+``commit`` and ``push`` (which change the live cluster, often as root) use a configuration file they found only
+when no one but the caller or root can have written it: the file, and every directory above it, owned by the
+caller or root and not writable by group or others (a sticky directory such as /tmp excepted), and no symbolic
+link on the way owned by anyone else.  Otherwise they stop (exit 2) naming the file; ``--config FILE`` is always
+honoured.  ``check`` uses what it finds (CI checks out as one user and runs as another) and names it.
 
 The command line wins: ``--select`` replaces the file's select *and* ignore, ``--ignore`` replaces its ignore,
 ``--format`` and ``--strict/--no-strict`` replace theirs. A bad key or value is one line naming the file and key.
 """
 import os
+import pwd
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
@@ -103,7 +111,7 @@ def _per_resource_entries(config, key, value):
         pattern, colon, rules = line.partition(":")
         rules = _split_list(rules)
         if not colon or not pattern.strip() or not rules:
-            raise UsageError(f"{config.where(key)}: {line!r} is not RESOURCE: RULES (e.g. p_ve101: CV105, CV106)")
+            raise UsageError(f"{config.where(key)}: {line!r} is not RESOURCE: RULES (e.g. p_ve101: CV501, CV505)")
         entries.append((pattern.strip(), tuple(rules)))
     return entries
 
@@ -187,15 +195,81 @@ def read_config_file(path):
     return read_setup_cfg(path, required=True)
 
 
-def find_config(start=None):
-    """The first pyproject.toml or setup.cfg with a crm_ve section, from ``start`` (cwd) upward; or None."""
+def _owner(uid):
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def _symlinks_on_the_way(path):
+    """Each symbolic link among the components of the absolute PATH."""
+    current = os.sep
+    for part in path.strip(os.sep).split(os.sep):
+        current = os.path.join(current, part)
+        try:
+            info = os.lstat(current)
+        except OSError:
+            return
+        if stat.S_ISLNK(info.st_mode):
+            yield current, info
+
+
+def untrusted_reason(path):
+    """Why someone other than the caller or root may have written PATH, or None when no one else can have.
+
+    PATH (after its symbolic links) and each directory above it must be owned by the caller or root and not
+    writable by group or others, a sticky directory excepted (others may add files there, not replace ours);
+    a symbolic link on the way chooses the file, so it must be owned by the caller or root too.
+    """
+    trusted = {os.geteuid(), 0}
+    literal = os.path.abspath(path)
+    for link, info in _symlinks_on_the_way(literal):
+        if info.st_uid not in trusted:
+            return f"the symbolic link {link} belongs to {_owner(info.st_uid)}"
+    current = os.path.realpath(literal)
+    while True:
+        try:
+            info = os.stat(current)
+        except OSError as exc:
+            return f"{current} cannot be examined ({exc.strerror})"
+        if info.st_uid not in trusted:
+            return f"{current} belongs to {_owner(info.st_uid)}"
+        sticky = stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_ISVTX
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not sticky:
+            return f"{current} is writable by {'others' if info.st_mode & stat.S_IWOTH else 'its group'}"
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def _refuse_untrusted(path, reason):
+    raise UsageError(f"{path}: configuration file not used: {reason}, so it may not be the repository's own "
+                     "(commit and push use only a configuration no one but you or root can write: name it with "
+                     "--config FILE, or use --no-config)")
+
+
+def find_config(start=None, trusted_only=False):
+    """The first pyproject.toml or setup.cfg with a crm_ve section, from ``start`` (cwd) upward; or None.
+
+    With ``trusted_only``, the file found must pass :func:`untrusted_reason` (else :class:`UsageError`).
+    """
     directory = os.path.abspath(start or os.getcwd())
     while True:
         for filename, reader in (("pyproject.toml", read_pyproject), ("setup.cfg", read_setup_cfg)):
             candidate = os.path.join(directory, filename)
             if os.path.isfile(candidate):
-                config = reader(candidate)
+                reason = untrusted_reason(candidate) if trusted_only else None
+                try:
+                    config = reader(candidate)
+                except UsageError:
+                    if reason:  # an untrusted file is refused as such, whatever it holds
+                        _refuse_untrusted(candidate, reason)
+                    raise
                 if config is not None:
+                    if reason:
+                        _refuse_untrusted(candidate, reason)
                     return config
         parent = os.path.dirname(directory)
         if parent == directory:
@@ -203,10 +277,11 @@ def find_config(start=None):
         directory = parent
 
 
-def load_config(config_file=None, no_config=False, start=None):
-    """The configuration for this run: ``--config FILE``, none with ``--no-config``, else the nearest found."""
+def load_config(config_file=None, no_config=False, start=None, trusted_only=False):
+    """The configuration for this run: ``--config FILE``, none with ``--no-config``, else the nearest found
+    (with ``trusted_only``, only one that :func:`untrusted_reason` finds nothing against)."""
     if no_config:
         return Config()
     if config_file:
         return read_config_file(config_file)
-    return find_config(start) or Config()
+    return find_config(start, trusted_only) or Config()

@@ -33,9 +33,25 @@ class Fix:
 
     crm: Tuple[str, ...] = ()
     pcs: Tuple[str, ...] = ()
+    #: (tool, why) for a tool whose syntax cannot carry a value of this fix: it has no commands here
+    withheld: Tuple[Tuple[str, str], ...] = ()
 
     def __bool__(self):
-        return bool(self.crm or self.pcs)
+        return bool(self.crm or self.pcs or self.withheld)
+
+    @classmethod
+    def join(cls, *fixes: Optional["Fix"]) -> "Fix":
+        """The commands of ``fixes`` in order; a tool withheld in one of them is withheld in the whole (half
+        a fix is not printed)."""
+        fixes = [f for f in fixes if f]
+        withheld = tuple(dict.fromkeys(pair for f in fixes for pair in f.withheld))
+        tools = {tool for tool, _ in withheld}
+        return cls(crm=() if "crm" in tools else tuple(c for f in fixes for c in f.crm),
+                   pcs=() if "pcs" in tools else tuple(c for f in fixes for c in f.pcs), withheld=withheld)
+
+    def notes(self) -> str:
+        """Why a tool has no command, as sentences for the finding's message ('' when none is withheld)."""
+        return "".join(f" {why[:1].upper()}{why[1:]}." for _, why in self.withheld)
 
 
 @dataclass(frozen=True)
@@ -98,6 +114,9 @@ class Finding:
     fix: Fix = field(default_factory=Fix)
     suppress_on: Optional[str] = None
     file: Optional[str] = None
+
+    def __post_init__(self):
+        self.message += self.fix.notes()
 
     @classmethod
     def of(cls, rule, message, **kwargs):

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import stat
 import subprocess
 from dataclasses import dataclass
@@ -262,9 +263,9 @@ def _open_root(root, create):
     return _Tree(root)
 
 
-def _plan(tree, recorded):
+def _plan(tree, recorded, placements):
     plan = []
-    for placement in planned_files():
+    for placement in placements:
         target = tree.root / placement.target
         data = placement.source.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
@@ -308,6 +309,45 @@ def _compile_library(tree, interpreter):
     return compiled
 
 
+def _refuse_package_owned(paths, action):
+    """Refuse (``action`` "install" or "uninstall") when a Debian package owns one of ``paths``: dpkg put it there,
+    and only dpkg (apt) may change or remove it.
+
+    ``dpkg-query -S`` names the owners (its arguments are glob patterns, hence the escaping); without dpkg no
+    package owns anything. When the owner is the package this crm-ve itself comes from, the answer is apt.
+    """
+    dpkg_query = shutil.which("dpkg-query")
+    if dpkg_query is None or not paths:
+        return
+    this_module = str(Path(__file__))
+    queried = [this_module, *map(str, paths)]
+    try:
+        result = subprocess.run(
+            [dpkg_query, "-S", *(re.sub(r"([*?\[\]\\])", r"\\\1", path) for path in queried)],
+            capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"}, timeout=120,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise CrmVeError(f"{action}: cannot ask dpkg-query which package owns the files ({exc})") from None
+    if result.returncode not in (0, 1):
+        reason = (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])[0]
+        raise CrmVeError(f"{action}: cannot ask dpkg-query which package owns the files ({reason})")
+    owners = {}
+    for line in result.stdout.splitlines():
+        packages, separator, path = line.partition(": ")
+        if separator and "diversion" not in packages:
+            owners[path] = packages
+    for path in map(str, paths):
+        if path not in owners:
+            continue
+        if owners.get(this_module) == owners[path]:
+            raise CrmVeError(
+                f"{action}: this crm-ve is the Debian package {owners[path]}, which placed {path} and the other files "
+                f"itself; use apt to install, upgrade or remove it (apt purge {owners[path]}); nothing was changed"
+            )
+        raise CrmVeError(f"{action}: {path} belongs to the Debian package {owners[path]}; nothing was changed "
+                         "(apt installs and removes it)")
+
+
 def install(destdir="/", dry_run=False, log=print):
     """Install every shipped file under ``destdir``; returns the list of (action, path) done (or planned)."""
     interpreter = agent_interpreter()
@@ -315,13 +355,15 @@ def install(destdir="/", dry_run=False, log=print):
         raise CrmVeError(f"install: {interpreter}, the agent's interpreter, is not installed; it byte-compiles the "
                          "agent's library; nothing was installed")
     root = Path(destdir or "/")
+    placements = planned_files()
+    _refuse_package_owned([root / p.target for p in placements], "install")
     if dry_run and not root.exists():
-        return _install_steps(None, {}, [("installed", p, None, None) for p in planned_files()], root, interpreter,
+        return _install_steps(None, {}, [("installed", p, None, None) for p in placements], root, interpreter,
                               dry_run, log)
     tree = _open_root(root, create=not dry_run)
     try:
         recorded = _read_manifest(tree)
-        return _install_steps(tree, recorded, _plan(tree, recorded), root, interpreter, dry_run, log)
+        return _install_steps(tree, recorded, _plan(tree, recorded, placements), root, interpreter, dry_run, log)
     finally:
         tree.close()
 
@@ -373,6 +415,7 @@ def uninstall(destdir="/", dry_run=False, log=print):
         if not recorded:
             log(f"nothing to uninstall: no crm-ve manifest under {root}")
             return []
+        _refuse_package_owned([root / relative for relative in sorted(recorded)], "uninstall")
         done = []
         for relative, digest in sorted(recorded.items()):
             target = root / relative

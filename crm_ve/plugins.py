@@ -31,12 +31,22 @@ _CODE = re.compile(r"^([A-Z]+)(\d+)$")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
+def _refuse_unknown(blocked):
+    """A ``-p no:NAME`` that names no plugin would block nothing and say nothing: refuse it, listing the names."""
+    known = set(DEFAULT_PLUGINS) | {ep.name for ep in entry_points(ENTRY_POINT_GROUP)}
+    unknown = [name for name in blocked if name not in known]
+    if unknown:
+        raise PluginError(f"-p no:{unknown[0]}: no plugin of that name; the plugins are: {', '.join(sorted(known))}")
+
+
 class PluginHost:
     """The loaded plugins and the records they declared (rules, workload agents, output formats)."""
 
     def __init__(self, blocked=(), autoload=None):
         self.pm = pluggy.PluginManager(PROJECT_NAME)
         self.pm.add_hookspecs(hookspecs)
+        if blocked:
+            _refuse_unknown(blocked)
         for name in blocked:
             self.pm.set_blocked(name)
         if autoload is None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 from crm_ve.errors import CrmVeError, ToolMissingError, UsageError
+from crm_ve.model.values import parse_bool
 from crm_ve.reader import read_cib
 
 # ------------------------------------------------------------------------------------------------------------
@@ -38,6 +39,16 @@ _DRBD_RESOURCE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*\Z")
 _FSTYPE = re.compile(r"[a-z0-9][a-z0-9_.+-]*\Z")
 #: Values that go unquoted into crm shell text and pcs arguments: no white space, quotes or backslashes.
 _PLAIN_VALUE = re.compile(r"[^\s\"'\\=]+\Z")
+#: Mount options (``mount -o``): comma-separated words and name=value pairs, such as ``data=ordered,noatime``.
+_MOUNT_OPTIONS = re.compile(r"[A-Za-z0-9_.,=:+/@%-]+\Z")
+#: Devices DRBD's udev rules create: /dev/drbdN, /dev/drbd/by-res/NAME[/VOLUME], /dev/drbd/by-disk/PATH.
+_DRBD_DEVICE = re.compile(r"/dev/drbd([0-9]+|/by-res/[^/]+(/[0-9]+)?|/by-disk/.+)\Z")
+#: Filesystem types Linux mounts (mount(8), the kernel's fs/ directory); the target node may have more
+#: (/proc/filesystems of this machine is read too), so an unknown type is a warning, never a refusal.
+LINUX_FSTYPES = frozenset("""
+    ext2 ext3 ext4 xfs btrfs gfs2 ocfs2 reiserfs jfs nilfs2 f2fs vfat msdos exfat ntfs ntfs3 hfsplus udf iso9660
+    nfs nfs4 cifs smb3 glusterfs ceph zfs tmpfs bcachefs
+""".split())
 
 DEFAULT_FSTYPE = "ext4"
 
@@ -141,6 +152,8 @@ class TargetCib:
     ids: frozenset = frozenset()
     #: primitive id -> (agent "class:provider:type", {param: value})
     primitives: dict = field(default_factory=dict)
+    #: the cluster option as configured (None: not set, Pacemaker's default true)
+    stonith_enabled: Optional[str] = None
 
     @classmethod
     def read(cls, path):
@@ -154,10 +167,33 @@ class TargetCib:
             params = {nv.get("name"): nv.get("value", "")
                       for nv in primitive.xpath("./instance_attributes/nvpair")}
             primitives[primitive.get("id")] = (agent, params)
-        return cls(document.name, document.validate_with, ids, primitives)
+        stonith_enabled = configuration.xpath("string(crm_config/cluster_property_set"
+                                              "/nvpair[@name='stonith-enabled']/@value)")
+        return cls(document.name, document.validate_with, ids, primitives, stonith_enabled or None)
 
     def of_agent(self, *agents):
         return {rid: params for rid, (agent, params) in self.primitives.items() if agent in agents}
+
+    @property
+    def fencing_disabled(self):
+        return parse_bool(self.stonith_enabled, True) is False
+
+    @property
+    def fencing_device_missing(self):
+        """Fencing is enabled and no device is configured: Pacemaker starts no resource (crm_verify's "Resource
+        start-up disabled since no STONITH resources have been defined")."""
+        return not self.fencing_disabled and not any(agent.startswith("stonith:")
+                                                     for agent, _ in self.primitives.values())
+
+    def fencing_problem(self) -> Optional[str]:
+        """Why the cluster of this CIB has no working fencing, or None (what crm_verify and CV406 see)."""
+        if self.fencing_disabled:
+            return (f"fencing is disabled in {self.name} (stonith-enabled={self.stonith_enabled}): DRBD risks a "
+                    "split brain when a node stops answering (rule CV406)")
+        if self.fencing_device_missing:
+            return (f"{self.name} has no fencing device: Pacemaker starts no resource until one is configured "
+                    "(stonith-enabled is true), and DRBD needs it against split brain")
+        return None
 
 
 CONTAINER_AGENTS = ("ocf:crm-ve:ManageVE", "ocf:heartbeat:ManageVE")
@@ -214,7 +250,8 @@ def stack_problem(spec: StackSpec, target: Optional[TargetCib] = None) -> Option
         ("directory", spec.directory, path_problem(spec.directory)),
         ("fstype", spec.fstype, None if _FSTYPE.match(spec.fstype or "") else "is not a filesystem type"),
         ("options", spec.options,
-         None if not spec.options or _PLAIN_VALUE.match(spec.options) else "contains white space or quotes"),
+         None if not spec.options or _MOUNT_OPTIONS.match(spec.options)
+         else "is not a list of mount options (letters, digits and _ . , = : + / @ % -)"),
     )
     for option, value, problem in checks:
         if problem:
@@ -235,6 +272,33 @@ def stack_problem(spec: StackSpec, target: Optional[TargetCib] = None) -> Option
             if params.get("device") == spec.device:
                 return "device", f"{spec.device!r} is already mounted by resource {rid} in {target.name}"
     return _ids_problem(plan_stack(spec).ids(), spec.container.id, target)
+
+
+def stack_warnings(spec: StackSpec, target: Optional[TargetCib] = None) -> List[str]:
+    """What may be wrong with a stack that crm-ve cannot refuse: the target node is not this machine, and a
+    CIB without fencing still takes the stack."""
+    warnings = []
+    if not _DRBD_DEVICE.match(spec.device):
+        warnings.append(f"--device {spec.device!r} is not a DRBD device (/dev/drbdN, /dev/drbd/by-res/NAME/VOLUME): "
+                        "the Filesystem would mount it without DRBD's promotion and replication")
+    if spec.fstype not in LINUX_FSTYPES | _this_machines_fstypes():
+        warnings.append(f"--fstype {spec.fstype!r} is not a filesystem type Linux knows (mount -t); check it on "
+                        "the cluster nodes")
+    return warnings + target_warnings(target)
+
+
+def target_warnings(target: Optional[TargetCib]) -> List[str]:
+    """Warnings about the CIB a stack or a container is added to."""
+    problem = target.fencing_problem() if target is not None else None
+    return [problem] if problem else []
+
+
+def _this_machines_fstypes():
+    try:
+        with open("/proc/filesystems") as listing:
+            return frozenset(line.split()[-1] for line in listing if line.split())
+    except OSError:
+        return frozenset()
 
 
 def filesystem_directory(target: TargetCib, filesystem):
@@ -393,6 +457,20 @@ class Dialect:
 
 LATEST_SCHEMA = "pacemaker-4.0"
 _SCHEMA_VERSION = re.compile(r"pacemaker-(\d+)\.(\d+)\Z")
+#: The schemas Pacemaker releases have shipped, up to Pacemaker 3.0 (``xml/`` of its source tree); the
+#: installed Pacemaker's own (``/usr/share/pacemaker/pacemaker-*.rng``) are known too.
+RELEASED_SCHEMAS = frozenset(["pacemaker-1.0", "pacemaker-1.2", "pacemaker-1.3"]
+                             + [f"pacemaker-2.{minor}" for minor in range(11)]
+                             + [f"pacemaker-3.{minor}" for minor in range(11)] + [LATEST_SCHEMA])
+SCHEMA_DIRECTORY = "/usr/share/pacemaker"
+
+
+def known_schema(name) -> bool:
+    """Whether ``name`` is a ``validate-with`` Pacemaker knows: a released schema, one installed here,
+    ``pacemaker-next`` or ``none``."""
+    if name in RELEASED_SCHEMAS or name in ("pacemaker-next", "none"):
+        return True
+    return bool(_SCHEMA_VERSION.match(name)) and os.path.isfile(os.path.join(SCHEMA_DIRECTORY, f"{name}.rng"))
 
 
 def dialect_for(validate_with: Optional[str]) -> Dialect:
@@ -537,9 +615,13 @@ def _refusal(argv, proc):
     return f"{command} failed, nothing applied: {errors[0]}"
 
 
-def apply_to_file(cib_file, plan: Plan, dialect: Dialect, fmt="pcs") -> str:
+def apply_to_file(cib_file, plan: Plan, dialect: Dialect, fmt="pcs", unfenced=False) -> str:
     """Run the plan against ``cib_file``: on a temporary copy beside it, renamed over it only when every
-    step succeeded (and the file did not change meanwhile). Returns what was run, as text."""
+    step succeeded (and the file did not change meanwhile). Returns what was run, as text.
+
+    ``unfenced``: the CIB has fencing enabled and no device (:attr:`TargetCib.fencing_device_missing`, which
+    the caller warns about); crmsh's load refuses any change for that where pcs applies the same steps, so
+    crmsh is run with ``-F`` then, and only then."""
     cib_file = os.path.abspath(cib_file)
     with open(cib_file, "rb") as handle:
         original = handle.read()
@@ -563,8 +645,8 @@ def apply_to_file(cib_file, plan: Plan, dialect: Dialect, fmt="pcs") -> str:
             with os.fdopen(fd, "w") as stream:
                 stream.write(render_crm(plan, dialect))
             env = dict(os.environ, CIB_file=temporary)
-            proc = subprocess.run([crm, "configure", "load", "update", script], capture_output=True, text=True,
-                                  env=env, timeout=TOOL_TIMEOUT)
+            argv = [crm] + (["-F"] if unfenced else []) + ["configure", "load", "update", script]
+            proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=TOOL_TIMEOUT)
             if proc.returncode != 0:
                 raise ApplyError(_refusal(["crm", "configure", "load", "update"], proc))
             done.append(f"# CIB_file={cib_file} crm configure load update:\n" + render_crm(plan, dialect))

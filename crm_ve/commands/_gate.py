@@ -8,9 +8,14 @@ A candidate configuration reaches the live cluster only when
    (``--force-overwrite`` overrides).  Without such a record only Pacemaker's own version rule can be applied
    -- a CIB older than the live one is refused, as ``cibadmin --replace`` of a whole CIB refuses it
    (CRM_EX_OLD) -- and a warning says that concurrent changes cannot be detected;
-3. it is written in ONE CIB operation that touches the configuration section only (``cibadmin --replace
-   --scope configuration``, or pcs doing the same), so a failure leaves the old configuration whole.  After a
-   failed write the live CIB is read again and the message says which of the two configurations it holds.
+3. it is written in ONE conditional CIB operation that touches the configuration section only: ``cibadmin
+   --patch`` with a ``crm_diff`` that records the version of the live CIB it was made from, which the CIB
+   manager applies only while the live admin_epoch.epoch.num_updates are still that version.  The patch is
+   made from the live CIB itself with the candidate's configuration in it, so the live status and the live
+   ``<cib>`` attributes (``dc-uuid``, ``admin_epoch``...) are never written; a schema change (``validate-with``)
+   only when asked for.  A refused patch is rebuilt when only the status changed meanwhile (at most
+   :data:`MAX_REBUILDS` times), else exit 3.  After a failed write the live CIB is read again and the message
+   says which of the two configurations it holds.
 
 The configuration's identity is a digest of its canonical XML (C14N, comments kept: crmsh stores inline
 suppressions as comments; whitespace between elements dropped): the status section and the version counters are
@@ -24,12 +29,13 @@ import signal
 import subprocess
 import sys
 import tempfile
+from copy import deepcopy
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from lxml import etree
 
-from crm_ve.checker import check_documents
+from crm_ve.checker import check_documents, select_rules
 from crm_ve.commands.check import add_check_options, add_plugin_options, check_settings, plugin_host, use_color
 from crm_ve.config import load_config
 from crm_ve.errors import (EXIT_CANNOT_RUN, EXIT_CONCURRENT_CHANGE, EXIT_FINDINGS, CrmVeError, InputError,
@@ -70,9 +76,12 @@ def add_gate_options(parser, what):
                         help=f"check and compare with the live CIB, say what would change, {what} nothing")
     parser.add_argument("--force", action="store_true",
                         help=f"{what} even when the check finds errors (and say so)")
+    lost = "the live changes are lost" if what == "commit" else \
+        "with --diff-against the difference ORIG -> FILE is applied to them, else they are lost"
     parser.add_argument("--force-overwrite", action="store_true",
-                        help=f"{what} even when the live configuration changed since the copy was made "
-                        "(the live changes are lost)")
+                        help=f"{what} even when the live configuration changed since the copy was made ({lost})")
+    parser.add_argument("--allow-schema-change", action="store_true",
+                        help=f"{what} a validate-with (schema) that differs from the live CIB's (refused otherwise)")
     parser.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help=f"give up on a cluster tool after SECONDS (default {DEFAULT_TIMEOUT})")
     add_check_options(parser, strict_help="warnings block the commit too")
@@ -91,16 +100,38 @@ def positive_seconds(text):
 
 # ----------------------------------------------------------------------------------------------- checks
 def check_candidate(document, args):
-    """Run ``crm-ve check`` on the candidate, print its report (standard output), return the report."""
+    """Run ``crm-ve check`` on the candidate, print its report (standard output), return the report.
+
+    A configuration file found (not named with ``--config``) is used only when no one but the caller or root
+    can have written it; what it and the options turn off is said on standard error before the check.
+    """
     host = plugin_host(args)
-    config = load_config(args.config, args.no_config)
+    config = load_config(args.config, args.no_config, trusted_only=True)
     output, select, ignore, strict = check_settings(args, config, host)
+    say_disabled(args, config, host.rules, select, ignore)
     report = check_documents([document], host, select=select, ignore=ignore, strict=strict,
                              per_resource_ignores=config.per_resource_ignores)
+    report.config = config.path
     report.color = output == "text" and use_color(sys.stdout)
     sys.stdout.write(host.output_formats[output].render(report))
     sys.stdout.flush()
     return report
+
+
+def say_disabled(args, config, rules, select, ignore):
+    """Name the configuration file used, each rule that will not run, and each per-resource ignore."""
+    if config.path:
+        say(f"configuration: {config.path} [{config.section}]")
+    running = select_rules(rules, select, ignore)
+    off = [f"{rule.code} {rule.name}" for rule in rules if rule not in running]
+    if off:
+        from_file = args.select is None and (config.select or (args.ignore is None and config.ignore))
+        sources = [config.path] if from_file else []
+        if args.select is not None or args.ignore is not None:
+            sources.append("--select/--ignore")
+        say(f"rules disabled by {' and '.join(sources)}: {', '.join(off)}")
+    for pattern, codes in config.per_resource_ignores:
+        say(f"rules disabled by {config.path} for resources {pattern}: {', '.join(codes)}")
 
 
 def checked_state(document, label, args, verb):
@@ -324,44 +355,166 @@ def refuse_older(label, candidate_version, live, force_overwrite, hint):
                            "replace the live configuration anyway)")
 
 
+# ----------------------------------------------------------------------------------------------- the root
+#: ``<cib>`` attributes every write changes (or the CIB manager keeps up to date): never worth a word.
+_VOLATILE_ROOT = {"epoch", "num_updates", "cib-last-written", "update-origin", "update-client", "update-user"}
+SCHEMA = "validate-with"
+
+
+def schema_change(label, candidate_root, live, allowed, verb):
+    """The candidate's schema (``validate-with``) when it differs from the live CIB's and ALLOWED, else None.
+
+    A schema change is refused (exit 2) unless asked for: it changes how every later update is validated.
+    The other ``<cib>`` attributes (``dc-uuid``, ``admin_epoch``...) are the live CIB's own and never written;
+    those the candidate has changed are named in a warning.
+    """
+    if candidate_root is None or candidate_root.tag != "cib":
+        return None
+    ignored = [f"{name}={candidate_root.get(name)!r} (live: {live.root.get(name)!r})"
+               for name in sorted(set(candidate_root.attrib) | set(live.root.attrib))
+               if name not in _VOLATILE_ROOT | {SCHEMA} and candidate_root.get(name) != live.root.get(name)]
+    if ignored:
+        warn(f"{label}: <cib> attributes are not {verb}, the live CIB keeps its own: {', '.join(ignored)}")
+    wanted, current = candidate_root.get(SCHEMA), live.root.get(SCHEMA)
+    if wanted is None or wanted == current:
+        return None
+    if not allowed:
+        raise CrmVeError(f"{label}: not {verb}: it changes the schema ({SCHEMA} {current} -> {wanted}); "
+                         "nothing was changed (use --allow-schema-change to change it)", EXIT_CANNOT_RUN)
+    return wanted
+
+
+def describe_changes(live, configuration, schema):
+    """The change summary of a write: the schema change first (always listed), then the configuration's."""
+    changes = change_summary(live.configuration, configuration)
+    if schema is None:
+        return changes
+    return f"schema: {SCHEMA} {live.root.get(SCHEMA)} -> {schema}; {changes}"
+
+
 # ----------------------------------------------------------------------------------------------- the write
-def write_configuration(configuration, timeout):
-    """``cibadmin --replace --scope configuration`` with the candidate's configuration only: one operation."""
-    fd, path = tempfile.mkstemp(prefix="crm-ve-configuration-", suffix=".xml")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(etree.tostring(configuration))
-        return run_tool(["cibadmin", "--replace", "--scope", "configuration", "--xml-file", path], timeout)
-    finally:
-        os.unlink(path)
+#: How many times a patch is rebuilt after the CIB manager refused it because only the status changed.
+MAX_REBUILDS = 3
+#: cibadmin's exit status when the CIB manager refuses an update that is not based on the current CIB.
+CRM_EX_OLD = 103
 
 
-def apply_write(label, write, candidate_digest, live_before, timeout, verb):
-    """Run WRITE (returns a CompletedProcess); on any failure, find out what the live CIB holds and say it."""
+def target_of(live, configuration, schema=None):
+    """The CIB a write makes of LIVE: its own ``<cib>`` attributes and status, CONFIGURATION, the epoch one up
+    (a patch whose version does not grow is refused), ``validate-with`` set to SCHEMA when given."""
+    root = deepcopy(live.root)
+    for old in root.findall("configuration"):
+        root.replace(old, deepcopy(configuration))
+    root.set("epoch", str(live.version[1] + 1))
+    root.set("num_updates", "0")
+    if schema is not None:
+        root.set(SCHEMA, schema)
+    return root
+
+
+def write_xml(directory, name, root):
+    path = os.path.join(directory, name)
+    with open(path, "wb") as handle:
+        handle.write(etree.tostring(root))
+    return path
+
+
+def make_patch(original, new, scratch, timeout, versioned=True):
+    """``crm_diff`` of two ``<cib>`` roots: the path of the patch.  A versioned patch records ORIGINAL's
+    admin_epoch.epoch.num_updates, and the CIB manager applies it only to a CIB of exactly that version."""
+    argv = ["crm_diff", "--original", write_xml(scratch, "original.xml", original),
+            "--new", write_xml(scratch, "new.xml", new)] + ([] if versioned else ["--no-version"])
+    proc = run_tool(argv, timeout)
+    if proc.returncode not in (0, 1):  # 1: the two differ
+        raise CrmVeError(f"crm_diff: {tool_message(proc)}; nothing was changed")
+    path = os.path.join(scratch, "patch.xml")
+    with open(path, "wb") as handle:
+        handle.write(proc.stdout)
+    return path
+
+
+def patched(root, patch, scratch, timeout, name):
+    """(crm_diff's process, the document NAME) of ROOT with PATCH applied by ``crm_diff --patch`` (offline: no
+    version check); the document is None when crm_diff failed."""
+    proc = run_tool(["crm_diff", "--original", write_xml(scratch, "target.xml", root), "--patch", patch], timeout)
+    return proc, (parse_cib(proc.stdout, name) if proc.returncode == 0 else None)
+
+
+def send_patch(patch, live, scratch, timeout):
+    """Apply PATCH to the live CIB: ``cibadmin --patch``, which the CIB manager refuses unless the live CIB is
+    still the patch's source version.
+
+    Pacemaker's file backend (``CIB_file``) has no patch operation: there the file is read again, a version
+    other than the patch's source is refused the same way, and the patched CIB replaces the file.
+    """
+    if not os.environ.get("CIB_file"):
+        return run_tool(["cibadmin", "--patch", "--xml-file", patch], timeout)
+    now = read_live(timeout)
+    if now.version != live.version:
+        return subprocess.CompletedProcess(["cibadmin", "--patch"], CRM_EX_OLD, b"",
+                                           b"Update was older than existing configuration")
+    proc, document = patched(now.root, patch, scratch, timeout, live_name())
+    if document is None:
+        return proc
+    return run_tool(["cibadmin", "--replace", "--xml-file", write_xml(scratch, "patched.xml", document.root)],
+                    timeout)
+
+
+def commit_configuration(label, configuration, live, timeout, verb, schema=None):
+    """Write CONFIGURATION over LIVE (the state just read and checked against) in one conditional patch.
+
+    The patch is refused when the live CIB moved on. Then the live CIB is read again: when only its status
+    changed (same configuration digest) the patch is rebuilt on the new version, at most MAX_REBUILDS times;
+    a configuration that changed is exit 3. Returns the live state after the write.
+    """
+    candidate_digest = digest_of(configuration)
+    for attempt in range(MAX_REBUILDS + 1):
+        with tempfile.TemporaryDirectory(prefix="crm-ve-commit-") as scratch:
+            patch = make_patch(live.root, target_of(live, configuration, schema), scratch, timeout)
+            failure = _failure_of(lambda: send_patch(patch, live, scratch, timeout))
+        after = _read_back(label, failure, timeout, verb)
+        if failure is None or after.digest == candidate_digest:
+            return _settled(label, failure, after, candidate_digest, live)
+        if after.digest != live.digest:
+            raise ConcurrentChange(
+                f"{label}: refused: the live configuration changed after it was checked "
+                f"({format_version(live.version)} -> {format_version(after.version)}): "
+                f"{change_summary(live.configuration, after.configuration)}; nothing was changed")
+        if after.version == live.version:
+            raise WriteFailed(f"{label}: not {verb}: {failure}; nothing was changed (the live configuration is "
+                              f"the one it was, {format_version(after.version)})")
+        if attempt < MAX_REBUILDS:
+            say(f"{label}: only the live status changed ({format_version(live.version)} -> "
+                f"{format_version(after.version)}): building the patch again")
+        live = after
+    raise ConcurrentChange(f"{label}: not {verb}: the live CIB's status changed before each of "
+                           f"{MAX_REBUILDS + 1} attempts; nothing was changed (try again)")
+
+
+def _failure_of(write):
+    """None when WRITE (returns a CompletedProcess) succeeded, else what went wrong, in one line."""
     try:
         proc = write()
-        failure = None if proc.returncode == 0 else f"{describe(proc)}: {tool_message(proc)}"
     except ToolTimeout as exc:
-        failure = exc.message
+        return exc.message
+    return None if proc.returncode == 0 else f"{describe(proc)}: {tool_message(proc)}"
+
+
+def _read_back(label, failure, timeout, verb):
     try:
-        after = read_live(timeout)
+        return read_live(timeout)
     except CrmVeError as exc:
         if failure:
             raise WriteFailed(f"{label}: not {verb}: {failure}; the live CIB cannot be read back to see whether "
                               f"it changed ({exc.message})") from None
         raise WriteFailed(f"{label}: {verb}, but the live CIB cannot be read back to confirm it: {exc.message}") \
             from None
-    if failure is None:
-        if after.digest != candidate_digest:
-            warn(f"{label}: the live configuration differs from what was written (changed meanwhile?): "
-                 f"{change_summary(live_before.configuration, after.configuration)}")
-        return after
-    if after.digest == live_before.digest:
-        raise WriteFailed(f"{label}: not {verb}: {failure}; nothing was changed (the live configuration is the "
-                          f"one it was, {format_version(after.version)})")
-    if after.digest == candidate_digest:
+
+
+def _settled(label, failure, after, candidate_digest, live_before):
+    if failure is not None:
         warn(f"{label}: the write reported a failure ({failure}) but the live configuration is now the new one")
-        return after
-    raise WriteFailed(f"{label}: not {verb}: {failure}; the live configuration changed meanwhile to neither the "
-                      f"old nor the new one ({format_version(after.version)}): "
-                      f"{change_summary(live_before.configuration, after.configuration)}")
+    elif after.digest != candidate_digest:
+        warn(f"{label}: the live configuration differs from what was written (changed meanwhile?): "
+             f"{change_summary(live_before.configuration, after.configuration)}")
+    return after

@@ -10,8 +10,9 @@ import os
 import sys
 import threading
 
-from crm_ve.errors import UsageError
-from crm_ve.inputs import load_inputs
+from crm_ve.errors import InputError, UsageError
+from crm_ve.printable import printable
+from crm_ve.inputs import input_size, load_inputs
 
 
 def _split(values):
@@ -71,6 +72,9 @@ def register(subparsers):
                         help="check the crm_shadow CIB NAME (where 'crm_shadow --file' finds it); repeatable")
     parser.add_argument("--live", action="store_true",
                         help="check the running cluster's CIB (cibadmin --query)")
+    parser.add_argument("--max-input-size", type=input_size, metavar="SIZE",
+                        help="refuse a file or standard input larger than SIZE bytes (K, M, G suffixes; "
+                        "default 256M)")
     add_check_options(parser)
     parser.add_argument("--simulate", action="store_true",
                         help="also prove each recognised stack on the real scheduler (crm_simulate, on a copy): "
@@ -156,6 +160,18 @@ class InputsReading:
         return self._documents
 
 
+def _input_error_report(error, host, output):
+    """An input that could not be checked, in a machine-readable format: the error's lines on stderr, and on
+    stdout a valid document of that format listing them as failures (exit 2)."""
+    from crm_ve.checker import Report, RuleFailure
+    for line in error.message.splitlines():
+        print(f"crm-ve: {printable(line)}", file=sys.stderr)
+    report = Report(failures=[RuleFailure("crm-ve", "input", line.partition(":")[0], line)
+                              for line in error.message.splitlines()])
+    sys.stdout.write(host.output_formats[output].render(report))
+    return error.exit_code
+
+
 def run(args):
     reading = InputsReading(args)  # first: everything below overlaps the parsing
     from crm_ve.config import load_config
@@ -165,11 +181,18 @@ def run(args):
     if args.simulate:
         from crm_ve.simulation_report import require_simulator, simulate_documents
         require_simulator()
-    documents = reading.documents()
+    try:
+        documents = reading.documents()
+    except InputError as exc:
+        if output == "text":
+            raise
+        return _input_error_report(exc, host, output)
     from crm_ve.checker import check_documents
     with _no_collections():
         report = check_documents(documents, host, select=select, ignore=ignore, strict=strict,
                                  per_resource_ignores=config.per_resource_ignores)
+    report.config = config.path  # every format names the configuration file used (None: none)
+    report.notes.extend(document.schema_note for document in documents if document.schema_note)
     if args.simulate:
         report.simulation = simulate_documents(documents, report, host.workload_agents)
     report.color = output == "text" and use_color(sys.stdout)

@@ -30,24 +30,28 @@ _SHADOW_NAME = re.compile(r"^[^/\s\x00]+$")
 EXIT_STATUS = """exit status:
   0  committed (or nothing to commit, or --dry-run found nothing in the way)
   1  the check found errors (or warnings with --strict): nothing committed, the shadow is kept
-  2  could not run: no such shadow, cluster not reachable, the write failed (nothing committed)
-  3  refused: the live configuration changed since 'crm-ve shadow new NAME' (or is newer than the shadow)
+  2  could not run: no such shadow, cluster not reachable, the write failed, a schema change not asked
+     for, an unsafe configuration file (nothing committed)
+  3  refused: the live configuration changed since 'crm-ve shadow new NAME' (or is newer than the shadow),
+     or while committing
 """
 
 
 def _wrap(text):
-    return textwrap.fill(text, 79)
+    return textwrap.fill(text, 79, break_on_hyphens=False)
 
 
 def register(subparsers):
     commit = subparsers.add_parser(
         "commit",
         help="check a crm_shadow CIB and commit its configuration to the live cluster when clean",
-        description=_wrap("Check the crm_shadow CIB NAME like 'crm-ve check --shadow NAME'; when it is clean, replace "
-        "the live cluster's configuration section with the shadow's in one operation (the status section is "
-        "never written). When the shadow was made with 'crm-ve shadow new NAME', a live configuration that "
-        "changed since is refused (exit 3) with a summary of the changes; otherwise only Pacemaker's own "
-        "version rule applies (a shadow older than the live CIB is refused) and a warning says so."),
+        description=_wrap("Check the crm_shadow CIB NAME like 'crm-ve check --shadow NAME'; when it is clean, write "
+        "the shadow's configuration section over the live cluster's as one patch, which the cluster applies only "
+        "while the live CIB is still the version the patch was made from (the status section and the <cib> "
+        "attributes are never written; a schema change only with --allow-schema-change). When the shadow was "
+        "made with 'crm-ve shadow new NAME', a live configuration that changed since is refused (exit 3) with a "
+        "summary of the changes; otherwise only Pacemaker's own version rule applies (a shadow older than the "
+        "live CIB is refused) and a warning says so."),
         epilog=EXIT_STATUS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -191,7 +195,8 @@ def run_commit(args):
     shadow_file = shadow_path(args.name)
     candidate = _gate.checked_state(document, label, args, "committed")
     live = _gate.read_live(args.timeout)
-    if candidate.digest == live.digest:
+    schema = _gate.schema_change(label, document.root, live, args.allow_schema_change, "committed")
+    if candidate.digest == live.digest and schema is None:
         _gate.say(f"{label}: nothing to commit: the live configuration is already the shadow's")
         return EXIT_CLEAN
     base = read_base(shadow_file, label, candidate.version)
@@ -200,14 +205,12 @@ def run_commit(args):
     else:
         _gate.refuse_older(label, candidate.version, live, args.force_overwrite,
                            f"the shadow was not made with 'crm-ve shadow new {args.name}'")
-    changes = _gate.change_summary(live.configuration, candidate.configuration)
+    changes = _gate.describe_changes(live, candidate.configuration, schema)
     if args.dry_run:
-        _gate.say(f"{label}: dry run: would replace the live configuration "
+        _gate.say(f"{label}: dry run: would patch the live configuration "
                   f"({_gate.format_version(live.version)}): {changes}")
         return EXIT_CLEAN
-    after = _gate.apply_write(
-        label, lambda: _gate.write_configuration(candidate.configuration, args.timeout),
-        candidate.digest, live, args.timeout, "committed")
+    after = _gate.commit_configuration(label, candidate.configuration, live, args.timeout, "committed", schema)
     # The live configuration is now the shadow's: a later commit of this shadow compares with it.
     write_base(shadow_file, after)
     _gate.say(f"{label}: committed to the {_gate.live_name()} ({_gate.format_version(live.version)} -> "

@@ -39,10 +39,15 @@ def default_output_dir():
 
 
 def run(args):
-    from crm_ve.manpages import build_pages  # docutils is only needed here
-
     output_dir = args.output_dir or default_output_dir()
-    pages = build_pages()
+    try:
+        from crm_ve.manpages import build_pages  # docutils is only needed here
+
+        pages = build_pages()
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] != "docutils":
+            raise
+        raise CrmVeError("man: regenerating the man pages needs docutils 0.22: pip install 'crm-ve[man]'") from None
     if args.check:
         return check(output_dir, pages)
     try:

@@ -4,14 +4,17 @@ The pcs and crm shell counterpart of the crmsh templates and cluster scripts ``v
 ``ve-add-container``: same ids, operations and constraints, with the parameters checked first.
 """
 import argparse
+import sys
 
 from crm_ve.errors import UsageError
 from crm_ve.stack import (DEFAULT_FSTYPE, ContainerSpec, StackSpec, TargetCib, apply_to_file, container_problem,
-                          default_container_id, default_device, dialect_for, filesystem_directory, plan_container,
-                          plan_stack, render_crm, render_pcs, stack_problem)
+                          default_container_id, default_device, dialect_for, filesystem_directory, known_schema,
+                          plan_container, plan_stack, render_crm, render_pcs, stack_problem, stack_warnings,
+                          target_warnings)
 
 EPILOG = """exit status:
-  0  printed (or applied)
+  0  printed (or applied); warnings (a device that is not DRBD, a filesystem type Linux does not
+     know, a CIB without fencing) go to standard error
   2  a bad parameter, an id already taken in the CIB, an unreadable CIB, pcs/crmsh missing or refusing a
      step (then nothing is applied)
   3  the CIB file changed while the stack was being applied (nothing applied)
@@ -97,6 +100,9 @@ def _target(args):
         raise UsageError("--apply needs -f FILE (the CIB file to change; not standard input)")
     if args.cib_file and args.schema:
         raise UsageError("--schema: the schema comes from -f FILE; give one or the other")
+    if args.schema and not known_schema(args.schema):
+        raise UsageError(f"--schema {args.schema!r} is no schema Pacemaker knows (such as pacemaker-3.9; "
+                         "the newest is pacemaker-4.0)")
     target = TargetCib.read(args.cib_file) if args.cib_file else None
     dialect = dialect_for(target.validate_with if target else args.schema)
     return target, dialect
@@ -112,14 +118,18 @@ def _container(args):
     return ContainerSpec(args.container or default_container_id(args.veid), args.veid, args.dumpfile)
 
 
-def _emit(args, plan, dialect):
+def _emit(args, plan, dialect, warnings, target):
+    """Print (or apply) the plan, then the warnings on standard error (none when it failed: one line says why)."""
     if args.apply:
-        print(apply_to_file(args.cib_file, plan, dialect, args.format), end="")
+        unfenced = target is not None and target.fencing_device_missing
+        print(apply_to_file(args.cib_file, plan, dialect, args.format, unfenced), end="")
         print(f"# applied to {args.cib_file}")
     elif args.format == "crm":
         print(render_crm(plan, dialect), end="")
     else:
         print(render_pcs(plan, dialect, args.cib_file), end="")
+    for warning in warnings:
+        print(f"crm-ve stack: warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -128,7 +138,7 @@ def run_new(args):
     spec = StackSpec(args.id, args.drbd_resource, args.device or default_device(args.drbd_resource),
                      args.directory, args.fstype, _container(args), args.options, args.stopped)
     _refuse(stack_problem(spec, target))
-    return _emit(args, plan_stack(spec), dialect)
+    return _emit(args, plan_stack(spec), dialect, stack_warnings(spec, target), target)
 
 
 def run_add_container(args):
@@ -144,4 +154,4 @@ def run_add_container(args):
                          "to check that --dumpfile is on the Filesystem")
     spec = _container(args)
     _refuse(container_problem(spec, args.filesystem, directory, target))
-    return _emit(args, plan_container(spec, args.filesystem), dialect)
+    return _emit(args, plan_container(spec, args.filesystem), dialect, target_warnings(target), target)

@@ -28,8 +28,8 @@ EXAMPLES = (
      "Only the storage-chain rules, as JSON for another program."),
     ("crm-ve check --strict --ignore CV301 cib.xml",
      "Fail on warnings too, except the deprecated-DRBD-agent rule."),
-    ("crm-ve check -p no:crm_ve_vm cib.xml",
-     "Check without the third-party plugin crm_ve_vm."),
+    ("crm-ve check -p no:vm cib.xml",
+     "Check without the third-party plugin named vm (its entry point name; an unknown name is refused)."),
     ("crm-ve rule CV301",
      "Explain one rule: what it does, why it matters, an example and the fix."),
 )
@@ -47,8 +47,15 @@ ENVIRONMENT = (
     ("CIB_shadow",
      "Likewise: with `--live`, crm-ve checks the crm_shadow copy of this name, named `live(CIB_shadow=NAME)`."),
     ("OCF_ROOT",
-     "Where the timeout checks look for installed resource agents, to read the timeouts they advise from their "
-     "meta-data (default: /usr/lib/ocf)."),
+     "Where the timeout and parameter checks look for installed resource agents, to read the timeouts they "
+     "advise and the parameters they declare from their meta-data (default: /usr/lib/ocf)."),
+    ("XDG_CACHE_HOME",
+     "Where agents' meta-data is kept between runs, in `crm-ve/agent-metadata` (default: ~/.cache). An entry "
+     "is used only while the agent file is unchanged, and only when the directory and the entry belong to the "
+     "user and no one else can write them."),
+    ("PCMK_schema_directory",
+     "Where the Relax NG schemas that a CIB's `validate-with` names are read from, as for Pacemaker's own tools "
+     "(default: /usr/share/pacemaker)."),
     ("CIB_shadow_dir",
      "Where `--shadow NAME` looks for the file `shadow.NAME` when crm_shadow is not installed to say where it "
      "is (default: /var/lib/pacemaker/cib)."),

@@ -4,9 +4,11 @@ Schema (version 1)::
 
     {"version": 1,
      "files": ["cib.xml"],
+     "config": "pyproject.toml",                     # the configuration file used, null when none
      "findings": [{"code", "name", "severity": "error|warning|info", "message", "file", "line",
                    "resources": [...], "constraints": [...], "fix": {"crm": [...], "pcs": [...]}}],
      "failures": [{"plugin", "code", "file", "error"}],
+     "notes": ["cib.xml: schema not checked: validate-with is none"],   # what was not checked, and why
      "summary": {"error": 0, "warning": 0, "info": 0, "exit_code": 0}}
 
 With ``check --simulate`` a ``simulation`` key is added (absent otherwise)::
@@ -47,8 +49,10 @@ def render(report):
     document = {
         "version": SCHEMA_VERSION,
         "files": list(report.files),
+        "config": getattr(report, "config", None),
         "findings": [finding.as_dict() for finding in report.findings],
         "failures": [failure.as_dict() for failure in report.failures],
+        "notes": list(report.notes),
         "summary": {
             **{severity.label: report.count(severity) for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO)},
             "exit_code": report.exit_code,

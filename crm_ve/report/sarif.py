@@ -6,7 +6,7 @@ ruff's sections) and default level; each result has ``ruleId``/``ruleIndex``, ``
 shell text -- and ``region.startLine``). Inputs that are not files (standard input, ``--shadow``, ``--live``) get a
 ``logicalLocation`` instead. The fix commands go in ``properties.fix`` (SARIF's own ``fixes`` describe file edits,
 and ours are crm shell / pcs commands). A rule that raised is a ``toolExecutionNotification`` and makes
-``executionSuccessful`` false.
+``executionSuccessful`` false; what was not checked (a schema) is a notification of level ``note``.
 """
 import json
 import os
@@ -135,7 +135,7 @@ def sarif_log(report):
             "properties": {"plugin": failure.plugin, "file": failure.file},
         }
         for failure in report.failures
-    ]
+    ] + [{"level": "note", "message": {"text": note}} for note in report.notes]
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
@@ -157,6 +157,7 @@ def sarif_log(report):
                 "artifacts": [{"location": {"uri": artifact_uri(name)}} for name in report.files
                               if report.is_file(name)],
                 "results": [result(finding, rule_index, report) for finding in report.findings],
+                "properties": {"config": getattr(report, "config", None)},
             }
         ],
     }

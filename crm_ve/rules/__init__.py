@@ -30,4 +30,5 @@ BUILTIN = (
     "crm_ve.rules.drbd_monitors",
     "crm_ve.rules.drbd_never_promoted",
     "crm_ve.rules.stack_partly_unmanaged",
+    "crm_ve.rules.agent_parameters",
 )

@@ -1,7 +1,8 @@
 """The operation timeouts a resource agent advises, read from its meta-data (``<actions><action name timeout>``).
 
 Read from the installed agent when there is one (``$OCF_ROOT/resource.d/PROVIDER/TYPE meta-data``, OCF_ROOT
-defaulting to /usr/lib/ocf, run with a short timeout and cached per agent), else for ``ocf:crm-ve:ManageVE``
+defaulting to /usr/lib/ocf, run with a short timeout; kept per agent for the run, and across runs in
+:mod:`crm_ve.metadata_cache` while the agent file is unchanged), else for ``ocf:crm-ve:ManageVE``
 from the agent shipped with crm-ve (``crm_ve.resources.agent_path()``), else there is no advice. Only ``ocf``
 agents are read; provider and type must be plain names, so a CIB cannot make us run anything outside the OCF
 tree. The meta-data is parsed without DTDs, entities or network access.
@@ -17,6 +18,7 @@ from typing import Optional, Tuple
 
 from lxml import etree
 
+from crm_ve import metadata_cache
 from crm_ve.model.values import Role, parse_interval_ms
 
 DEFAULT_OCF_ROOT = "/usr/lib/ocf"
@@ -34,12 +36,23 @@ class AdvisedAction:
 
 
 @dataclass(frozen=True)
+class AgentParameter:
+    """A parameter the agent's meta-data declares (``<parameter name required><content type>``)."""
+
+    name: str
+    required: bool
+    type: str
+
+
+@dataclass(frozen=True)
 class AgentAdvice:
-    """The actions an agent advertises with their advised timeouts; ``source`` names where they were read."""
+    """The actions an agent advertises with their advised timeouts, and the parameters it declares; ``source``
+    names where they were read."""
 
     agent: str
     source: str
     actions: Tuple[AdvisedAction, ...]
+    parameters: Tuple[AgentParameter, ...] = ()
 
     def has(self, name):
         return name in self._names
@@ -97,7 +110,13 @@ def parse_metadata(text, agent, source) -> Optional[AgentAdvice]:
             continue
         actions.append(AdvisedAction(action.get("name"), timeout, Role.parse(action.get("role")),
                                      parse_interval_ms(action.get("interval"), 0) or 0))
-    return AgentAdvice(agent, source, tuple(actions))
+    parameters = []
+    for parameter in root.iterfind("parameters/parameter"):
+        if parameter.get("name"):
+            content = parameter.find("content")
+            parameters.append(AgentParameter(parameter.get("name"), parameter.get("required") == "1",
+                                             (content.get("type") or "") if content is not None else ""))
+    return AgentAdvice(agent, source, tuple(actions), tuple(parameters))
 
 
 def _metadata_env():
@@ -112,7 +131,9 @@ def _start_metadata(argv):
                             env=_metadata_env())
 
 
-def _finish_metadata(proc, agent, source):
+def _finish_metadata(proc, agent, source, cache_key):
+    """The advice read from a started ``meta-data`` process, kept in the cache under ``cache_key`` when it is
+    readable meta-data."""
     try:
         out, _ = proc.communicate(timeout=METADATA_TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -121,15 +142,26 @@ def _finish_metadata(proc, agent, source):
         return None
     if proc.returncode != 0:
         return None
-    return parse_metadata(out, agent, source)
+    advice = parse_metadata(out, agent, source)
+    if advice is not None:
+        metadata_cache.store(cache_key, out)
+    return advice
 
 
-def _run_metadata(argv, agent, source):
+def _read_metadata(argv, path, agent, source):
+    """The advice of the agent file ``path``: from the cache while the file is unchanged, else by running
+    ``argv`` (its ``meta-data`` action)."""
+    key = metadata_cache.cache_key(path, ocf_root())
+    cached = metadata_cache.load(key)
+    if cached is not None:
+        advice = parse_metadata(cached, agent, source)
+        if advice is not None:
+            return advice
     try:
         proc = _start_metadata(argv)
     except OSError:
         return None
-    return _finish_metadata(proc, agent, source)
+    return _finish_metadata(proc, agent, source, key)
 
 
 #: Installed agents' meta-data processes started by :func:`start_prefetch`, by agent key, not read yet.
@@ -147,19 +179,20 @@ def _advice(standard, provider, type_, root) -> Optional[AgentAdvice]:
     installed = _installed_path(provider, type_, root)
     started = _started.pop((standard, provider, type_, root), None)
     if started is not None:
-        advice = _finish_metadata(started, agent, str(installed))
+        process, key = started
+        advice = _finish_metadata(process, agent, str(installed), key)
         if advice is not None:
             return advice
     elif _is_installed(installed):
-        advice = _run_metadata([str(installed), "meta-data"], agent, str(installed))
+        advice = _read_metadata([str(installed), "meta-data"], installed, agent, str(installed))
         if advice is not None:
             return advice
     if (provider, type_) == ("crm-ve", "ManageVE"):
         from crm_ve.resources import agent_path
         shipped = agent_path()
         if shipped.is_file():
-            return _run_metadata([sys.executable, str(shipped), "meta-data"], agent, f"{shipped} (shipped with "
-                                                                                     f"crm-ve)")
+            return _read_metadata([sys.executable, str(shipped), "meta-data"], shipped, agent,
+                                  f"{shipped} (shipped with crm-ve)")
     return None
 
 
@@ -203,10 +236,12 @@ def start_prefetch(resources) -> Prefetch:
             continue
         installed = _installed_path(provider, type_, root)
         if _is_installed(installed):
-            try:
-                _started[key] = _start_metadata([str(installed), "meta-data"])
-            except OSError:
-                continue
+            cache_key = metadata_cache.cache_key(installed, root)
+            if metadata_cache.load(cache_key) is None:
+                try:
+                    _started[key] = (_start_metadata([str(installed), "meta-data"]), cache_key)
+                except OSError:
+                    continue
             keys.append(key)
     return Prefetch(keys)
 

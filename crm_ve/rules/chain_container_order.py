@@ -26,7 +26,10 @@ RULE = Rule(
             "in parallel with the mount and keeps running while the Filesystem is unmounted on a move. An "
             "Optional order or symmetrical=false loses the stop side. crm_verify accepts all of these."
         ),
-        example="colocation c_ve_on_fs inf: p_ve p_fs\n# no order",
+        example=(
+            "colocation c_ve_on_fs inf: p_ve p_fs\n"
+            "order o_fs_before_ve Optional: p_fs:start p_ve:start"
+        ),
         use_instead=(
             "order o_fs_before_ve Mandatory: p_fs:start p_ve:start\n"
             "pcs constraint order start p_fs then start p_ve"

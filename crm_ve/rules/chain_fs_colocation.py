@@ -32,8 +32,8 @@ RULE = Rule(
         ),
         example=(
             "colocation c_fs_on_drbd inf: p_fs ms_drbd_r0\n"
-            "colocation c_fs_on_drbd inf: ms_drbd_r0:Master p_fs\n"
-            "colocation c_chain inf: ms_drbd_r0:Master p_fs p_ve"
+            "# also wrong: reversed (ms_drbd_r0:Master p_fs), or the set\n"
+            "# colocation c_chain inf: ms_drbd_r0:Master p_fs p_ve"
         ),
         use_instead=(
             "colocation c_fs_on_drbd inf: p_fs ms_drbd_r0:Master\n"

@@ -34,8 +34,7 @@ RULE = Rule(
         ),
         example=(
             "order o_drbd_before_fs inf: ms_drbd_r0 p_fs\n"
-            "order o_drbd_before_fs inf: ms_drbd_r0:promote p_fs\n"
-            "order o_drbd_before_fs Optional: ms_drbd_r0:promote p_fs:start"
+            "# also wrong: Optional: ms_drbd_r0:promote p_fs:start"
         ),
         use_instead=(
             "order o_drbd_before_fs Mandatory: ms_drbd_r0:promote p_fs:start\n"

@@ -10,8 +10,10 @@ Error when the constraint is one of a storage stack's required relations (an ord
 stack's DRBD clone, Filesystem or container), warning otherwise.
 """
 
-from crm_ve import hookimpl
-from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
+from crm_ve import command_words, hookimpl
+from crm_ve.command_words import crm_name, pcs_id, pcs_value, sed_literal
+from crm_ve.findings import Finding, Rule, RuleDoc, Severity
+from crm_ve.rules.chain_fixes import delete_constraints
 from crm_ve.rules.constraint_rewrite import rewrite
 
 RULE = Rule(
@@ -87,24 +89,29 @@ def _required(model, constraint, chain):
     return bool(named & chain)
 
 
-def _delete(cid):
-    return Fix(crm=(f"crm -F configure delete {cid}",), pcs=(f"pcs constraint delete {cid}",))
-
-
 def _tag_fix(model, tag, missing):
     """Rename (closest resource) or drop the tag's missing members: crmsh has no tag editor, so its ``filter``
     command rewrites the tag's text; pcs edits the tag."""
-    crm_script, pcs_args = [], []
+    matches = []
     for rid in missing:
         match = _closest(model, rid)
-        match = match if match in model.resources and match not in model.tags.get(tag, ()) else None
-        crm_script.append(f"s/(\\s){rid}(\\s|$)/\\1{match}\\2/" if match else f"s/(\\s){rid}(\\s|$)/\\2/")
-        if match:
-            pcs_args += ["add", match]
-        pcs_args += ["remove", rid]
-    sed = "; ".join(crm_script)
-    return Fix(crm=(f"crm -F configure filter \"sed -E '{sed}'\" {tag}",),
-               pcs=(f"pcs tag update {tag} " + " ".join(pcs_args),))
+        matches.append((rid, match if match in model.resources and match not in model.tags.get(tag, ()) else None))
+
+    def crm():
+        script = []
+        for rid, match in matches:
+            pattern = sed_literal(crm_name(rid, "tag member"))
+            script.append(f"s/(\\s){pattern}(\\s|$)/\\1{crm_name(match, 'resource')}\\2/" if match
+                          else f"s/(\\s){pattern}(\\s|$)/\\2/")
+        return [["crm", "-F", "configure", "filter", f"sed -E '{'; '.join(script)}'", crm_name(tag, "tag")]]
+
+    def pcs():
+        words = ["pcs", "tag", "update", pcs_id(tag, "tag")]
+        for rid, match in matches:
+            words += (["add", pcs_id(match, "resource")] if match else []) + ["remove", pcs_value(rid, "tag member")]
+        return [words]
+
+    return command_words.fix(crm=crm, pcs=pcs)
 
 
 def check(context):
@@ -136,7 +143,8 @@ def check(context):
                 RULE, f"{constraint.type} {constraint.id} names {what}, which is no resource, tag or template: "
                       f"Pacemaker ignores the whole constraint.{why}{hint}",
                 severity=severity, line=constraint.line, constraints=(constraint.id,),
-                resources=tuple(missing), fix=fix or _delete(constraint.id), suppress_on=constraint.id,
+                resources=tuple(missing), fix=fix or delete_constraints([constraint.id], force=True),
+                suppress_on=constraint.id,
             )
             continue
         for tag, members in broken_tags.items():

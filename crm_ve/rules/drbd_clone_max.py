@@ -28,7 +28,7 @@ RULE = Rule(
             "have no such DRBD resource and their start fails. clone-node-max above 1 is meaningless for "
             "DRBD. A DRBD 9 resource with three peers does want clone-max=3: suppress the warning there."
         ),
-        example="ms ms_drbd_r0 p_drbd_r0 meta clone-max=3 clone-node-max=2 notify=true",
+        example="ms ms_drbd_r0 p_drbd_r0 meta clone-max=3 notify=true",
         use_instead="ms ms_drbd_r0 p_drbd_r0 meta clone-max=2 clone-node-max=1 notify=true",
     ),
     check=None,

@@ -8,6 +8,8 @@ that CV301 reports). Meta attributes of the promotable clone are changed with ``
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
+from crm_ve import command_words
+from crm_ve.command_words import crm_name, crm_shell_value, pcs_id, pcs_value
 from crm_ve.findings import Fix
 
 DRBD_TYPE = "drbd"
@@ -84,17 +86,19 @@ def meta_int(model, rid, *names) -> Tuple[Optional[int], Optional[str]]:
 
 
 def set_meta(resource, name, value) -> Fix:
-    return Fix(crm=(f"crm resource meta {resource} set {name} {value}",),
-               pcs=(f"pcs resource meta {resource} {name}={value}",))
+    return command_words.fix(
+        crm=lambda: [["crm", "resource", "meta", crm_name(resource, "resource"), "set", name,
+                      crm_shell_value(value, f"{name} value")]],
+        pcs=lambda: [["pcs", "resource", "meta", pcs_id(resource, "resource"), f"{name}={pcs_value(value, name)}"]])
 
 
 def delete_meta(resource, name) -> Fix:
-    return Fix(crm=(f"crm resource meta {resource} delete {name}",),
-               pcs=(f"pcs resource meta {resource} {name}=",))
+    return command_words.fix(crm=lambda: [["crm", "resource", "meta", crm_name(resource, "resource"), "delete", name]],
+                             pcs=lambda: [["pcs", "resource", "meta", pcs_id(resource, "resource"), f"{name}="]])
 
 
 def join(*fixes) -> Fix:
-    return Fix(crm=tuple(c for f in fixes if f for c in f.crm), pcs=tuple(c for f in fixes if f for c in f.pcs))
+    return Fix.join(*fixes)
 
 
 def filesystems_on(context, clone_id) -> List[str]:

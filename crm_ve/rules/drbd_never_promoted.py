@@ -10,8 +10,9 @@ start. A warning (an availability loss, nothing misordered); a rule that may app
 condition.
 """
 from crm_ve import hookimpl
-from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
+from crm_ve.findings import Finding, Rule, RuleDoc, Severity
 from crm_ve.model import Role, Truth
+from crm_ve.rules.chain_fixes import delete_constraints
 from crm_ve.rules.drbd_common import delete_meta, join, meta_int, own_meta_holder, promotable_drbd_clones, set_meta
 
 RULE = Rule(
@@ -85,7 +86,7 @@ def check(context):
             nodes = ", ".join(model.nodes) if model.nodes else "any node"
             reasons.append(f"location constraints {', '.join(responsible)} ban its Promoted role from every node "
                            f"({nodes})")
-            fixes.append(join(*[_delete_constraint(cid) for cid in responsible]))
+            fixes.append(delete_constraints(responsible))
         if not reasons:
             continue
         yield Finding.of(
@@ -93,10 +94,6 @@ def check(context):
                   f"never start.", line=model.resources[clone.id].line,
             resources=(clone.id,) + clone.primitives, constraints=tuple(responsible) if everywhere is Truth.TRUE else (),
             fix=join(*fixes), suppress_on=clone.id)
-
-
-def _delete_constraint(cid):
-    return Fix(crm=(f"crm configure delete {cid}",), pcs=(f"pcs constraint delete {cid}",))
 
 
 RULE.check = check

@@ -43,7 +43,7 @@ RULE = Rule(
         use_instead=(
             "primitive p_fs ocf:heartbeat:Filesystem params device=/dev/drbd0 \\\n"
             "  directory=/vz fstype=ext4\n"
-            "crm resource maintenance ms_drbd_r0 on  # and p_fs, p_ve: all or none"
+            "# maintenance: ms_drbd_r0, p_fs and p_ve together, or none of them"
         ),
     ),
     check=None,

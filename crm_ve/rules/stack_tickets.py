@@ -4,10 +4,11 @@
 the default) or demotes it (``demote``, for the Promoted role) while the ticket is not granted to this site;
 through the INFINITY colocations of the stack the rest follows: a ticket on ``ms_drbd_r0:Master`` with
 ``loss-policy=demote`` leaves the Filesystem and the containers stopped (E-X5b). That is what a geo cluster
-wants, so one ticket for the stack is advice (info); different tickets on members of one stack are a warning:
-the stack runs only on a site holding all of them, and booth grants each ticket separately.
+wants, so one ticket for the whole stack is not reported; different tickets on members of one stack are a
+warning: the stack runs only on a site holding all of them, and booth grants each ticket separately.
 """
-from crm_ve import hookimpl
+from crm_ve import command_words, hookimpl
+from crm_ve.command_words import crm_name, pcs_id, pcs_ticket, pcs_value
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model import Role
 from crm_ve.model.stack_placement import (any_may_need_tickets, may_need_tickets, placement_requirements,
@@ -18,15 +19,15 @@ RULE = Rule(
     code="CV404",
     name="stack-needs-ticket",
     severity=Severity.WARNING,
-    summary="a storage stack depends on tickets (info), on several different tickets (warning)",
+    summary="a storage stack depends on several different tickets",
     covers=(),
     suppression_target="the Filesystem of the stack",
     doc=RuleDoc(
         what_it_does=(
-            "Lists the rsc_ticket constraints a storage stack depends on: tickets on the DRBD clone (or its "
+            "Finds the rsc_ticket constraints a storage stack depends on: tickets on the DRBD clone (or its "
             "Promoted role), the Filesystem, the containers, their groups, and anything they are "
-            "INFINITY-colocated with. One ticket is reported as info; two or more different tickets on one "
-            "stack as a warning."
+            "INFINITY-colocated with. Two or more different tickets on one stack are a warning; one ticket "
+            "for the whole stack is what a multi-site cluster wants."
         ),
         why_is_this_bad=(
             "When the ticket is revoked (or never granted), the members that need it stop or are demoted, and "
@@ -79,26 +80,41 @@ def _effect(model, need):
 def _retarget_fix(model, needs, ticket):
     """Point the two-resource rsc_tickets that name another ticket at ``ticket``, keeping ids, roles and
     loss policies; None when one of them uses resource sets."""
-    crm, pcs = [], []
-    done = set()
+    retargeted = []
     for need in needs:
-        if need.ticket == ticket or need.constraint in done:
+        if need.ticket == ticket or need.constraint in (c.id for c in retargeted):
             continue
-        done.add(need.constraint)
         constraint = model.constraints[need.constraint]
         if constraint.uses_sets:
             return None
-        rid = constraint.get("rsc")
-        role = Role.parse(constraint.get("rsc-role"))
-        policy = constraint.get("loss-policy")
-        crm.append(f"crm configure delete {need.constraint}")
-        crm.append(f"crm configure rsc_ticket {need.constraint} {ticket}: {role_words(model, rid, role)}"
-                   + (f" loss-policy={policy}" if policy else ""))
-        pcs.append(f"pcs constraint delete {need.constraint}")
-        keyword = model.vocabulary.pcs_role_keyword(role)
-        pcs.append(f"pcs constraint ticket add {ticket} " + (f"{keyword} " if keyword else "") + rid
-                   + (f" loss-policy={policy}" if policy else "") + f" id={need.constraint}")
-    return Fix(crm=tuple(crm), pcs=tuple(pcs))
+        retargeted.append(constraint)
+
+    def crm():
+        commands = []
+        for constraint in retargeted:
+            cid = crm_name(constraint.id, "constraint id")
+            role = model.vocabulary.role_name(Role.parse(constraint.get("rsc-role")))
+            policy = constraint.get("loss-policy")
+            commands.append(["crm", "configure", "delete", cid])
+            commands.append(["crm", "configure", "rsc_ticket", cid, f"{crm_name(ticket, 'ticket')}:",
+                             crm_name(constraint.get("rsc"), "resource") + (f":{role}" if role else "")]
+                            + ([f"loss-policy={crm_name(policy, 'loss-policy')}"] if policy else []))
+        return commands
+
+    def pcs():
+        commands = []
+        for constraint in retargeted:
+            cid = pcs_id(constraint.id, "constraint id")
+            keyword = model.vocabulary.pcs_role_keyword(Role.parse(constraint.get("rsc-role")))
+            policy = constraint.get("loss-policy")
+            commands.append(["pcs", "constraint", "delete", cid])
+            commands.append(["pcs", "constraint", "ticket", "add", pcs_ticket(ticket)] + ([keyword] if keyword else [])
+                            + [pcs_id(constraint.get("rsc"), "resource")]
+                            + ([f"loss-policy={pcs_value(policy, 'loss-policy')}"] if policy else [])
+                            + [f"id={cid}"])
+        return commands
+
+    return command_words.fix(crm=crm, pcs=pcs)
 
 
 def check(context):
@@ -114,18 +130,12 @@ def check(context):
         if not needs:
             continue
         tickets = list(dict.fromkeys(n.ticket for n in needs))
+        if len(tickets) == 1:
+            continue
         members = [stack.filesystem] + [t.lower for t in stack.containers]
         first = model.constraints.get(needs[0].constraint)
         line = first.line if first is not None else model.resources[stack.filesystem].line
         effects = "; ".join(_effect(model, n) for n in needs)
-        if len(tickets) == 1:
-            message = (f"The stack of {join(members)} runs only while ticket {tickets[0]} is granted to this "
-                       f"site: without it {effects}, and the rest of the stack follows through its "
-                       f"colocations.")
-            yield Finding.of(RULE, message, severity=Severity.INFO, line=line, resources=tuple(members),
-                             constraints=tuple(dict.fromkeys(n.constraint for n in needs)),
-                             suppress_on=stack.filesystem)
-            continue
         message = (f"The stack of {join(members)} needs {len(tickets)} different tickets ({join(tickets)}): "
                    f"{effects}. It runs only on a site holding all of them, and they are granted one by one; "
                    f"make the stack depend on one ticket ({tickets[0]}).")

@@ -5,6 +5,7 @@ with ``context.suppressions`` (a :class:`crm_ve.suppressions.SuppressionIndex`) 
 silenced. A directive naming a rule that did not run (deselected, or it failed) is not called unused.
 """
 from crm_ve import hookimpl
+from crm_ve.command_words import shell_line
 from crm_ve.findings import Finding, Rule, RuleDoc, Severity
 from crm_ve.suppressions import is_meta
 
@@ -25,9 +26,15 @@ UNUSED = Rule(
         ),
         example=(
             "# crm-ve: ignore[CV301]\n"
-            "primitive p_drbd_r0 ocf:linbit:drbd params drbd_resource=r0"
+            "primitive p_drbd_r0 ocf:linbit:drbd params drbd_resource=r0 \\\n"
+            "    op monitor interval=29s role=Master \\\n"
+            "    op monitor interval=31s role=Slave"
         ),
-        use_instead="primitive p_drbd_r0 ocf:linbit:drbd params drbd_resource=r0",
+        use_instead=(
+            "primitive p_drbd_r0 ocf:linbit:drbd params drbd_resource=r0 \\\n"
+            "    op monitor interval=29s role=Master \\\n"
+            "    op monitor interval=31s role=Slave"
+        ),
     ),
     check=None,
 )
@@ -48,10 +55,16 @@ INVALID = Rule(
             "Suppressions must name the codes they silence, so a new kind of mistake on the same object is never "
             "hidden by accident; a typo in a code silently suppresses nothing."
         ),
-        example="# crm-ve: ignore\nprimitive p_fs Filesystem params device=/dev/drbd0 directory=/vz",
+        example=(
+            "# crm-ve: ignore\n"
+            "primitive p_fs Filesystem \\\n"
+            "    params device=/dev/drbd0 directory=/vz fstype=ext4"
+        ),
         use_instead=(
-            "# crm-ve: ignore[CV101]\n"
-            "primitive p_fs Filesystem params device=/dev/drbd0 directory=/vz"
+            "# crm-ve: ignore[CV501]\n"
+            "primitive p_ve ocf:crm-ve:ManageVE params veid=101 \\\n"
+            "    checkpoint_on_stop=true dumpfile=/vz/dump/Dump.101 \\\n"
+            "    meta allow-migrate=true"
         ),
     ),
     check=None,
@@ -77,7 +90,8 @@ def check_unused(context):
             yield Finding.of(
                 UNUSED,
                 f"'{directive.text}' on {directive.owner_id}: {rule.code} {rule.name} finds nothing to suppress "
-                f"there; remove {token} from the comment (crm configure edit {directive.owner_id})",
+                f"there; remove {token} from the comment "
+                f"({shell_line(['crm', 'configure', 'edit', directive.owner_id])})",
                 line=directive.line,
                 suppress_on=directive.owner_id,
                 **_where(directive),

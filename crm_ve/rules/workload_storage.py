@@ -30,14 +30,12 @@ RULE = Rule(
             "with its data at all."
         ),
         example=(
-            "primitive p_fs Filesystem params device=/dev/drbd0 directory=/vz\n"
-            "primitive p_fs2 Filesystem params device=/dev/drbd1 directory=/vz2\n"
-            "primitive p_ve ManageVE params veid=101"
+            "primitive p_ve102 ocf:crm-ve:ManageVE params veid=102"
         ),
         use_instead=(
-            "group g_ve101 p_fs p_ve\n"
-            "# or: colocation c_ve_on_fs inf: p_ve p_fs\n"
-            "#     order o_fs_before_ve Mandatory: p_fs:start p_ve:start"
+            "primitive p_ve102 ocf:crm-ve:ManageVE params veid=102\n"
+            "colocation c_ve102_on_fs inf: p_ve102 p_fs\n"
+            "order o_fs_before_ve102 Mandatory: p_fs:start p_ve102:start"
         ),
     ),
     check=None,

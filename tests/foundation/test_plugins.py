@@ -38,6 +38,14 @@ def test_plugins_can_be_disabled_by_name_and_by_environment():
     assert "VM101" not in no_autoload.stdout and "CV301" in no_autoload.stdout
 
 
+def test_blocking_a_plugin_that_does_not_exist_is_refused_naming_the_plugins():
+    result = run_crm_ve("check", "-p", "no:crm_ve_vm", "-", stdin=DEPRECATED_DRBD)
+    assert result.returncode == 2 and result.stdout == "", result.stdout
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("crm-ve: -p no:crm_ve_vm: no plugin of that name; the plugins are: ")
+    assert " vm" in line and "crm_ve.rules.drbd_agent" in line
+
+
 def test_builtins_are_registered_like_third_party_plugins():
     host = PluginHost(autoload=False)
     for module_name in DEFAULT_PLUGINS:

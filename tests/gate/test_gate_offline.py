@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from support.cib_build import build_reference_crm
+from support.plugin_dist import make_plugin_dist
 from support.tools import require_tools
 
 
@@ -123,7 +124,7 @@ def test_a_record_of_an_earlier_shadow_of_that_name_is_ignored_with_a_warning(of
     assert "concurrent changes to the live CIB cannot be detected" in proc.stderr
 
 
-def test_push_via_cibadmin_replaces_the_configuration_only(offline, tmp_path):
+def test_push_writes_the_configuration_only(offline, tmp_path):
     new = tmp_path / "new.xml"
     new.write_bytes(offline.live.read_bytes())
     offline.tool("cibadmin", "--create", "--scope", "resources", "--xml-text",
@@ -132,10 +133,10 @@ def test_push_via_cibadmin_replaces_the_configuration_only(offline, tmp_path):
     orig = tmp_path / "orig.xml"
     orig.write_bytes(new.read_bytes())
 
-    refused = offline.crm_ve("push", new, "--diff-against", orig, "--via", "cibadmin")
+    refused = offline.crm_ve("push", new, "--diff-against", orig)
     assert refused.returncode == 3 and "resources: added added" in refused.stderr
 
-    pushed = offline.crm_ve("push", new, "--via", "cibadmin", "--force-overwrite")
+    pushed = offline.crm_ve("push", new, "--force-overwrite")
     assert pushed.returncode == 0, pushed.stderr
     live = etree.parse(str(offline.live)).getroot()
     assert live.find(".//primitive[@id='added']") is None
@@ -164,3 +165,39 @@ def test_an_unreachable_cib_is_one_line_exit_2_and_the_shadow_is_kept(offline, t
     assert proc.returncode == 2
     assert "cannot read the cluster's CIB" in proc.stderr and "nothing was changed" in proc.stderr
     assert offline.shadow("s").read_bytes() == shadow
+
+
+RAISING_RULE = '''
+from crm_ve import hookimpl
+from crm_ve.findings import Rule, RuleDoc, Severity
+
+
+def check(context):
+    raise RuntimeError("this rule always fails")
+
+
+RULE = Rule(code="GT901", name="gate-test-raises", severity=Severity.ERROR, summary="always raises", covers=(),
+            suppression_target="the primitive", check=check,
+            doc=RuleDoc(what_it_does="Raises.", why_is_this_bad="The gate tests say so.", example="", use_instead=""))
+
+
+@hookimpl
+def crm_ve_rules():
+    return [RULE]
+'''
+
+
+@pytest.mark.parametrize("command", [["commit", "s"], ["commit", "s", "--force"], ["push", "new.xml", "--force"]])
+def test_a_rule_that_raised_never_commits(offline, tmp_path, command):
+    offline.env["PYTHONPATH"] = str(make_plugin_dist(tmp_path / "plugin", "crm-ve-raising", "crm_ve_raising",
+                                                     RAISING_RULE))
+    assert offline.crm_ve("shadow", "new", "s").returncode == 0
+    offline.tool("crm", "configure", "primitive", "mine", "ocf:pacemaker:Dummy", shadow="s")
+    (tmp_path / "new.xml").write_bytes(offline.shadow("s").read_bytes())
+    before = offline.live_digest()
+
+    proc = offline.crm_ve(*[str(tmp_path / arg) if arg == "new.xml" else arg for arg in command])
+
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "1 rule(s) failed to run" in proc.stderr and "nothing was changed" in proc.stderr
+    assert offline.live_digest() == before

@@ -1,4 +1,5 @@
 """The safe CIB reader: every bad input is one line naming it, exit 2, never a traceback; nothing is fetched."""
+import json
 import socket
 import threading
 
@@ -9,7 +10,8 @@ from support.plugin_dist import run_crm_ve
 
 DRBD_PRIMITIVE = '<primitive id="d" class="ocf" provider="heartbeat" type="drbd"/>'
 CIB = (
-    '<?xml version="1.0"?>\n<cib validate-with="pacemaker-3.9">\n  <configuration>\n    <resources>\n'
+    '<?xml version="1.0"?>\n<cib validate-with="pacemaker-3.9" admin_epoch="0" epoch="1" num_updates="0">\n'
+    "  <configuration>\n    <crm_config/>\n    <nodes/>\n    <resources>\n"
     f"      {DRBD_PRIMITIVE}\n    </resources>\n    <constraints/>\n  </configuration>\n</cib>\n"
 )
 
@@ -19,7 +21,12 @@ def one_line_error(capsys, argv):
     code = main(argv)
     out, err = capsys.readouterr()
     assert code == 2, (argv, out, err)
-    assert out == ""
+    if "json" in argv:  # the report stays a valid document, listing the input's error
+        report = json.loads(out)
+        assert report["summary"]["exit_code"] == 2 and [f["error"] for f in report["failures"]] == [
+            line[len("crm-ve: "):] for line in err.strip().splitlines()]
+    else:
+        assert out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("crm-ve: "), err
     assert "Traceback" not in err

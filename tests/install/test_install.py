@@ -4,7 +4,9 @@
 The wheel is built from this checkout and installed (not editable) into a fresh virtualenv, so these tests see
 exactly what a user of the wheel gets.
 """
+import fnmatch
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -41,6 +43,15 @@ def fresh_venv(tmp_path_factory, wheel):
     _run([sys.executable, "-m", "venv", str(venv)])
     _run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)])
     return venv
+
+
+def test_the_readme_install_line_names_the_wheel_the_build_makes(wheel):
+    """README's pip line: ``python3 -m build --wheel`` writes dist/NAME.whl, which its glob must match."""
+    readme = (ROOT / "README.md").read_text()
+    (line,) = [line for line in readme.splitlines() if "pip install dist/" in line]
+    (pattern,) = re.findall(r"pip install (dist/\S+\.whl)", line)
+    assert "python3 -m build --wheel" in line
+    assert fnmatch.fnmatch(f"dist/{wheel.name}", pattern), (pattern, wheel.name)
 
 
 def _shipped(directory):

@@ -138,7 +138,7 @@ def test_shadow_with_an_error_finding_is_refused_and_nothing_changes_then_force_
     assert "broken-1" not in gate.live_ids("resources")
 
     dry = gate.crm_ve("commit", "bad", "--force", "--dry-run")
-    assert dry.returncode == 0 and "dry run: would replace" in dry.stderr and "added broken-1" in dry.stderr
+    assert dry.returncode == 0 and "dry run: would patch" in dry.stderr and "added broken-1" in dry.stderr
     assert c.configuration_digest() == digest
 
     forced = gate.crm_ve("commit", "bad", "--force")
@@ -211,7 +211,7 @@ def test_a_write_the_cib_manager_rejects_leaves_everything_as_it_was(gate):
     proc = gate.crm_ve("commit", "reject")
 
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "shadow:reject: not committed: cibadmin --replace" in proc.stderr
+    assert "shadow:reject: not committed: cibadmin --patch" in proc.stderr
     assert "nothing was changed" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert c.configuration_digest() == digest
@@ -280,28 +280,26 @@ def test_pcs_flow_clean_file_is_pushed_with_diff_against(pcs_gate):
     proc = gate.crm_ve("push", new, "--diff-against", orig)
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert f"pushed with pcs cluster cib-push {new} diff-against={orig}" in proc.stderr
+    assert f"{new}: pushed to the live CIB" in proc.stderr
     assert "pcs-1" in gate.live_ids("resources")
     assert any(i.startswith("location-pcs-1") for i in gate.live_ids("constraints"))
     assert c.run("crm_attribute", "--node", c.node_name, "--lifetime", "reboot", "--name", "gate-probe",
                  "--query", "--quiet").stdout.strip() == "8"
 
 
-@pytest.mark.parametrize("via", ["pcs", "cibadmin"])
-def test_pcs_flow_without_diff_against_pushes_the_configuration_only(pcs_gate, via):
+def test_pcs_flow_without_diff_against_pushes_the_configuration_only(pcs_gate):
     gate = pcs_gate
     c = gate.cluster
-    _, new = _pcs_copy(gate, via)
-    _pcs(gate, "resource", "create", f"{via}-1", "ocf:pacemaker:Dummy", "--disabled", "--no-default-ops", cib=new)
+    _, new = _pcs_copy(gate, "plain")
+    _pcs(gate, "resource", "create", "plain-1", "ocf:pacemaker:Dummy", "--disabled", "--no-default-ops", cib=new)
     c.run("crm_attribute", "--node", c.node_name, "--lifetime", "reboot", "--name", "gate-probe", "--update", "9")
 
-    proc = gate.crm_ve("push", new, "--via", via)
+    proc = gate.crm_ve("push", new)
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "concurrent changes to the live CIB cannot be detected" in proc.stderr
-    how = f"pcs cluster cib-push {new} --config" if via == "pcs" else "cibadmin --replace --scope configuration"
-    assert f"pushed with {how}" in proc.stderr
-    assert f"{via}-1" in gate.live_ids("resources")
+    assert f"{new}: pushed to the live CIB" in proc.stderr
+    assert "plain-1" in gate.live_ids("resources")
     assert c.run("crm_attribute", "--node", c.node_name, "--lifetime", "reboot", "--name", "gate-probe",
                  "--query", "--quiet").stdout.strip() == "9"
 
@@ -335,8 +333,8 @@ def test_pcs_flow_live_change_since_orig_is_refused_with_exit_3(pcs_gate):
     assert "resources: added pcs-theirs" in proc.stderr
     assert c.configuration_digest() == digest
 
-    # --force-overwrite with pcs: pcs applies only the difference, so the other change survives; the merged
-    # result is what gets checked.
+    # --force-overwrite with ORIG: only the difference ORIG -> FILE is applied, so the other change survives;
+    # the merged result is what gets checked.
     forced = gate.crm_ve("push", new, "--diff-against", orig, "--force-overwrite")
     assert forced.returncode == 0, forced.stdout + forced.stderr
     assert "checking the live configuration with the difference" in forced.stderr

@@ -207,7 +207,7 @@ def test_all_stacks_of_a_document_share_one_simulation_per_scenario(tmp_path, si
 def test_without_crm_simulate_one_line_and_exit_2(tmp_path, simulation_tools):
     """A PATH with the other Pacemaker tools but no crm_simulate."""
     cib = tmp_path / "any.xml"
-    cib.write_text("<cib validate-with='pacemaker-3.9'><configuration><crm_config/><nodes/><resources/>"
+    cib.write_text("<cib validate-with='pacemaker-3.9' admin_epoch='0' epoch='1' num_updates='0'><configuration><crm_config/><nodes/><resources/>"
                    "<constraints/></configuration><status/></cib>")
     bindir = tmp_path / "bin"
     bindir.mkdir()

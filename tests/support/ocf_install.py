@@ -171,6 +171,25 @@ def installed_agent(source: Path, provider: str, name: str = "") -> Iterator[Pat
         yield target
 
 
+#: Tests that use an agent installed here hold this lock shared while they run; a test that installs into the real
+#: OCF directory itself (tests/install) holds it alone, so that it never takes an agent away from a running test.
+DIRECTORY_LOCK = Path("/run/crm-ve-ocf-directory.lock")
+
+
+@contextlib.contextmanager
+def directory_turn(alone: bool) -> Iterator[None]:
+    """Hold DIRECTORY_LOCK, shared or ALONE, while in the block (root only: others cannot install agents)."""
+    if os.geteuid() != 0:
+        yield
+        return
+    with open(DIRECTORY_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def manage_ve_agent():
     """ra/ManageVE installed as ocf:crm-ve:ManageVE for the session; needs root (the OCF directory is compiled

@@ -163,7 +163,6 @@ def test_printed_crm_for_a_named_schema():
     text = ok(*NEW, "--format", "crm")
     assert "\nclone vz1-drbd-clone vz1-drbd \\\n\tmeta promotable=true promoted-max=1" in text
     assert "colocation vz1-fs-with-drbd inf: vz1-fs vz1-drbd-clone:Promoted" in text
-    assert "unknown" not in refused(*NEW, "--schema", "pacemaker-x")
 
 
 # ------------------------------------------------------------------------------------------------ bad input
@@ -186,6 +185,8 @@ def test_printed_crm_for_a_named_schema():
     (["--drbd-resource", "r 0"], "--drbd-resource 'r 0' is not a DRBD resource name"),
     (["--device", "drbd0"], "--device 'drbd0' is not an absolute path"),
     (["--fstype", "ext4 -o x"], "--fstype 'ext4 -o x' is not a filesystem type"),
+    (["--options", "noatime;reboot"], "--options 'noatime;reboot' is not a list of mount options"),
+    (["--options", "data=ordered noatime"], "is not a list of mount options"),
 ])
 def test_bad_parameter_one_line_exit_2_nothing_applied(pcs_tool_module, tmp_path, change, message):
     cib = new_cib(tmp_path / "cib.xml")
@@ -234,16 +235,76 @@ def test_usage_mistakes():
 
 
 def test_a_step_refused_by_the_tool_applies_nothing(crmsh, manage_ve_agent, tmp_path):
-    """crmsh commits only a configuration that crm_verify accepts: in a CIB with fencing enabled and no
-    fencing device, ``crm configure load update`` fails, and the file stays as it was."""
+    """crmsh commits only a configuration that crm_verify accepts: with no-quorum-policy=suicide and fencing
+    disabled (a configuration error to Pacemaker), ``crm configure load update`` fails, and the file stays as
+    it was."""
     cib = new_cib(tmp_path / "cib.xml")
-    subprocess.run(["crm_attribute", "-t", "crm_config", "-n", "stonith-enabled", "-D"], check=True,
+    subprocess.run(["crm_attribute", "-t", "crm_config", "-n", "no-quorum-policy", "-v", "suicide"], check=True,
                    env={"CIB_file": str(cib), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}, capture_output=True)
     before = cib.read_bytes()
     line = refused(*NEW, "-f", cib, "--apply", "--format", "crm")
-    assert "crm configure load update failed, nothing applied" in line and "STONITH" in line
+    assert "crm configure load update failed, nothing applied" in line
     assert cib.read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".crm-ve-stack-")]
+
+
+def _without_fencing(cib, disabled):
+    """``cib`` with fencing disabled (stonith-enabled=false), or enabled with no device (the option deleted)."""
+    argv = ["crm_attribute", "-t", "crm_config", "-n", "stonith-enabled"] + (["-v", "false"] if disabled else ["-D"])
+    subprocess.run(argv, check=True, env={"CIB_file": str(cib), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+                   capture_output=True)
+    return cib
+
+
+@pytest.mark.parametrize("disabled, warning", [
+    (False, "has no fencing device: Pacemaker starts no resource until one is configured"),
+    (True, "cib.xml (stonith-enabled=false): DRBD risks a split brain"),
+])
+def test_missing_fencing_is_the_same_warning_in_both_formats(crmsh, pcs_tool_module, manage_ve_agent, tmp_path,
+                                                            disabled, warning):
+    results = {}
+    for fmt in ("pcs", "crm"):
+        directory = tmp_path / fmt
+        directory.mkdir()
+        cib = _without_fencing(new_cib(directory / "cib.xml"), disabled)
+        proc = crm_ve(*NEW, "-f", cib, "--apply", "--format", fmt)
+        assert proc.returncode == 0, proc.stderr
+        (line,) = proc.stderr.splitlines()
+        assert line.startswith("crm-ve stack: warning: ") and warning in line, line
+        results[fmt] = stack_summary(cib)
+    assert results["pcs"] == results["crm"]
+
+
+@pytest.mark.parametrize("fmt", ["pcs", "crm"])
+def test_mount_options_with_values_are_applied(crmsh, pcs_tool_module, manage_ve_agent, tmp_path, fmt):
+    cib = new_cib(tmp_path / "cib.xml")
+    argv = [w if w != "noatime" else "data=ordered,noatime" for w in NEW]
+    ok(*argv, "-f", cib, "--apply", "--format", fmt)
+    assert 'name="options" value="data=ordered,noatime"' in cib.read_text()
+    crm_ve_check_clean(cib)
+
+
+@pytest.mark.parametrize("change, warning", [
+    (["--device", "/dev/sdb1"], "--device '/dev/sdb1' is not a DRBD device"),
+    (["--fstype", "ext9"], "--fstype 'ext9' is not a filesystem type Linux knows"),
+])
+def test_what_the_target_node_may_still_have_is_a_warning(change, warning):
+    proc = crm_ve(*NEW, *change)
+    assert proc.returncode == 0, proc.stderr
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("crm-ve stack: warning: ") and warning in line
+
+
+@pytest.mark.parametrize("device", ["/dev/drbd0", "/dev/drbd12", "/dev/drbd/by-res/r0/0", "/dev/drbd/by-res/r0"])
+def test_drbd_devices_get_no_warning(device):
+    proc = crm_ve(*NEW, "--device", device, "--fstype", "xfs")
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+
+
+def test_a_schema_pacemaker_does_not_know_is_refused():
+    assert "--schema 'pacemaker-9.9' is no schema Pacemaker knows" in refused(*NEW, "--schema", "pacemaker-9.9")
+    assert "--schema 'pacemaker-x' is no schema Pacemaker knows" in refused(*NEW, "--schema", "pacemaker-x")
+    assert "promotable=true" in ok(*NEW, "--format", "crm", "--schema", "pacemaker-3.10")
 
 
 def test_add_container_prints_without_a_cib_given_the_mount_point():
