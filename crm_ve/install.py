@@ -257,9 +257,12 @@ def _write_manifest(tree, files):
 
 
 def _open_root(root, create):
-    if create and not root.exists():
-        root.mkdir(mode=DIRECTORY_MODE, parents=True)
-        root.chmod(DIRECTORY_MODE)
+    """The destination as a _Tree; when ``create``, its missing directories are made 0755, whatever the umask."""
+    if create:
+        missing = [directory for directory in (root, *root.parents) if not directory.exists()]
+        for directory in reversed(missing):
+            directory.mkdir(mode=DIRECTORY_MODE)
+            directory.chmod(DIRECTORY_MODE)
     return _Tree(root)
 
 

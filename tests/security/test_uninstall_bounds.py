@@ -136,9 +136,10 @@ def test_install_does_not_write_through_a_symlinked_directory(tmp_path):
 
 
 def test_modes_do_not_depend_on_the_umask(tmp_path):
-    dest = tmp_path / "dest"
+    dest = tmp_path / "new" / "dest"   # the destination's missing parents too
     result = crm_ve("install", "--destdir", dest, umask=0o000)
     assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o755
     found = tree(dest)
     assert found.pop(installer.AGENT_TARGET) == ("file", 0o755)
     directories = {path: mode for path, (kind, mode) in found.items() if kind == "dir"}
