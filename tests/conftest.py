@@ -86,17 +86,16 @@ def _install_shims():
     return shims
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Mark each test from what it uses, before -m selects (and before xdist groups)."""
-    for item in items:
-        for name in sorted(item_marks(item)):
-            if item.get_closest_marker(name) is None:
-                item.add_marker(name)
-        if (item.get_closest_marker(LIVE) or item.get_closest_marker(TWONODE)) and not item.get_closest_marker(TOOLS):
-            item.add_marker(TOOLS)
-        if any(item.get_closest_marker(name) for name in (LIVE, TWONODE, MACHINE)):
-            item.add_marker(pytest.mark.xdist_group(MACHINE_GROUP))
+def pytest_itemcollected(item):
+    """Mark each test from what it uses as it is collected: before -m selects and before pytest-xdist reads the
+    groups (tests/install/conftest.py marks its tests ``machine`` first)."""
+    for name in sorted(item_marks(item)):
+        if item.get_closest_marker(name) is None:
+            item.add_marker(name)
+    if (item.get_closest_marker(LIVE) or item.get_closest_marker(TWONODE)) and not item.get_closest_marker(TOOLS):
+        item.add_marker(TOOLS)
+    if any(item.get_closest_marker(name) for name in (LIVE, TWONODE, MACHINE)):
+        item.add_marker(pytest.mark.xdist_group(MACHINE_GROUP))
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -9,18 +9,14 @@ import pytest
 from support.ocf_install import directory_turn
 from support.tool_marks import TOOLS
 
-MACHINE_GROUP = "machine"  # tests/conftest.py's group of the machine-wide tests
-
 HERE = Path(__file__).parent
 
 
-def pytest_collection_modifyitems(items):
-    """The ``machine`` marker, and its xdist group: tests/conftest.py's hook, which groups what is marked
-    ``machine``, runs before this one."""
-    for item in items:
-        if HERE in item.path.parents:
-            item.add_marker(pytest.mark.machine)
-            item.add_marker(pytest.mark.xdist_group(MACHINE_GROUP))
+@pytest.hookimpl(tryfirst=True)
+def pytest_itemcollected(item):
+    """The ``machine`` marker, before tests/conftest.py's hook groups what is marked so."""
+    if HERE in item.path.parents:
+        item.add_marker(pytest.mark.machine)
 
 
 @pytest.hookimpl(hookwrapper=True)
