@@ -4,7 +4,12 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 DESTDIR ?=
 
-.PHONY: example test deps venv install man bench clean deb
+.PHONY: example test test-fast deps venv install man bench clean deb
+
+# Tests run on every core (pytest-xdist); pytest keeps its rewritten test modules in __pycache__ even where the
+# environment says not to write bytecode (rewriting them all again costs several seconds a run).
+WORKERS ?= auto
+PYTEST = env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
 
 ## Debian packages with the real Pacemaker tools (needs root; a no-op when they are installed).
 deps:
@@ -24,9 +29,22 @@ example: venv
 	$(BIN)/crm-ve check examples/good-stack.xml
 	$(BIN)/crm-ve check examples/broken-stack.xml; test $$? -eq 1
 
+## Every test that needs no Pacemaker tool, no root and no cluster (under a minute): run it every few minutes.
+## The Pacemaker tools are shims on PATH that fail the test that runs one (tests/conftest.py).
+test-fast: venv
+	$(PYTEST) -q -m "not tools and not machine" --forbid-tools
+
 ## The whole test suite, with the real tools (as root: live-cluster, agent-install and namespace tests need it).
+## First every test that leaves the machine's cluster and OCF directory alone, on every core; then the live,
+## two-node and install tests, one at a time (a package install needs the agent to itself, which another worker's
+## session would hold). Each pass ends with its 20 slowest tests and its time.
+MACHINE_TESTS = live or twonode or machine
 test: deps venv
-	$(BIN)/python -m pytest
+	status=0; \
+	$(PYTEST) -m "not ($(MACHINE_TESTS))" --durations=20 || status=$$?; \
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -p no:xdist -m "$(MACHINE_TESTS)" --durations=20 \
+	    || status=$$?; \
+	exit $$status
 
 ## Place the agent, templates, scripts and man pages where the cluster looks (see crm-ve install --help).
 install: venv

@@ -14,19 +14,26 @@ rusage of os.wait4.  Target (issue 7): our monitor costs <= 0.6x upstream's CPU.
 Also timed: meta-data, and start of a stopped container (a two-state shell stub: status
 prints down until start has run).
 
-    python3 bench/agent_monitor.py [--runs 200] [--json]
+Ours runs as installed: ra/ManageVE under a temporary OCF root (OCF_ROOT points there), its
+library in lib/crm-ve/manage_ve byte-compiled by the agent's interpreter, as `crm-ve install`
+does.  --checkout runs ra/ManageVE in place instead, importing ra/lib uncompiled (the agent
+never writes bytecode), which is what a developer measures without installing.
+
+    python3 bench/agent_monitor.py [--runs 200] [--json] [--checkout]
 """
 import argparse
 import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OURS = os.path.join(HERE, os.pardir, "ra", "ManageVE")
+OURS_LIBRARY = os.path.join(HERE, os.pardir, "ra", "lib", "manage_ve")
 UPSTREAM = "/usr/lib/ocf/resource.d/heartbeat/ManageVE"
 UPSTREAM_VZCTL_LINE = "VZCTL=/usr/sbin/vzctl"
 TARGET_RATIO = 0.6
@@ -47,6 +54,20 @@ def patched_upstream(workdir, vzctl):
     path = os.path.join(workdir, "upstream-ManageVE")
     write_executable(path, text.replace(UPSTREAM_VZCTL_LINE + "\n", "VZCTL=%s\n" % vzctl))
     return path
+
+
+def installed_agent(ocf_root):
+    """Ours as `crm-ve install` lays it out under `ocf_root`: (agent path, interpreter)."""
+    provider = os.path.join(ocf_root, "resource.d", "crm-ve")
+    os.makedirs(provider)
+    agent = os.path.join(provider, "ManageVE")
+    shutil.copy2(OURS, agent)
+    library = os.path.join(ocf_root, "lib", "crm-ve", "manage_ve")
+    shutil.copytree(OURS_LIBRARY, library, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(OURS) as f:
+        interpreter = f.readline()[2:].split()[0]
+    subprocess.run([interpreter, "-I", "-m", "compileall", "-q", library], check=True)
+    return agent
 
 
 def run_once(argv, env, before=None):
@@ -91,6 +112,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=200, help="interleaved runs per case")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--checkout", action="store_true",
+                        help="run ra/ManageVE in place (uncompiled library), not as installed")
     args = parser.parse_args()
     for path in (OURS, UPSTREAM):
         if not os.access(path, os.X_OK):
@@ -119,25 +142,33 @@ def main():
                 "OCF_RESKEY_CRM_meta_interval": "10000", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
                 # where ours looks for a default dump to set aside before a cold start
                 "OCF_RESKEY_vz_conf": os.path.join(workdir, "vz.conf")}
-        ours_running = dict(base, OCF_RESKEY_vzctl=running)
-        ours_two_state = dict(base, OCF_RESKEY_vzctl=two_state)
+        ours = OURS
+        if not args.checkout:
+            ocf_root = os.path.join(workdir, "ocf")
+            ours = installed_agent(ocf_root)
+            base_ours = dict(base, OCF_ROOT=ocf_root)
+        else:
+            base_ours = base
+        ours_running = dict(base_ours, OCF_RESKEY_vzctl=running)
+        ours_two_state = dict(base_ours, OCF_RESKEY_vzctl=two_state)
 
         def stopped():
             if os.path.exists(state):
                 os.unlink(state)
 
         figures = measure([
-            ("monitor ours", [OURS, "monitor"], ours_running, 0, None),
+            ("monitor ours", [ours, "monitor"], ours_running, 0, None),
             ("monitor upstream", [upstream_running, "monitor"], base, 0, None),
-            ("meta-data ours", [OURS, "meta-data"], ours_running, 0, None),
+            ("meta-data ours", [ours, "meta-data"], ours_running, 0, None),
             ("meta-data upstream", [upstream_running, "meta-data"], base, 0, None),
-            ("start ours", [OURS, "start"], ours_two_state, 0, stopped),
+            ("start ours", [ours, "start"], ours_two_state, 0, stopped),
             ("start upstream", [upstream_two_state, "start"], base, 0, stopped),
         ], args.runs)
     finally:
         shutil.rmtree(workdir)
 
     result = {"runs": args.runs, "python": sys.version.split()[0], "cpus": os.cpu_count(),
+              "ours": "checkout" if args.checkout else "installed",
               "target_monitor_cpu_ratio": TARGET_RATIO, "actions": {}}
     for action in ("monitor", "meta-data", "start"):
         ours, upstream = figures[action + " ours"], figures[action + " upstream"]
@@ -151,8 +182,8 @@ def main():
     if args.json:
         print(json.dumps(result, indent=1))
         return
-    print("ManageVE per call, median of %d interleaved runs (Python %s, %d CPUs)"
-          % (args.runs, result["python"], result["cpus"]))
+    print("ManageVE per call, median of %d interleaved runs (Python %s, %d CPUs, ours %s)"
+          % (args.runs, result["python"], result["cpus"], result["ours"]))
     print("%-10s %12s %12s %12s %12s %9s %9s" % ("action", "ours cpu", "upstr cpu",
                                                   "ours wall", "upstr wall", "cpu x", "wall x"))
     for action, f in result["actions"].items():

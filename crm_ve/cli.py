@@ -12,6 +12,7 @@ import sys
 
 from crm_ve import __version__
 from crm_ve.errors import EXIT_CANNOT_RUN, CrmVeError, UsageError
+from crm_ve.printable import printable
 
 #: Subcommand modules; each has ``register(subparsers)`` which adds its parser and sets ``func(args) -> int``.
 COMMANDS = (
@@ -42,6 +43,7 @@ EXIT_STATUS_HELP = """exit status:
   1  at least one error finding (or a warning with --strict)
   2  could not run: bad input, bad usage, a plugin that failed to load or raised
   3  refused: the live CIB changed since the shadow was made (commit gate)
+  4  not proven: check --simulate found no error, but a stack it could not prove
 """
 
 
@@ -86,7 +88,8 @@ def main(argv=None):
         args = build_parser(argv).parse_args(argv)
         return args.func(args)
     except CrmVeError as exc:
-        print(f"crm-ve: {exc.message}", file=sys.stderr)
+        for line in exc.message.split("\n"):  # one line per problem; no input byte starts a line of its own
+            print(f"crm-ve: {printable(line)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("crm-ve: interrupted", file=sys.stderr)

@@ -5,6 +5,8 @@ EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_CANNOT_RUN = 2
 EXIT_CONCURRENT_CHANGE = 3
+#: ``check --simulate``: no error, but a stack or scenario the scheduler could not prove
+EXIT_NOT_PROVEN = 4
 
 
 class CrmVeError(Exception):

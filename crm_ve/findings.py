@@ -4,8 +4,8 @@ Data flows one way: input -> model -> rules -> findings -> report. A rule decide
 reports only render.
 """
 import enum
-from dataclasses import dataclass, field
-from typing import Callable, Iterable, Optional, Tuple
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterable, Optional, Sequence, Tuple
 
 
 class Severity(enum.IntEnum):
@@ -33,9 +33,25 @@ class Fix:
 
     crm: Tuple[str, ...] = ()
     pcs: Tuple[str, ...] = ()
+    #: (tool, why) for a tool whose syntax cannot carry a value of this fix: it has no commands here
+    withheld: Tuple[Tuple[str, str], ...] = ()
 
     def __bool__(self):
-        return bool(self.crm or self.pcs)
+        return bool(self.crm or self.pcs or self.withheld)
+
+    @classmethod
+    def join(cls, *fixes: Optional["Fix"]) -> "Fix":
+        """The commands of ``fixes`` in order; a tool withheld in one of them is withheld in the whole (half
+        a fix is not printed)."""
+        fixes = [f for f in fixes if f]
+        withheld = tuple(dict.fromkeys(pair for f in fixes for pair in f.withheld))
+        tools = {tool for tool, _ in withheld}
+        return cls(crm=() if "crm" in tools else tuple(c for f in fixes for c in f.crm),
+                   pcs=() if "pcs" in tools else tuple(c for f in fixes for c in f.pcs), withheld=withheld)
+
+    def notes(self) -> str:
+        """Why a tool has no command, as sentences for the finding's message ('' when none is withheld)."""
+        return "".join(f" {why[:1].upper()}{why[1:]}." for _, why in self.withheld)
 
 
 @dataclass(frozen=True)
@@ -98,6 +114,13 @@ class Finding:
     fix: Fix = field(default_factory=Fix)
     suppress_on: Optional[str] = None
     file: Optional[str] = None
+    #: findings of other rules that one fix repairs with this one (see :class:`Merge`, :func:`present`)
+    merge: Optional["Merge"] = None
+    #: for a finding :func:`present` made of several: the findings it stands for, each as its rule made it
+    parts: Tuple["Finding", ...] = ()
+
+    def __post_init__(self):
+        self.message += self.fix.notes()
 
     @classmethod
     def of(cls, rule, message, **kwargs):
@@ -116,7 +139,54 @@ class Finding:
             "resources": list(self.resources),
             "constraints": list(self.constraints),
             "fix": {"crm": list(self.fix.crm), "pcs": list(self.fix.pcs)},
+            **({"merged": [part.as_part() for part in self.parts]} if self.parts else {}),
         }
+
+    def as_part(self):
+        """What one rule found, inside a merged finding (its fix is the merged finding's)."""
+        return {key: value for key, value in self.as_dict().items() if key not in ("fix", "merged")}
+
+
+@dataclass(frozen=True, eq=False)
+class Merge:
+    """How a finding joins the findings of other rules that one fix repairs together.
+
+    Rules find their problems independently: ``--select``, ``--ignore`` and suppressions keep or drop each
+    rule's findings alone. Only what is left is merged, by :func:`present`: findings sharing ``group`` become
+    one, whose fix is ``combine(parts)`` over the ``part`` of each (a fix repairing them all, deleting a shared
+    constraint once).
+    """
+
+    group: object
+    part: object
+    combine: Callable[[Sequence[object]], "Fix"]
+
+
+def present(findings):
+    """The findings as reports show them: those of one file sharing a :class:`Merge` group become one finding
+    (the lowest code first, the others' messages after "Also (CODE): ..."), with the fix that repairs them all."""
+    groups = {}
+    for finding in findings:
+        key = (finding.file, id(finding.merge.group)) if finding.merge is not None else id(finding)
+        groups.setdefault(key, []).append(finding)
+    shown = []
+    for members in groups.values():
+        if len(members) == 1:
+            shown.append(members[0])
+            continue
+        members.sort(key=lambda f: f.code)
+        head = members[0]
+        shown.append(replace(
+            head,
+            severity=max(f.severity for f in members),
+            message=" ".join([head.message] + [f"Also ({f.code}): {f.message}" for f in members[1:]]),
+            resources=tuple(dict.fromkeys(r for f in members for r in f.resources)),
+            constraints=tuple(dict.fromkeys(c for f in members for c in f.constraints)),
+            fix=head.merge.combine([f.merge.part for f in members]),
+            merge=None,
+            parts=tuple(members),
+        ))
+    return shown
 
 
 @dataclass(frozen=True)

@@ -1,25 +1,40 @@
 """Where CIBs come from: files, standard input (``-``), crm_shadow copies, the live cluster and crm shell text.
 
-``load_inputs(args)`` turns the ``check`` command's input options into parsed
-:class:`~crm_ve.reader.CibDocument`\\ s:
+``input_readers(args)`` turns the ``check`` command's input options into readers of parsed
+:class:`~crm_ve.reader.CibDocument`\\ s, one per input, each document checked against its schema
+(:mod:`crm_ve.schema`); files and standard input are read up to ``--max-input-size`` bytes (256 MiB unless
+given):
 
 - ``FILE`` -- CIB XML (``<cib>`` or ``<configuration>``); ``*.crm`` is crm shell text, converted by crmsh;
-- ``-`` -- standard input: XML, or crm shell text when it does not start with ``<``;
+- ``-`` -- standard input: XML, or crm shell text when it does not start with ``<`` (so is a pipe or FIFO named
+  as a FILE, such as ``<(crm configure show)``);
 - ``--shadow NAME`` -- the crm_shadow copy NAME (where ``crm_shadow --file`` says it lives);
 - ``--live`` -- what ``cibadmin --query`` returns: the running cluster's CIB (like every Pacemaker tool,
   cibadmin honours ``CIB_file``/``CIB_shadow`` when they are set, and then the document is named after them).
 """
 import os
 import re
+import stat
 
 from crm_ve.errors import InputError, UsageError
-from crm_ve.reader import STDIN_NAME, parse_cib, read_bytes, read_cib
+from crm_ve.reader import DEFAULT_MAX_INPUT, STDIN_NAME, parse_cib, read_bytes
+from crm_ve.schema import check_schema
 
 CRM_TEXT_SUFFIX = ".crm"
 #: Where Pacemaker keeps shadow CIBs when neither crm_shadow nor CIB_shadow_dir says otherwise.
 DEFAULT_SHADOW_DIR = "/var/lib/pacemaker/cib"
 CIBADMIN_TIMEOUT = 60
 _SHADOW_NAME = re.compile(r"^[^/\s\x00]+$")
+_SIZE = re.compile(r"([0-9]{1,15})([KMG]i?B?)?\Z", re.I)
+
+
+def input_size(text):
+    """``--max-input-size``: bytes, or a number with K, M or G (powers of 1024)."""
+    found = _SIZE.match(text.strip())
+    if not found or int(found.group(1)) == 0:
+        raise UsageError(f"--max-input-size {text}: expected a positive size such as 268435456, 512M or 1G")
+    unit = (found.group(2) or " ")[0].upper()
+    return int(found.group(1)) << {"K": 10, "M": 20, "G": 30}.get(unit, 0)
 
 
 def is_crm_text(path):
@@ -33,18 +48,23 @@ def looks_like_xml(data):
         head[:2] in (b"\xff\xfe", b"\xfe\xff")
 
 
-def read_input(path):
-    """One FILE argument: XML, crm shell text (``*.crm``), or standard input (either, sniffed)."""
+def read_input(path, limit=None):
+    """One FILE argument: XML, crm shell text (``*.crm``), or standard input or a pipe (either, sniffed); at
+    most ``limit`` bytes (DEFAULT_MAX_INPUT)."""
     if path == "-":
-        name, data = read_bytes(path)
+        name, data = read_bytes(path, limit)
         if looks_like_xml(data):
             return parse_cib(data, name)
         from crm_ve.crm_text import read_crm_text  # imported for crm shell text only: XML does not need it
         return read_crm_text(None, data=data, name=STDIN_NAME)
     if is_crm_text(path):
         from crm_ve.crm_text import read_crm_text
-        return read_crm_text(path)
-    return read_cib(path)
+        return read_crm_text(path, limit=limit)
+    name, data = read_bytes(path, limit)
+    if not looks_like_xml(data) and stat.S_ISFIFO(os.stat(path).st_mode):  # <(crm configure show): no suffix
+        from crm_ve.crm_text import read_crm_text
+        return read_crm_text(None, data=data, name=name)
+    return parse_cib(data, name)
 
 
 def shadow_path(name):
@@ -66,7 +86,7 @@ def shadow_path(name):
     return os.path.join(directory, f"shadow.{name}")
 
 
-def read_shadow(name):
+def read_shadow(name, limit=None):
     label = f"shadow:{name}"
     if not _SHADOW_NAME.match(name or ""):
         raise UsageError(f"--shadow {name!r}: not a shadow name (no '/', no blanks)")
@@ -76,7 +96,7 @@ def read_shadow(name):
             f"{label}: no shadow CIB named {name!r} ({path} does not exist; "
             f"create it with 'crm_shadow --create {name}' or 'crm cib new {name}')"
         )
-    _, data = read_bytes(path)
+    _, data = read_bytes(path, limit)
     document = parse_cib(data, label)
     document.source_kind = "shadow"
     return document
@@ -113,7 +133,9 @@ def read_live():
     return document
 
 
-def load_inputs(args):
+def input_readers(args):
+    """``[(name, read)]``, one per input the options name, in order: ``read()`` returns its parsed document or
+    raises :class:`InputError`, so each input can be read (and fail) on its own."""
     paths = list(getattr(args, "files", None) or ())
     shadows = list(getattr(args, "shadow", None) or ())
     live = bool(getattr(args, "live", False))
@@ -121,8 +143,16 @@ def load_inputs(args):
         raise UsageError("standard input ('-') can be read only once")
     if not paths and not shadows and not live:
         raise UsageError("nothing to check: name CIB files (or - for standard input), --shadow NAME or --live")
-    documents = [read_input(path) for path in paths]
-    documents.extend(read_shadow(name) for name in shadows)
+    limit = getattr(args, "max_input_size", None) or DEFAULT_MAX_INPUT
+    readers = [(STDIN_NAME if path == "-" else path, lambda path=path: checked(read_input(path, limit)))
+               for path in paths]
+    readers.extend((f"shadow:{name}", lambda name=name: checked(read_shadow(name, limit))) for name in shadows)
     if live:
-        documents.append(read_live())
-    return documents
+        readers.append((live_name(), lambda: checked(read_live())))
+    return readers
+
+
+def checked(document):
+    """``document`` once its schema accepts it (:func:`crm_ve.schema.check_schema` raises InputError)."""
+    check_schema(document)
+    return document

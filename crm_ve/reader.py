@@ -5,13 +5,17 @@ declaration is refused before parsing (so no entity, internal or external, is ev
 the parser resolves no entities and reaches no network, and lxml's default size limits stay on (no ``huge_tree``).
 Every problem is one :class:`~crm_ve.errors.InputError` line naming the input, line and column.
 """
+import codecs
+import os
 import re
+import stat
 import sys
 from typing import Callable, Optional
 
 from lxml import etree
 
 from crm_ve.errors import InputError
+from crm_ve.printable import printable
 
 STDIN_NAME = "<stdin>"
 
@@ -46,6 +50,8 @@ class CibDocument:
         self.source_kind = source_kind
         self._comments = None  # the background read read_comments started
         self.character_references = character_references
+        #: "NAME: schema not checked: WHY" when no schema could be read for it (crm_ve.schema)
+        self.schema_note = None
 
     def __repr__(self):
         return f"CibDocument(name={self.name!r}, validate_with={self.validate_with!r})"
@@ -91,6 +97,11 @@ _WIDE_ENCODINGS = (
     (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"),
     (b"\x00<", "utf-16-be"), (b"<\x00", "utf-16-le"),
 )
+#: UCS-4 in the unusual byte orders 2143 and 3412: no codec reads them, so nothing can be checked.
+_UNREADABLE_STARTS = (b"\x00\x00<\x00", b"\x00<\x00\x00", b"\x00\x00\xff\xfe", b"\xfe\xff\x00\x00")
+#: ``<?xm`` in EBCDIC: the declaration, read in code page 037, names the real code page.
+_EBCDIC_START = b"\x4c\x6f\xa7\x94"
+_DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*?\sencoding\s*=\s*["']([^"']{1,64})["']""")
 
 
 def _ascii_view(data):
@@ -102,26 +113,60 @@ def _ascii_view(data):
     return data
 
 
-def _refuse_doctype(name, data):
-    """Refuse a DOCTYPE (and with it every DTD and entity declaration) before the parser sees it."""
-    data = _ascii_view(data)
-    pos = 0
-    if data.startswith(b"\xef\xbb\xbf"):
-        pos = 3
-    while True:
-        match = _PROLOG_ITEM.match(data, pos)
-        if not match:
-            break
-        pos = match.end()
-    if data.startswith(b"<!DOCTYPE", pos) or data.startswith(b"<!ENTITY", pos):
-        line, column = _position(data, pos)
-        raise InputError(
-            f"{name}:{line}:{column}: refused: a document type declaration (DTD or entity declarations) "
-            "is not allowed in a CIB; nothing was expanded or fetched"
-        )
+def _passes_markup_through(codec):
+    """True for the encodings in which every byte below 0x80 is that ASCII character and no byte of a
+    multi-byte character is below 0x80: the byte scan reads markup in them as it is."""
+    return codec in ("utf-8", "ascii", "latin-1") or codec.startswith(("iso8859-", "cp125"))
 
 
-def _parser():
+def _codec(name, declared):
+    try:
+        return codecs.lookup(declared).name
+    except LookupError:
+        raise InputError(f"{name}:1:1: refused: the encoding {printable(declared)!r} is not one crm-ve can read "
+                         "to look for a document type declaration") from None
+
+
+def _views(name, data):
+    """The document as the byte scan reads it: ASCII-compatible bytes, and also decoded in the encoding its
+    XML declaration names when that encoding hides markup (UTF-7, EBCDIC...). libxml2 may read either."""
+    if data.startswith(_UNREADABLE_STARTS):
+        raise InputError(f"{name}:1:1: refused: a UCS-4 byte order crm-ve cannot read to look for a document "
+                         "type declaration")
+    if data.startswith(_EBCDIC_START):
+        declared = _DECLARED_ENCODING.match(data[:256].decode("cp037", "replace").encode("ascii", "replace"))
+        codec = _codec(name, declared.group(1).decode("ascii") if declared else "cp037")
+        return [data.decode(codec, errors="replace").encode("utf-8")]
+    view = _ascii_view(data)
+    views = [view]
+    declared = _DECLARED_ENCODING.match(view, 3 if view.startswith(b"\xef\xbb\xbf") else 0)
+    if view is data and declared:
+        codec = _codec(name, declared.group(1).decode("ascii", "replace"))
+        if not _passes_markup_through(codec):
+            views.append(data.decode(codec, errors="replace").encode("utf-8"))
+    return views
+
+
+def refuse_doctype(name, data):
+    """Refuse a DOCTYPE (and with it every DTD and entity declaration) before the parser sees it, in whatever
+    encoding the document is written."""
+    for view in _views(name, data):
+        pos = 3 if view.startswith(b"\xef\xbb\xbf") else 0
+        while True:
+            match = _PROLOG_ITEM.match(view, pos)
+            if not match:
+                break
+            pos = match.end()
+        if view.startswith(b"<!DOCTYPE", pos) or view.startswith(b"<!ENTITY", pos):
+            line, column = _position(view, pos)
+            raise InputError(
+                f"{name}:{line}:{column}: refused: a document type declaration (DTD or entity declarations) "
+                "is not allowed in a CIB; nothing was expanded or fetched"
+            )
+
+
+def safe_parser():
+    """An XML parser that resolves no entity, loads no DTD, reaches no network and keeps lxml's size limits."""
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -136,9 +181,9 @@ def parse_cib(data, name):
     """Parse bytes as a CIB or configuration fragment; raise InputError with file:line:column on any problem."""
     if not data or data.isspace():  # not data.strip(): that copies the whole input
         raise InputError(f"{name}:1:1: empty input: expected a <cib> or <configuration> document")
-    _refuse_doctype(name, data)
+    refuse_doctype(name, data)
     try:
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (exc.lineno or 1, exc.offset or 0)
         # libxml2's messages may end in (or hold) newlines: the error stays one line.
@@ -174,18 +219,72 @@ def parse_cib(data, name):
                        character_references=b"&#" in data or _ascii_view(data) is not data)
 
 
-def read_bytes(path):
-    """The bytes of a file, or of standard input for ``-``; an unreadable input is one InputError line."""
-    if path == "-":
-        return STDIN_NAME, sys.stdin.buffer.read()
+#: The largest input read, in bytes, unless ``--max-input-size`` says otherwise.
+DEFAULT_MAX_INPUT = 256 << 20
+_CHUNK = 1 << 20
+
+
+def _too_large(name, limit):
+    return InputError(f"{name}: refused: larger than {limit} bytes, the input size limit (--max-input-size)")
+
+
+def _read_stream(fd, name, limit):
+    """A pipe, FIFO, socket or terminal: read until its end, refused once it passes ``limit``."""
+    chunks, total = [], 0
+    while True:
+        chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > limit:
+            raise _too_large(name, limit)
+
+
+def _read_fd(fd, name, limit):
+    """The bytes behind an open descriptor: files and streams up to ``limit``; directories and devices (other
+    than a terminal) are refused, since they have no end (``/dev/zero``) or are no CIB."""
+    info = os.fstat(fd)
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{name}: cannot read: Is a directory")
+    if stat.S_ISREG(info.st_mode):
+        if info.st_size > limit:
+            raise _too_large(name, limit)
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(info.st_size + 1)
+            if len(data) > info.st_size:  # the file grew while it was read
+                data += _read_stream(handle.fileno(), name, limit - len(data))
+        if len(data) > limit:
+            raise _too_large(name, limit)
+        return data
+    if stat.S_ISCHR(info.st_mode) and os.isatty(fd) or stat.S_ISFIFO(info.st_mode) or \
+            stat.S_ISSOCK(info.st_mode):
+        return _read_stream(fd, name, limit)
+    kind = "a character device" if stat.S_ISCHR(info.st_mode) else \
+        "a block device" if stat.S_ISBLK(info.st_mode) else "not a regular file, pipe or FIFO"
+    raise InputError(f"{name}: refused: {kind}, not a CIB file")
+
+
+def read_bytes(path, limit=None):
+    """The bytes of a file, or of standard input for ``-``, at most ``limit`` bytes (DEFAULT_MAX_INPUT);
+    an unreadable input is one InputError line.
+
+    A FIFO is opened without waiting for a writer: one with no writer reads as empty."""
+    limit = DEFAULT_MAX_INPUT if limit is None else limit
     try:
-        with open(path, "rb") as handle:
-            return path, handle.read()
+        if path == "-":
+            return STDIN_NAME, _read_fd(sys.stdin.fileno(), STDIN_NAME, limit)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        try:
+            os.set_blocking(fd, True)  # a FIFO's writer may still be writing: wait for its end
+            return path, _read_fd(fd, path, limit)
+        finally:
+            os.close(fd)
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise InputError(f"{path if path != '-' else STDIN_NAME}: cannot read: {exc.strerror or exc}") from None
 
 
-def read_cib(path):
+def read_cib(path, limit=None):
     """Read and parse one input (a path, or ``-`` for stdin)."""
-    name, data = read_bytes(path)
+    name, data = read_bytes(path, limit)
     return parse_cib(data, name)

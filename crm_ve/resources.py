@@ -1,4 +1,4 @@
-"""Find the files crm-ve ships beside its code: the agent (ra/), templates and scripts (templates/), man pages (man/).
+"""Find the files crm-ve ships beside its code: the agent and its library (ra/), templates and scripts (templates/), man pages (man/).
 
 In a wheel they are the data packages ``crm_ve._data.*`` (setup.cfg maps them from the top-level directories);
 in a source checkout (editable install, tests) they are the top-level directories themselves.
@@ -29,3 +29,8 @@ def data_dir(name):
 
 def agent_path():
     return data_dir("ra") / "ManageVE"
+
+
+def agent_library_dir():
+    """The agent's library package (ra/lib/manage_ve), which the agent imports for everything but monitor."""
+    return data_dir("ra") / "lib" / "manage_ve"

@@ -27,12 +27,14 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, List, Optional, Tuple, Union
 
 from lxml import etree
 
 from crm_ve.errors import CrmVeError, ToolMissingError
+from crm_ve.model.values import decimal_up_to, parse_interval_ms
 
 
 class SimulationError(CrmVeError):
@@ -41,6 +43,10 @@ class SimulationError(CrmVeError):
 
 class SimulatorMissingError(SimulationError, ToolMissingError):
     """A Pacemaker command-line tool that simulation needs is not installed."""
+
+
+class SimulationTimeout(SimulationError):
+    """A tool run did not finish in time: within :data:`TOOL_TIMEOUT`, or before the caller's deadline."""
 
 
 class ScenarioNotApplicable(SimulationError):
@@ -75,9 +81,10 @@ def _tool(name):
     return path
 
 
-def _run(argv, what, *, env_cib=None, ok_codes=(0,)):
-    """Run a Pacemaker tool; return (stdout, stderr); raise SimulationError with its first error line."""
-    proc = _run_raw(argv, what, env_cib=env_cib)
+def _run(argv, what, *, env_cib=None, ok_codes=(0,), deadline=None):
+    """Run a Pacemaker tool; return (stdout, stderr); raise SimulationError with its first error line, and
+    SimulationTimeout when it does not finish before ``deadline`` (a :func:`time.monotonic` value)."""
+    proc = _run_raw(argv, what, env_cib=env_cib, deadline=deadline)
     _refuse_schema_errors(argv[0], what, proc.stderr)
     if proc.returncode not in ok_codes:
         raise SimulationError(f"{argv[0]} failed on {what} (exit {proc.returncode}): "
@@ -85,15 +92,20 @@ def _run(argv, what, *, env_cib=None, ok_codes=(0,)):
     return proc.stdout, proc.stderr
 
 
-def _run_raw(argv, what, *, env_cib=None):
+def _run_raw(argv, what, *, env_cib=None, deadline=None):
     env = dict(os.environ)
     if env_cib is not None:
         env["CIB_file"] = str(env_cib)
+    timeout = TOOL_TIMEOUT
+    if deadline is not None:
+        timeout = min(timeout, deadline - time.monotonic())
+        if timeout <= 0:
+            raise SimulationTimeout(f"the time limit ran out before {argv[0]} could run on {what}")
     try:
         return subprocess.run([_tool(argv[0])] + [str(a) for a in argv[1:]], env=env, capture_output=True,
-                              text=True, timeout=TOOL_TIMEOUT)
+                              text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise SimulationError(f"{argv[0]} did not finish within {TOOL_TIMEOUT}s on {what}") from None
+        raise SimulationTimeout(f"{argv[0]} did not finish within {timeout:.0f}s on {what}") from None
 
 
 def _first_error(text):
@@ -525,24 +537,6 @@ def _cib_nodes(cib_root):
             if (n.get("type") or "member") == "member"]
 
 
-def _to_ms(text):
-    """A Pacemaker interval (``29s``, ``29``, ``1min``, ``500ms``, ``PT29S``) in milliseconds."""
-    text = (text or "0").strip()
-    iso = re.fullmatch(r"P(?:T)?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?", text, re.I)
-    if iso and any(iso.groups()):
-        h, m, s = (int(x or 0) for x in iso.groups())
-        return ((h * 60 + m) * 60 + s) * 1000
-    m = re.fullmatch(r"(\d+)\s*([a-z]*)", text, re.I)
-    if not m:
-        raise SimulationError(f"cannot read interval {text!r}")
-    n, unit = int(m.group(1)), m.group(2).lower()
-    factor = {"": 1000, "s": 1000, "sec": 1000, "ms": 1, "msec": 1, "us": 0.001, "usec": 0.001,
-              "m": 60000, "min": 60000, "h": 3600000, "hr": 3600000}.get(unit)
-    if factor is None:
-        raise SimulationError(f"cannot read interval {text!r}")
-    return int(n * factor)
-
-
 def monitor_interval(cib_root, primitive, role=None) -> Optional[int]:
     """Interval (ms) of ``primitive``'s recurring monitor for ``role`` (Promoted/Unpromoted/None = no role).
 
@@ -553,7 +547,7 @@ def monitor_interval(cib_root, primitive, role=None) -> Optional[int]:
     wanted = _role_aliases(role) or {None, "Started"}
     ranked = [op for op in ops if op.get("role") in wanted] + ops
     for op in ranked:
-        ms = _to_ms(op.get("interval"))
+        ms = parse_interval_ms(op.get("interval"))
         if ms > 0:
             return ms
     return None
@@ -563,7 +557,7 @@ def monitor_interval(cib_root, primitive, role=None) -> Optional[int]:
 # preparing a CIB
 
 def _version(text):
-    return tuple(int(x) for x in re.findall(r"\d+", text or "0"))
+    return tuple(decimal_up_to(x, 10 ** 9) for x in re.findall(r"[0-9]+", text or "0"))
 
 
 @functools.lru_cache(maxsize=None)
@@ -573,7 +567,8 @@ def our_feature_set() -> str:
     return _parse_xml(stdout, "cibadmin --empty output", is_text=True).get("crm_feature_set") or "0"
 
 
-def prepare_cib(src, dest, *, nodes=None, promotion_scores=None, notes=None) -> List[str]:
+def prepare_cib(src, dest, *, nodes=None, promotion_scores=None, notes=None, clones=None,
+                deadline=None) -> List[str]:
     """Copy ``src`` to ``dest`` ready for simulation; return the node names.
 
     * ``have-quorum="1"`` and ``stonith-enabled=false`` (Pacemaker Explained, "Cluster Options");
@@ -582,7 +577,9 @@ def prepare_cib(src, dest, *, nodes=None, promotion_scores=None, notes=None) -> 
     * promotion scores ``master-<primitive>`` for every primitive of every promotable clone
       (``promotion_scores`` maps ``(primitive, node)`` to a score; default 100 on the first node, 10 elsewhere).
     A ``<configuration>`` fragment is wrapped into a CIB first. What had to be adapted (a CIB from a newer
-    Pacemaker) is appended to ``notes`` when given.
+    Pacemaker) is appended to ``notes`` when given. ``clones`` are the promotable clones
+    (:class:`PromotableClone`) when the caller knows them better than :func:`promotable_clones` (a clone made
+    promotable by ``rsc_defaults``); ``deadline`` bounds the tool runs (:func:`_run`).
     """
     root = _parse_xml(src, f"CIB {src}")
     if root.tag == "configuration":
@@ -609,11 +606,10 @@ def prepare_cib(src, dest, *, nodes=None, promotion_scores=None, notes=None) -> 
     argv = ["crm_simulate", "-x", dest, "-O", dest]
     for n in nodes:
         argv += ["-u", n]
-    _run(argv, f"{src} (validate-with {root.get('validate-with')}; bringing nodes online)")
-    scores = _default_scores(root, nodes)
+    _run(argv, f"{src} (validate-with {root.get('validate-with')}; bringing nodes online)", deadline=deadline)
+    scores = _default_scores(clones if clones is not None else promotable_clones(root), nodes)
     scores.update(promotion_scores or {})
-    for (prim, node), score in sorted(scores.items()):
-        set_promotion_score(dest, prim, node, score)
+    set_node_attributes(dest, promotion_scores=scores)
     return nodes
 
 
@@ -644,9 +640,9 @@ def _disable_stonith(root):
                          value="false")
 
 
-def _default_scores(root, nodes):
+def _default_scores(clones, nodes):
     scores = {}
-    for clone in promotable_clones(root):
+    for clone in clones:
         for prim in clone.primitives:
             for i, node in enumerate(nodes):
                 scores[(prim, node)] = PRIMARY_SCORE if i == 0 else SECONDARY_SCORE
@@ -658,6 +654,42 @@ def set_promotion_score(cib, primitive, node, score):
     ``crm_master`` would set (transient node attribute, needs the node's ``node_state``)."""
     _run(["crm_attribute", "-l", "reboot", "-N", node, "-n", f"master-{primitive}", "-v", str(score)],
          f"{cib} (promotion score of {primitive} on {node})", env_cib=cib)
+
+
+def set_node_attributes(cib, promotion_scores=None, standby=()):
+    """Write, in one pass over the CIB file, what :func:`set_promotion_score` (``promotion_scores``:
+    ``{(primitive, node): score}``) and :func:`set_standby` (``standby``: node names) would, as crm_attribute
+    writes them: a transient attribute in the node's ``node_state``, a permanent one in its ``<node>``."""
+    root = _parse_xml(cib, f"CIB {cib}")
+    for (primitive, node), score in sorted((promotion_scores or {}).items()):
+        state = next(iter(root.xpath("status/node_state[@uname=$n or (not(@uname) and @id=$n)]", n=node)), None)
+        if state is None:
+            raise SimulationError(f"{cib}: node {node} has no status entry (is it online?)")
+        _set_nvpair(state, "transient_attributes", f"status-{state.get('id')}", f"master-{primitive}", str(score))
+    for node in standby:
+        entry = next(iter(root.xpath("configuration/nodes/node[@uname=$n or (not(@uname) and @id=$n)]", n=node)),
+                      None)
+        if entry is None:  # a node only the status knows (the CIB listed none): listed as crm_attribute would
+            state = next(iter(root.xpath("status/node_state[@uname=$n]", n=node)), None)
+            entry = etree.SubElement(root.find("configuration/nodes"), "node",
+                                     id=state.get("id") if state is not None else node, uname=node)
+        _set_nvpair(entry, None, f"nodes-{entry.get('id')}", "standby", "on")
+    _write_atomically(root, cib)
+
+
+def _set_nvpair(owner, wrapper, set_id, name, value):
+    if wrapper is not None:
+        holder = owner.find(wrapper)
+        if holder is None:
+            holder = etree.SubElement(owner, wrapper, id=owner.get("id"))
+        owner = holder
+    attributes = owner.find("instance_attributes")
+    if attributes is None:
+        attributes = etree.SubElement(owner, "instance_attributes", id=set_id)
+    for nv in attributes.xpath("nvpair[@name=$n]", n=name):
+        nv.set("value", value)
+        return
+    etree.SubElement(attributes, "nvpair", id=f"{attributes.get('id')}-{name}", name=name, value=value)
 
 
 def set_standby(cib, node, on=True):
@@ -672,10 +704,11 @@ def set_standby(cib, node, on=True):
 _TRANSITION_STOPPED = re.compile(r"invalid transition was produced|Transition failed")
 
 
-def simulate(cib, workdir, scenario="run", *, inject=(), description="", label=None) -> SimulationResult:
+def simulate(cib, workdir, scenario="run", *, inject=(), description="", label=None,
+             deadline=None) -> SimulationResult:
     """``crm_simulate -x cib -S -G graph -O out --output-as=xml [-i spec]...`` on a prepared CIB.
 
-    ``label`` names the CIB in error messages (default: its path)."""
+    ``label`` names the CIB in error messages (default: its path); ``deadline`` bounds the run (:func:`_run`)."""
     cib = str(cib)
     label = label or cib
     graph_file = os.path.join(workdir, f"{scenario}.graph.xml")
@@ -685,7 +718,7 @@ def simulate(cib, workdir, scenario="run", *, inject=(), description="", label=N
         argv += ["-i", spec]
     # Exit 1 with "An invalid transition was produced" is a scheduler answer (an action is blocked, so the
     # simulated execution stops), not a failure of the harness: keep the graph and say so.
-    stdout, _ = _run(argv, label, ok_codes=(0, 1))
+    stdout, _ = _run(argv, label, ok_codes=(0, 1), deadline=deadline)
     result = _parse_xml(stdout, f"crm_simulate output for {label}", is_text=True)
     status = result.find("status")
     errors = [e.text or "" for e in result.xpath("status/errors/error")]
@@ -714,7 +747,8 @@ class Simulator:
     ``ocf:linbit:drbd`` primitive, else the first promotable clone).
     """
 
-    def __init__(self, cib, *, nodes=None, promotion_scores=None, drbd_clone=None, workdir=None):
+    def __init__(self, cib, *, nodes=None, promotion_scores=None, drbd_clone=None, workdir=None, clones=None,
+                 deadline=None):
         for tool in ("crm_simulate", "crm_attribute", "cibadmin"):
             _tool(tool)
         self.source = str(cib)
@@ -726,9 +760,11 @@ class Simulator:
         self.notes: List[str] = []
         #: scenarios :meth:`scenarios` could not run on this CIB, with the reason
         self.skipped: Dict[str, str] = {}
+        #: when every tool run must have finished (:func:`time.monotonic`), or None
+        self.deadline = deadline
         try:
             self.nodes = prepare_cib(self.source, self.prepared, nodes=nodes, promotion_scores=promotion_scores,
-                                     notes=self.notes)
+                                     notes=self.notes, clones=clones, deadline=deadline)
             self.cib_root = _parse_xml(self.prepared, f"CIB {self.prepared}")
             self.clone = self._pick_clone(drbd_clone)
         except BaseException:
@@ -794,7 +830,7 @@ class Simulator:
     def run(self, name, cib=None, *, inject=(), description=""):
         """Simulate ``cib`` (default: the prepared CIB) as scenario ``name``."""
         return simulate(cib or self.prepared, self.workdir, name, inject=inject, description=description,
-                        label=f"{self.source} (scenario {name})")
+                        label=f"{self.source} (scenario {name})", deadline=self.deadline)
 
     def cold_start(self) -> SimulationResult:
         """Everything stopped, all nodes online: the first transition."""

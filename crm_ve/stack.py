@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 from crm_ve.errors import CrmVeError, ToolMissingError, UsageError
-from crm_ve.model.values import parse_bool
+from crm_ve.model.values import decimal_up_to, parse_bool
 from crm_ve.reader import read_cib
 
 # ------------------------------------------------------------------------------------------------------------
@@ -57,8 +57,8 @@ def veid_problem(veid):
     """Why ``veid`` is not a container id in the agent's grammar, or None."""
     if not veid:
         return "is empty"
-    if veid.isascii() and veid.isdigit():
-        number = int(veid)
+    number = decimal_up_to(veid, VEID_MAX + 1)
+    if number is not None:
         if number < VEID_MIN:
             return "is reserved (container ids up to 100 are reserved)"
         if number > VEID_MAX:
@@ -456,7 +456,7 @@ class Dialect:
 
 
 LATEST_SCHEMA = "pacemaker-4.0"
-_SCHEMA_VERSION = re.compile(r"pacemaker-(\d+)\.(\d+)\Z")
+_SCHEMA_VERSION = re.compile(r"pacemaker-([0-9]{1,6})\.([0-9]{1,6})\Z")
 #: The schemas Pacemaker releases have shipped, up to Pacemaker 3.0 (``xml/`` of its source tree); the
 #: installed Pacemaker's own (``/usr/share/pacemaker/pacemaker-*.rng``) are known too.
 RELEASED_SCHEMAS = frozenset(["pacemaker-1.0", "pacemaker-1.2", "pacemaker-1.3"]

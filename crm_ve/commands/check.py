@@ -10,8 +10,9 @@ import os
 import sys
 import threading
 
-from crm_ve.errors import UsageError
-from crm_ve.inputs import load_inputs
+from crm_ve.errors import InputError, UsageError
+from crm_ve.inputs import input_readers, input_size
+from crm_ve.printable import printable
 
 
 def _split(values):
@@ -71,15 +72,32 @@ def register(subparsers):
                         help="check the crm_shadow CIB NAME (where 'crm_shadow --file' finds it); repeatable")
     parser.add_argument("--live", action="store_true",
                         help="check the running cluster's CIB (cibadmin --query)")
+    parser.add_argument("--max-input-size", type=input_size, metavar="SIZE",
+                        help="refuse a file or standard input larger than SIZE bytes (K, M, G suffixes; "
+                        "default 256M)")
     add_check_options(parser)
     parser.add_argument("--simulate", action="store_true",
                         help="also prove each recognised stack on the real scheduler (crm_simulate, on a copy): "
                         "cold start, move of the primary, in-place DRBD recovery; print the order the actions "
                         "actually take and flag any disagreement with the rules (exit 1 when the scheduler shows "
-                        "a defect the rules missed; exit 2 when crm_simulate is not installed). --live and "
+                        "a defect the rules missed; exit 4 when a stack is not proven: a scenario did not run, "
+                        "timed out or did not act on it; exit 2 when crm_simulate is not installed). --live and "
                         "--shadow are simulated from their own status (what the cluster would do next)")
+    parser.add_argument("--simulate-timeout", type=_seconds, default=None, metavar="SECONDS",
+                        help="the overall time limit of --simulate (default 300): a scenario that has not "
+                        "finished by then is not proven (exit 4)")
     add_plugin_options(parser)
     parser.set_defaults(func=run)
+
+
+def _seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds: {text!r}")
+    return value
 
 
 def check_settings(args, config, host):
@@ -141,19 +159,27 @@ class InputsReading:
 
     def _read(self, args):
         try:
-            documents = load_inputs(args)
+            readers = input_readers(args)
             from crm_ve.reader import read_comments
-            for document in documents:
+            documents, failed = [], []
+            for name, read in readers:  # each input on its own: one that cannot be read does not hide the others
+                try:
+                    document = read()
+                except InputError as exc:
+                    failed.append((name, exc.message))
+                    continue
                 read_comments(document)
-            self._documents = documents
+                documents.append(document)
+            self._documents, self._failed = documents, failed
         except BaseException as exc:  # noqa: B036 - handed to the main thread, which raises it
             self._error = exc
 
     def documents(self):
+        """``(documents, [(name, error)])``: the inputs read, and those that could not be."""
         self._thread.join()
         if self._error is not None:
             raise self._error
-        return self._documents
+        return self._documents, self._failed
 
 
 def run(args):
@@ -162,17 +188,27 @@ def run(args):
     host = plugin_host(args)
     config = load_config(args.config, args.no_config)
     output, select, ignore, strict = check_settings(args, config, host)
+    if args.simulate_timeout is not None and not args.simulate:
+        raise UsageError("--simulate-timeout needs --simulate")
     if args.simulate:
         from crm_ve.simulation_report import require_simulator, simulate_documents
         require_simulator()
-    documents = reading.documents()
-    from crm_ve.checker import check_documents
+    documents, failed = reading.documents()
+    from crm_ve.checker import InputFailure, check_documents
     with _no_collections():
         report = check_documents(documents, host, select=select, ignore=ignore, strict=strict,
                                  per_resource_ignores=config.per_resource_ignores)
     report.config = config.path  # every format names the configuration file used (None: none)
+    report.notes.extend(document.schema_note for document in documents if document.schema_note)
+    report.input_errors = [InputFailure(name, error) for name, error in failed]
+    for failure in report.input_errors:  # on standard error, one line per problem, in every format; exit 2
+        for line in failure.error.splitlines():
+            sys.stderr.write(f"crm-ve: {printable(line)}\n")
     if args.simulate:
-        report.simulation = simulate_documents(documents, report, host.workload_agents)
+        from crm_ve.simulation_report import DEFAULT_TIME_LIMIT
+        report.simulation = simulate_documents(documents, report, host.workload_agents,
+                                               time_limit=args.simulate_timeout or DEFAULT_TIME_LIMIT,
+                                               progress=sys.stderr if sys.stderr.isatty() else None)
     report.color = output == "text" and use_color(sys.stdout)
     sys.stdout.write(host.output_formats[output].render(report))
     return report.exit_code

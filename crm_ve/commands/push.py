@@ -16,8 +16,6 @@ import argparse
 import tempfile
 import textwrap
 
-from lxml import etree
-
 from crm_ve.commands import _gate
 from crm_ve.errors import EXIT_CLEAN, UsageError
 from crm_ve.reader import read_cib

@@ -53,6 +53,9 @@ ENVIRONMENT = (
      "Where agents' meta-data is kept between runs, in `crm-ve/agent-metadata` (default: ~/.cache). An entry "
      "is used only while the agent file is unchanged, and only when the directory and the entry belong to the "
      "user and no one else can write them."),
+    ("PCMK_schema_directory",
+     "Where the Relax NG schemas that a CIB's `validate-with` names are read from, as for Pacemaker's own tools "
+     "(default: /usr/share/pacemaker)."),
     ("CIB_shadow_dir",
      "Where `--shadow NAME` looks for the file `shadow.NAME` when crm_shadow is not installed to say where it "
      "is (default: /var/lib/pacemaker/cib)."),

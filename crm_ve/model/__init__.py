@@ -26,7 +26,8 @@ from lxml import etree
 
 from crm_ve.model.colocations import (SAME_NODE_ATTRIBUTES, ColocationEdge, PlacementGraph,
                                       constraint_colocation_edges, two_resource_colocation_edge)
-from crm_ve.model.conditions import RuleContext
+from crm_ve.errors import InputError
+from crm_ve.model.conditions import RuleContext, rule_reference_cycle
 from crm_ve.model.constraints import (CONSTRAINT_TAGS, RSC_ROLE, SIMPLE_ATTRIBUTES, WITH_RSC_ROLE, Constraint,
                                       Resolver, ResourceSet, read_constraint, read_simple_constraint,
                                       simple_attribute_texts)
@@ -37,11 +38,8 @@ from crm_ve.model.orders import (MANDATORY, OPTIONAL, SERIALIZE, ActionGraph, Or
 from crm_ve.model.primitive_shapes import PrimitiveShapes
 from crm_ve.model.resources import Operation, Resource, own_op_timeout, read_resources, read_tags
 from crm_ve.model.stacks import Stack, Stacks, Tie, recognise
-from crm_ve.model.values import INFINITY, Role, Truth, parse_bool, parse_interval_ms
+from crm_ve.model.values import DEFAULT_OP_TIMEOUT_MS, INFINITY, Role, Truth, parse_bool, parse_count, parse_timeout_ms
 from crm_ve.model.vocabulary import Vocabulary
-
-#: Pacemaker's operation timeout when neither the op nor op_defaults set one (20 s).
-DEFAULT_OP_TIMEOUT_MS = 20_000
 
 __all__ = [
     "build_model", "CibModel", "Resource", "Operation", "Constraint", "ResourceSet", "OrderEdge",
@@ -114,6 +112,7 @@ class CibModel:
         self.document = document
         configuration = document.configuration
         self.index = ElementIndex(configuration)
+        _refuse_rule_cycles(document, self.index)
         resources_section = configuration.find("resources")
         #: primitives' meta and op shapes read in the background once a rule starts it (CV504's prepare); only
         #: for an input without character references (see primitive_shapes)
@@ -301,9 +300,10 @@ class CibModel:
                 return self.meta_truth(current, "promotable", False)
             if kind == "bundle":
                 bundle = self.resources[current].element
-                values = [(c.get("promoted-max") or c.get("masters") or "0").strip() for c in bundle
-                          if isinstance(c.tag, str) and c.tag in ("docker", "podman", "rkt")]
-                if any(v.isdigit() and int(v) > 0 for v in values):
+                # 2.1.5 pe__unpack_bundle: promoted-max, else the deprecated masters, as pcmk__scan_min_int
+                counts = [parse_count(c.get("promoted-max") if c.get("promoted-max") is not None else c.get("masters"))
+                          for c in bundle if isinstance(c.tag, str) and c.tag in ("docker", "podman", "rkt")]
+                if any(count > 0 for count in counts):
                     return Truth.TRUE
                 # meta promotable=true on the bundle is passed to its implicit clone (regression test
                 # bundle-interleave-promote)
@@ -353,10 +353,8 @@ class CibModel:
         ctx = RuleContext(resource.standard, resource.provider, resource.type, name, interval_ms or 0)
         candidates: List[Candidate] = []
         candidates_from(self._op_defaults, "timeout", ctx, self.index, candidates)
-        for candidate in candidates:
-            ms = parse_interval_ms(candidate.value)
-            if ms is not None:
-                return ms, f"op_defaults ({candidate.source})"
+        if candidates:
+            return parse_timeout_ms(candidates[0].value), f"op_defaults ({candidates[0].source})"
         return DEFAULT_OP_TIMEOUT_MS, "Pacemaker's default (20s)"
 
     # -- constraints and edges
@@ -536,6 +534,19 @@ def _colocation_filter(min_score, include_ignored, conditional, same_node):
             return False
         return not same_node or edge.node_attribute in SAME_NODE_ATTRIBUTES  # edge.same_node, without the call
     return allowed
+
+
+def _refuse_rule_cycles(document, index):
+    """Raise InputError (exit 2, one line) when rules refer to each other in a cycle: Pacemaker cannot load
+    such a configuration (it recurses until it crashes), so nothing about it can be checked."""
+    cycle = rule_reference_cycle(document.configuration, index)
+    if cycle is not None:
+        reference, ids = cycle
+        shown = [repr(rid if len(rid) <= 60 else rid[:60] + "...") for rid in ids]
+        line = document.source_line(reference.sourceline) or reference.sourceline
+        raise InputError(
+            f"{document.name}:{line}: rule {shown[0]} refers to itself through id-ref ({' -> '.join(shown)}): "
+            "Pacemaker follows such references without end and crashes (crm_verify: segmentation fault)")
 
 
 def _children(element):

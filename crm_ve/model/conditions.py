@@ -9,7 +9,7 @@ A rule depending on them is reported with both outcomes by whoever reads it.
 from dataclasses import dataclass
 from typing import Optional
 
-from crm_ve.model.values import Truth, parse_interval_ms
+from crm_ve.model.values import Truth, parse_interval_spec
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,12 @@ def _rsc_expression(expr, ctx):
 def _op_expression(expr, ctx):
     if ctx.op_name is None:
         return Truth.FALSE  # op expressions only ever match in op_defaults
+    # 2.1.5 pe__eval_op_expr: an interval it cannot read never matches
+    interval = expr.get("interval")
+    if interval is not None and parse_interval_spec(interval) != (ctx.op_interval_ms or 0):
+        return Truth.FALSE
     if expr.get("name") is not None and expr.get("name") != ctx.op_name:
         return Truth.FALSE
-    if expr.get("interval") is not None:
-        if parse_interval_ms(expr.get("interval"), -1) != (ctx.op_interval_ms or 0):
-            return Truth.FALSE
     return Truth.TRUE
 
 
@@ -61,33 +62,98 @@ def _leaf(child, tag, ctx):
     return None
 
 
-def walk_rule(rule, index, leaf, depth=0):
-    """Truth of a ``<rule>``: ``id-ref`` resolved through ``index`` (a missing or self reference is FALSE),
-    nested rules combined by ``boolean-op`` (``and`` unless ``or``), deeper than 20 levels MAYBE;
-    ``leaf(child, tag)`` gives the truth of any other child element, or None to leave it out."""
-    if depth > 20:
-        return Truth.MAYBE
+def resolve_rule(rule, index):
+    """The ``<rule>`` element ``rule`` stands for: itself, or for ``<rule id-ref>`` the rule with that id
+    (2.1.5 ``expand_idref``: one level, a ``rule`` element only); None when the reference names no rule."""
     ref = rule.get("id-ref")
-    if ref is not None:
-        target = index.get(ref)
-        if target is None or target is rule:
-            return Truth.FALSE
-        rule = target
+    if ref is None:
+        return rule
+    target = index.get(ref)
+    return target if target is not None and target.tag == "rule" else None
+
+
+def walk_rule(rule, index, leaf):
+    """Truth of a ``<rule>`` as 2.1.5 ``pe_eval_expr`` decides it, three-valued: ``id-ref`` resolved
+    (:func:`resolve_rule`; a reference to no rule is TRUE, as Pacemaker evaluates it: an empty rule), nested
+    rules and ``leaf(child, tag)`` (the truth of any other child element, or None to leave it out) combined
+    by ``boolean-op`` (``and`` unless ``or``); a rule without children passes under ``and``, fails under ``or``.
+
+    Each rule is evaluated once per walk, however often it is referenced (a 2 KB graph of references can
+    stand for billions of paths). A rule reached again while it is being evaluated, a cycle (which the model
+    refuses before any rule is walked: :func:`rule_reference_cycle`), is MAYBE."""
+    return _rule_truth(rule, index, leaf, {})
+
+
+_IN_PROGRESS = object()
+
+
+def _rule_truth(rule, index, leaf, memo):
+    rule = resolve_rule(rule, index)
+    if rule is None:
+        return Truth.TRUE
+    known = memo.get(rule)
+    if known is not None:
+        return Truth.MAYBE if known is _IN_PROGRESS else known
+    memo[rule] = _IN_PROGRESS
     combine_or = (rule.get("boolean-op") or "and").lower() == "or"
     result = None
+    empty = True
     for child in rule:
         tag = child.tag
         if not isinstance(tag, str):
             continue
+        empty = False
         if tag == "rule":
-            value = walk_rule(child, index, leaf, depth + 1)
+            value = _rule_truth(child, index, leaf, memo)
         else:
             value = leaf(child, tag)
             if value is None:
                 continue
         result = value if result is None else (result | value if combine_or else result & value)
-    # Pacemaker: a rule without expressions passes (and logs a configuration error)
-    return Truth.TRUE if result is None else result
+    if result is None:  # Pacemaker logs a configuration error for a rule without expressions
+        result = Truth.FALSE if empty and combine_or else Truth.TRUE
+    memo[rule] = result
+    return result
+
+
+def rule_reference_cycle(configuration, index):
+    """The first cycle of ``<rule>`` references in ``configuration``: the ``<rule id-ref>`` element that
+    closes it and the ids along it (``r, r`` for a rule referring to itself), or None.
+
+    2.1.5 follows a nested rule's reference each time it evaluates it, without a bound: on a cycle the
+    scheduler recurses until it crashes (crm_verify ends with a segmentation fault), whatever the rule says.
+    """
+    rules = list(configuration.iter("rule"))
+    if not any(rule.get("id-ref") is not None and rule.getparent().tag == "rule" for rule in rules):
+        return None  # a cycle needs a nested reference
+    done = set()
+    for start in rules:
+        if start in done or start.get("id-ref") is not None:
+            continue
+        on_path = {start}
+        stack = [(start, _nested_rules(start))]
+        while stack:
+            element, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                on_path.discard(element)
+                done.add(element)
+                continue
+            target = resolve_rule(child, index)
+            if target is None or target in done:
+                continue
+            if target in on_path:
+                path = [e for e, _ in stack]
+                ids = [e.get("id") or "?" for e in path[path.index(target):]] + [target.get("id") or "?"]
+                return child, ids
+            on_path.add(target)
+            stack.append((target, _nested_rules(target)))
+    return None
+
+
+def _nested_rules(rule):
+    return (child for child in rule if child.tag == "rule")
 
 
 def describe_rule(rule):

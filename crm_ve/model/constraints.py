@@ -8,13 +8,13 @@ one-member set. A tag inside a set is expanded in place. An unknown id (or a tag
 ignore the whole constraint. A constraint naming the primitive inside a clone is applied to the clone only
 when the cluster has history for it (reference section 3.4); the model applies it to the clone and marks it.
 """
-import re
 from dataclasses import dataclass, field
 from operator import itemgetter
 from types import MappingProxyType
 from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
 from crm_ve.model.values import SLOTS, Role, parse_bool, parse_score, remember
+from crm_ve.posix_regex import InvalidPattern, Unchecked, extended_matches
 
 CONSTRAINT_TAGS = {"rsc_order": "order", "rsc_colocation": "colocation", "rsc_location": "location",
                    "rsc_ticket": "ticket"}
@@ -56,7 +56,8 @@ _NO_CHILDREN: Mapping[str, str] = MappingProxyType({})
 class Constraint:
     """One ``rsc_order``/``rsc_colocation``/``rsc_location``/``rsc_ticket``.
 
-    ``ignored`` says why Pacemaker would drop it entirely (unknown id, two tags colocated...), else None.
+    ``ignored`` says why Pacemaker would drop it entirely (unknown id, two tags colocated...), else None;
+    ``unchecked`` why the model does not know what it names (an ``rsc-pattern`` not matched), else None.
     ``via_child`` maps each id naming a resource *inside* a clone/bundle to the clone it stands for (C6).
     ``references`` are the ids the constraint names, as written.
     """
@@ -71,6 +72,7 @@ class Constraint:
     tags_expanded: bool = False
     resources: Tuple[str, ...] = ()  # every resource id it ends up naming (resolved)
     sides: Tuple[Optional[str], ...] = ()  # two-resource form: first/then or rsc/with-rsc, resolved
+    unchecked: Optional[str] = None
 
     @property
     def line(self):
@@ -100,13 +102,31 @@ class Resolver:
             if self.inside_clone(rid):
                 self._clone_top[rid] = self.uber_parent(rid)
         self._top_ids: Optional[List[str]] = None
+        #: rsc-pattern -> the ids it names, or the exception that says why not
+        self._patterns: Dict[str, object] = {}
 
-    def top_ids(self):
-        """Ids of the top-level resources, in document order (what an ``rsc-pattern`` is matched against);
-        computed when a pattern first asks."""
-        if self._top_ids is None:
-            self._top_ids = [rid for rid, resource in self.resources.items() if resource.parent is None]
-        return self._top_ids
+    def pattern_matches(self, pattern):
+        """The top-level resources a location's ``rsc-pattern`` names, in document order (2.1.5
+        ``unpack_simple_location``: a POSIX extended regular expression searched in each id; a leading ``!``
+        names the ids it does not match); remembered per pattern.
+
+        :raises InvalidPattern: the C library refuses the pattern (Pacemaker ignores the constraint).
+        :raises Unchecked: the pattern is not matched here (see :mod:`crm_ve.posix_regex`).
+        """
+        known = self._patterns.get(pattern)
+        if known is None:
+            if self._top_ids is None:
+                self._top_ids = [rid for rid, resource in self.resources.items() if resource.parent is None]
+            try:
+                inverted = pattern.startswith("!")
+                matched = set(extended_matches(pattern[1:] if inverted else pattern, self._top_ids))
+                known = [rid for rid in self._top_ids if (rid in matched) != inverted]
+            except (InvalidPattern, Unchecked) as exc:
+                known = exc
+            self._patterns[pattern] = known
+        if isinstance(known, Exception):
+            raise known
+        return list(known)
 
     def uber_parent(self, rid):
         top = rid
@@ -273,12 +293,14 @@ def read_constraint(element, resolver, index):
         constraint.sets = tuple(sets)
         resolved_ids = [m for s in sets for m in s.members]
     elif ctype == "location" and element.get("rsc-pattern") is not None and element.get("rsc") is None:
-        refs.append(element.get("rsc-pattern"))
+        pattern = element.get("rsc-pattern")
+        refs.append(pattern)
         try:
-            pattern = re.compile(element.get("rsc-pattern"))
-            resolved_ids = [rid for rid in resolver.top_ids() if pattern.search(rid)]
-        except re.error:
-            constraint.ignored = f"invalid rsc-pattern {element.get('rsc-pattern')!r}"
+            resolved_ids = resolver.pattern_matches(pattern)
+        except InvalidPattern:
+            constraint.ignored = f"invalid rsc-pattern {pattern!r}"
+        except Unchecked as exc:
+            constraint.unchecked = f"rsc-pattern {pattern[:60]!r}{'...' if len(pattern) > 60 else ''}: {exc}"
     else:
         sides = _SIDES[ctype]
         named = [(attr, role_attr, element.get(attr)) for attr, role_attr in sides]

@@ -10,7 +10,7 @@ and parameter references "may apply" (MAYBE).
 """
 from typing import Dict, List, Optional, Tuple
 
-from crm_ve.model.conditions import walk_rule
+from crm_ve.model.conditions import resolve_rule, walk_rule
 from crm_ve.model.values import INFINITY, Role, Truth, parse_score
 
 
@@ -44,9 +44,9 @@ def _expression(expr, node) -> Truth:
     return Truth.of(equal if operation == "eq" else not equal)
 
 
-def rule_truth_on_node(rule, node, index, depth=0) -> Truth:
+def rule_truth_on_node(rule, node, index) -> Truth:
     """Truth of a location ``<rule>`` on ``node`` (None: a node we do not know)."""
-    return walk_rule(rule, index, lambda child, tag: _leaf(child, tag, node), depth)
+    return walk_rule(rule, index, lambda child, tag: _leaf(child, tag, node))
 
 
 def _leaf(child, tag, node):
@@ -84,8 +84,9 @@ def location_bans(constraint, rid, role: Role, nodes, index) -> Dict[Optional[st
     for base_role in roles:
         if rules:
             for rule in rules:
-                if rule.get("id-ref") is not None and index.get(rule.get("id-ref")) is not None:
-                    rule = index[rule.get("id-ref")]
+                rule = resolve_rule(rule, index)
+                if rule is None:  # 2.1.5 generate_location_rule: a reference to no rule adds nothing
+                    continue
                 rule_role = Role.parse(rule.get("role")) if rule.get("role") else base_role
                 if not _role_matches(rule_role, role):
                     continue

@@ -13,7 +13,7 @@ from lxml import etree
 from crm_ve.model.conditions import RuleContext
 from crm_ve.model.nvsets import NvBlock, read_blocks
 from crm_ve.model.primitive_shapes import op_fields_of
-from crm_ve.model.values import Role, Truth, parse_interval_ms, remember
+from crm_ve.model.values import Role, Truth, parse_interval_ms, parse_timeout_ms, remember
 
 RESOURCE_TAGS = ("primitive", "group", "clone", "master", "bundle")
 COLLECTIVE_KINDS = ("group", "clone", "master", "bundle")
@@ -372,7 +372,7 @@ _OP_INTERVALS: dict = {}
 
 
 def _op_interval(text):
-    return remember(_OP_INTERVALS, text, parse_interval_ms(text, 0) or 0, 4096)
+    return remember(_OP_INTERVALS, text, parse_interval_ms(text), 4096)
 
 
 def _operation(op, name, index):
@@ -389,7 +389,7 @@ def _operation(op, name, index):
                 if "timeout" in block.pairs:
                     timeout = block.pairs["timeout"]
                     break
-    return Operation(name or "", parse_interval_ms(op.get("interval"), 0) or 0, Role.parse(op.get("role")), op,
+    return Operation(name or "", parse_interval_ms(op.get("interval")), Role.parse(op.get("role")), op,
                      timeout, meta_blocks)
 
 
@@ -400,8 +400,9 @@ def _resolved_ops(primitive, index):
 
 def own_op_timeout(operations, name, interval_ms=0, role=None):
     """(milliseconds, Operation) of the first of ``operations`` (a resource's) named ``name`` with that
-    interval (and ``role`` unless None or ANY) whose ``timeout`` parses; None when there is none: the first
-    step of ``CibModel.op_timeout``, without building its source text (rules need it only when they report)."""
+    interval (and ``role`` unless None or ANY) that sets a ``timeout`` (read as ``unpack_timeout`` does: text
+    it cannot read is 20 s, not op_defaults'); None when there is none: the first step of
+    ``CibModel.op_timeout``, without building its source text (rules need it only when they report)."""
     interval_ms = interval_ms or 0
     check_role = role is not None and role is not Role.ANY
     for op in operations:
@@ -410,9 +411,7 @@ def own_op_timeout(operations, name, interval_ms=0, role=None):
         if check_role and op.role is not role:
             continue
         if op.timeout is not None:
-            ms = parse_interval_ms(op.timeout)  # remembered there per spelling
-            if ms is not None:
-                return ms, op
+            return parse_timeout_ms(op.timeout), op  # remembered there per spelling
     return None
 
 

@@ -19,6 +19,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, List, Set, Tuple
 
+from crm_ve.model.conditions import resolve_rule
 from crm_ve.model.locations import location_bans, rule_truth_on_node
 from crm_ve.model.values import INFINITY, Role, Truth, parse_bool, parse_score
 
@@ -146,7 +147,8 @@ def _enabled_nodes(model, rid):
                     enabled.add(constraint.get("node"))
                 continue
             for rule in rules:
-                if rule.get("score") is not None and parse_score(rule.get("score")) < 0:
+                rule = resolve_rule(rule, model.index)
+                if rule is None or (rule.get("score") is not None and parse_score(rule.get("score")) < 0):
                     continue
                 for node in model.nodes:
                     if rule_truth_on_node(rule, node, model.index).possible:

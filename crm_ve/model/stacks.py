@@ -18,8 +18,8 @@ from crm_ve.model.values import SLOTS, parse_score
 
 DRBD_TYPES = ("drbd",)
 FILESYSTEM_TYPES = ("Filesystem",)
-_BY_RES = re.compile(r"^/dev/drbd/by-res/([^/]+)(?:/(\d+))?/*$")
-_MINOR = re.compile(r"^/dev/drbd(\d+)$")
+_BY_RES = re.compile(r"^/dev/drbd/by-res/([^/]+)(?:/([0-9]+))?/*$")
+_MINOR = re.compile(r"^/dev/drbd([0-9]+)$")
 
 
 @dataclass

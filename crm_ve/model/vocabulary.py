@@ -11,7 +11,8 @@ from typing import Optional, Tuple
 
 from crm_ve.model.values import Role
 
-_VERSION = re.compile(r"^pacemaker-(\d+)\.(\d+)$")
+#: a schema name Pacemaker may know (ASCII digits, a few of them: no other name is a schema it has)
+_VERSION = re.compile(r"^pacemaker-([0-9]{1,6})\.([0-9]{1,6})$")
 #: Newest schema family we know of; ``pacemaker-next`` and unversioned fragments are read as this.
 NEWEST = (4, 0)
 

@@ -6,11 +6,13 @@ for infos), with the fix commands on the following lines of the message. Escapin
 """
 from crm_ve import hookimpl
 from crm_ve.findings import OutputFormat, Severity
+from crm_ve.printable import printable
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def escape_data(text):
+    """The Actions toolkit's escaping; the lines a message is made of are :func:`printable` already."""
     return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -24,13 +26,13 @@ def workflow_command(command, message, **properties):
 
 
 def annotation(finding, report):
-    lines = [finding.message]
+    lines = [printable(finding.message)]
     if finding.fix.crm:
         lines.append("fix (crm shell):")
-        lines.extend(f"  {command}" for command in finding.fix.crm)
+        lines.extend(f"  {printable(command)}" for command in finding.fix.crm)
     if finding.fix.pcs:
         lines.append("fix (pcs):")
-        lines.extend(f"  {command}" for command in finding.fix.pcs)
+        lines.extend(f"  {printable(command)}" for command in finding.fix.pcs)
     in_file = report.is_file(finding.file)
     return workflow_command(
         COMMANDS[finding.severity],
@@ -45,9 +47,19 @@ def render(report):
     out = [annotation(finding, report) for finding in report.findings]
     for failure in report.failures:
         out.append(workflow_command(
-            "error", f"{failure.file}: rule {failure.code} of plugin {failure.plugin!r} failed: {failure.error}",
+            "error", printable(f"{failure.file}: rule {failure.code} of plugin {failure.plugin!r} failed: "
+                               f"{failure.error}"),
             title=f"crm-ve plugin {failure.plugin} failed",
         ))
+    for error in report.input_errors:
+        out.extend(workflow_command("error", printable(line) + " (not checked)", title="crm-ve input not checked")
+                   for line in error.error.splitlines())
+    for coverage in report.coverage:
+        if coverage.severity is not None:
+            out.append(workflow_command(COMMANDS[coverage.severity], printable(coverage.line()),
+                                        file=coverage.file if report.is_file(coverage.file) else None,
+                                        title="crm-ve coverage"))
+    out.extend(workflow_command("notice", printable(note), title="crm-ve: not checked") for note in report.notes)
     simulation = getattr(report, "simulation", None)
     if simulation is not None:  # check --simulate: what the scheduler shows that the rules do not, and notes
         out.extend(workflow_command("error", line, title="crm-ve --simulate disagreement")

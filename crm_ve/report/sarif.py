@@ -5,8 +5,10 @@ ruff's sections) and default level; each result has ``ruleId``/``ruleIndex``, ``
 ``message.text``, and a ``physicalLocation`` (the file as given on the command line -- a ``.crm`` file for crm
 shell text -- and ``region.startLine``). Inputs that are not files (standard input, ``--shadow``, ``--live``) get a
 ``logicalLocation`` instead. The fix commands go in ``properties.fix`` (SARIF's own ``fixes`` describe file edits,
-and ours are crm shell / pcs commands). A rule that raised is a ``toolExecutionNotification`` and makes
-``executionSuccessful`` false.
+and ours are crm shell / pcs commands). A rule that raised, or an input that could not be read,
+is a ``toolExecutionNotification`` and makes ``executionSuccessful`` false; what the stack rules covered in each
+input (or why there was nothing to cover) is a notification too, and what was not checked (a schema) is a
+notification of level ``note``.
 """
 import json
 import os
@@ -135,7 +137,15 @@ def sarif_log(report):
             "properties": {"plugin": failure.plugin, "file": failure.file},
         }
         for failure in report.failures
-    ]
+    ] + [
+        {"level": "error", "message": {"text": f"{error.error} (not checked)"},
+         "properties": {"file": error.file}}
+        for error in report.input_errors
+    ] + [
+        {"level": LEVELS[coverage.severity] if coverage.severity else "note", "message": {"text": coverage.line()},
+         "properties": {"file": coverage.file, "stacks": coverage.stacks}}
+        for coverage in report.coverage
+    ] + [{"level": "note", "message": {"text": note}} for note in report.notes]
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
@@ -151,7 +161,8 @@ def sarif_log(report):
                     }
                 },
                 "invocations": [
-                    {"executionSuccessful": not report.failures, "exitCode": report.exit_code,
+                    {"executionSuccessful": not report.failures and not report.input_errors,
+                     "exitCode": report.exit_code,
                      "toolExecutionNotifications": notifications}
                 ],
                 "artifacts": [{"location": {"uri": artifact_uri(name)}} for name in report.files

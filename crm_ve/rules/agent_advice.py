@@ -19,7 +19,7 @@ from typing import Optional, Tuple
 from lxml import etree
 
 from crm_ve import metadata_cache
-from crm_ve.model.values import Role, parse_interval_ms
+from crm_ve.model.values import Role, parse_interval_ms, parse_msec
 
 DEFAULT_OCF_ROOT = "/usr/lib/ocf"
 #: Seconds the agent's meta-data action may take.
@@ -105,11 +105,11 @@ def parse_metadata(text, agent, source) -> Optional[AgentAdvice]:
         return None
     actions = []
     for action in root.iterfind("actions/action"):
-        timeout = parse_interval_ms(action.get("timeout"))
-        if not action.get("name") or timeout is None:
+        timeout = parse_msec(action.get("timeout"))
+        if not action.get("name") or timeout < 0:
             continue
         actions.append(AdvisedAction(action.get("name"), timeout, Role.parse(action.get("role")),
-                                     parse_interval_ms(action.get("interval"), 0) or 0))
+                                     parse_interval_ms(action.get("interval"))))
     parameters = []
     for parameter in root.iterfind("parameters/parameter"):
         if parameter.get("name"):

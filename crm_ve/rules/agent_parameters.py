@@ -10,9 +10,9 @@ it could not read, so that a workstation without the agents and a cluster node n
 """
 import difflib
 import re
-import shlex
 
-from crm_ve import hookimpl
+from crm_ve import command_words, hookimpl
+from crm_ve.command_words import crm_name, crm_shell_value, pcs_id, pcs_value
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model.values import parse_bool
 from crm_ve.rules.agent_advice import agent_advice, start_prefetch
@@ -74,11 +74,13 @@ def _fits(value, declared_type):
 
 
 def _rename_fix(rid, old, new, value) -> Fix:
-    quoted = shlex.quote(rid)
-    crm = (f"crm resource param {quoted} delete {shlex.quote(old)}",
-           f"crm resource param {quoted} set {shlex.quote(new)} {shlex.quote(value)}")
-    pcs = (f"pcs resource update {quoted} {shlex.quote(old + '=')} {shlex.quote(f'{new}={value}')}",)
-    return Fix(crm=crm, pcs=pcs)
+    """Parameter ``old`` of ``rid`` renamed ``new``, keeping ``value``."""
+    return command_words.fix(
+        crm=lambda: [["crm", "resource", "param", crm_name(rid, "resource"), "delete", crm_name(old, "parameter")],
+                     ["crm", "resource", "param", crm_name(rid, "resource"), "set", crm_name(new, "parameter"),
+                      crm_shell_value(value, f"{old} value")]],
+        pcs=lambda: [["pcs", "resource", "update", pcs_id(rid, "resource"), f"{pcs_id(old, 'parameter')}=",
+                      f"{pcs_id(new, 'parameter')}={pcs_value(value, f'{old} value')}"]])
 
 
 def _unknown(resource, advice, name, known):

@@ -10,13 +10,16 @@ semantics reference's section 12, step C:
 
 A relation that does not hold is diagnosed in the form the user wrote it (catalogue rows C1-C17), and a
 relation that holds *backwards* (an inverted dependency) is an error even if the right one also exists. Each
-problem names the constraint(s) responsible; problems caused by the same constraint are merged into one
-finding, and a fix that deletes a constraint re-adds every required relation that constraint also provided.
+problem names the constraint(s) responsible and is its rule's finding, with a fix that repairs it alone;
+problems that one fix must repair together (the same constraint deleted, the same relation added) share a
+:class:`~crm_ve.findings.Merge`, so reports show them as one finding with one fix. A fix that deletes a
+constraint re-adds every required relation that constraint also provided.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import repeat
 from typing import Dict, List, Optional, Tuple
 
+from crm_ve.findings import Finding, Merge
 from crm_ve.model import INFINITY, MANDATORY, OPTIONAL, SERIALIZE, Role, Truth
 from crm_ve.model.values import SLOTS
 from crm_ve.rules.chain_fixes import ColocationSpec, GroupMoveSpec, MetaSpec, OrderSpec, render_fix
@@ -72,6 +75,7 @@ class Problem:
     requirement: Optional[Requirement] = None
     fix: object = None
     group_key: Optional[str] = None                          # a group whose member order the fix changes
+    merge: Optional[Merge] = None                            # the problems one fix repairs with this one
 
     @property
     def constraints(self):
@@ -88,6 +92,8 @@ class ChainAnalysis:
         self.requirements: List[object] = []  # Requirement, or _HeldStack for a stack's satisfied containers
         self.problems: List[Problem] = []
         self._chain_resources = None
+        self._ids: Dict[tuple, str] = {}        # spec key -> the id of the constraint a fix adds
+        self._taken = None                      # ids in use (the CIB's and the fixes'), made when first needed
 
     # -- helpers
 
@@ -170,12 +176,15 @@ class ChainAnalysis:
                 self._container_order(Requirement(CONTAINER_ORDER, ve, fs, reason),
                                       (starts[i], stops[i], reverses[i]))
         self._collateral()
-        merged = self._merge()
-        self._allocate_ids(merged)
-        for problem in merged:
-            problem.fix = render_fix(self.vocabulary, problem.culprits, problem.adds)
-        self.problems = merged
-        return merged
+        groups = self._groups()
+        self._allocate_ids(groups)
+        for members in groups:
+            merge = Merge(group=members, part=None, combine=self.fix_of)
+            for problem in members:
+                problem.fix = self.fix_of([problem])
+                problem.merge = replace(merge, part=problem)
+        self.problems.sort(key=lambda p: (p.line or 0, p.code))
+        return self.problems
 
     def _all_requirements(self):
         """Every requirement, in the order the stacks and containers were analysed."""
@@ -590,7 +599,9 @@ class ChainAnalysis:
                 if used & deleted:
                     problem.adds.extend(self.canonical(req))
 
-    def _merge(self):
+    def _groups(self):
+        """The problems one fix must repair together: those deleting the same constraint, adding the same
+        relation or reordering the same group (union-find over those keys), each group in code order."""
         parent = list(range(len(self.problems)))
 
         def find(i):
@@ -602,7 +613,7 @@ class ChainAnalysis:
         owner: Dict[tuple, int] = {}
         for i, problem in enumerate(self.problems):
             keys = [("delete", c) for c in problem.culprits] + [("add", s.key) for s in problem.adds]
-            if getattr(problem, "group_key", None):
+            if problem.group_key:
                 keys.append(("group", problem.group_key))
             for key in keys:
                 if key in owner:
@@ -612,50 +623,55 @@ class ChainAnalysis:
         groups: Dict[int, List[Problem]] = {}
         for i, problem in enumerate(self.problems):
             groups.setdefault(find(i), []).append(problem)
-        merged = []
-        for members in groups.values():
-            members.sort(key=lambda p: p.code)
-            head = members[0]
-            if len(members) > 1:
-                head.message = " ".join([head.message] + [f"Also ({p.code}): {p.message}" for p in members[1:]])
-                for other in members[1:]:
-                    head.culprits.extend(c for c in other.culprits if c not in head.culprits)
-                    head.adds.extend(other.adds)
-                    for key, cid in other.reuse.items():
-                        if cid not in head.reuse.values():
-                            head.reuse.setdefault(key, cid)
-                    head.resources = tuple(dict.fromkeys(head.resources + other.resources))
-            unique, seen = [], set()
-            for spec in head.adds:
-                if spec.key not in seen:
-                    seen.add(spec.key)
-                    unique.append(spec)
-            # meta and group changes first, then constraints
-            head.adds = sorted(unique, key=lambda s: 0 if isinstance(s, (MetaSpec, GroupMoveSpec)) else 1)
-            merged.append(head)
-        merged.sort(key=lambda p: (p.line or 0, p.code))
-        return merged
+        return [sorted(members, key=lambda p: p.code) for members in groups.values()]
 
-    def _allocate_ids(self, problems):
-        if not any(problem.adds for problem in problems):
-            return
-        taken = set(self.model.index)
-        for problem in problems:
-            allocated = []
-            for spec in problem.adds:
-                if isinstance(spec, (ColocationSpec, OrderSpec)):
-                    cid = problem.reuse.get(spec.key)
-                    if cid is None or cid in (s.id for s in allocated):
-                        base = (f"c_{spec.dependent}_with_{spec.primary}" if isinstance(spec, ColocationSpec)
-                                else f"o_{spec.first}_before_{spec.then}")
-                        cid, n = base, 1
-                        while cid in taken:
-                            n += 1
-                            cid = f"{base}-{n}"
-                        taken.add(cid)
-                    spec = type(spec)(cid, *[getattr(spec, f) for f in spec.__dataclass_fields__ if f != "id"])
-                allocated.append(spec)
-            problem.adds = allocated
+    def _allocate_ids(self, groups):
+        """One id per new constraint of each group, as the group's merged fix has it: the id of a deleted
+        two-resource constraint it replaces (:attr:`Problem.reuse`), else a fresh one."""
+        for members in groups:
+            reuse: Dict[tuple, str] = {}
+            for problem in members:
+                for key, cid in problem.reuse.items():
+                    if cid not in reuse.values():
+                        reuse.setdefault(key, cid)
+            for problem in members:
+                for spec in problem.adds:
+                    if isinstance(spec, (ColocationSpec, OrderSpec)) and spec.key not in self._ids:
+                        self._ids[spec.key] = reuse.get(spec.key) or self._fresh_id(spec)
+
+    def _fresh_id(self, spec):
+        base = (f"c_{spec.dependent}_with_{spec.primary}" if isinstance(spec, ColocationSpec)
+                else f"o_{spec.first}_before_{spec.then}")
+        if self._taken is None:
+            self._taken = set(self.model.index)
+        cid, n = base, 1
+        while cid in self._taken:
+            n += 1
+            cid = f"{base}-{n}"
+        self._taken.add(cid)
+        return cid
+
+    def fix_of(self, problems):
+        """The fix that repairs ``problems`` (one, or several of one group) together: their constraints
+        deleted once, then meta and group changes, then the constraints to add, each added once. A replacement
+        keeps the id of a constraint it replaces only when this fix deletes that constraint."""
+        culprits = list(dict.fromkeys(c for problem in problems for c in problem.culprits))
+        adds, seen = [], set()
+        for spec in (spec for problem in problems for spec in problem.adds):
+            if spec.key in seen:
+                continue
+            seen.add(spec.key)
+            if isinstance(spec, (ColocationSpec, OrderSpec)):
+                cid = self._ids[spec.key]
+                if cid in self.model.index and cid not in culprits:  # the fix of the problem it replaces
+                    alone = ("standalone", spec.key)
+                    if alone not in self._ids:
+                        self._ids[alone] = self._fresh_id(spec)
+                    cid = self._ids[alone]
+                spec = type(spec)(cid, *[getattr(spec, f) for f in spec.__dataclass_fields__ if f != "id"])
+            adds.append(spec)
+        adds.sort(key=lambda s: 0 if isinstance(s, (MetaSpec, GroupMoveSpec)) else 1)
+        return render_fix(self.vocabulary, culprits, adds)
 
 
 def analyse(context) -> List[Problem]:
@@ -669,10 +685,11 @@ def analyse(context) -> List[Problem]:
 
 
 def findings_for(rule, context):
-    """The findings of one chain rule."""
-    from crm_ve.findings import Finding
+    """The findings of one chain rule: its own problems, each with the fix that repairs it alone; problems of
+    other rules that one fix repairs together are merged when the report shows them (:func:`present`)."""
     for problem in analyse(context):
         if problem.code != rule.code:
             continue
         yield Finding.of(rule, problem.message, line=problem.line, resources=problem.resources,
-                         constraints=problem.constraints, fix=problem.fix, suppress_on=problem.suppress_on)
+                         constraints=problem.constraints, fix=problem.fix, suppress_on=problem.suppress_on,
+                         merge=problem.merge)

@@ -8,6 +8,8 @@ CIB's schema accepts (``Promoted`` from pacemaker-3.7, else ``Master``), pcs use
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
+from crm_ve import command_words
+from crm_ve.command_words import crm_name, crm_shell_value, pcs_id, pcs_value
 from crm_ve.findings import Fix
 from crm_ve.model import INFINITY, MANDATORY, Role
 from crm_ve.model.values import format_score, format_score_xml
@@ -72,61 +74,77 @@ class GroupMoveSpec:
         return ("move", self.group, self.member, self.after)
 
 
-def _crm_ref(rid, role, vocabulary):
+def _crm_ref(rid, role, vocabulary, what):
     name = vocabulary.role_name(role)
+    rid = crm_name(rid, what)
     return f"{rid}:{name}" if name else rid
 
 
-def crm_command(spec, vocabulary):
+def _crm_commands(spec, vocabulary):
+    """The ``crm ...`` argv lists applying ``spec``."""
     if isinstance(spec, OrderSpec):
-        text = (f"crm configure order {spec.id} {spec.kind}: {spec.first}:{spec.first_action} "
-                f"{spec.then}:{spec.then_action}")
-        return text + ("" if spec.symmetrical else " symmetrical=false")
+        words = ["crm", "configure", "order", crm_name(spec.id, "constraint id"), f"{spec.kind}:",
+                 f"{crm_name(spec.first, 'resource')}:{spec.first_action}",
+                 f"{crm_name(spec.then, 'resource')}:{spec.then_action}"]
+        return [words + ([] if spec.symmetrical else ["symmetrical=false"])]
     if isinstance(spec, ColocationSpec):
-        return (f"crm configure colocation {spec.id} {format_score(spec.score)}: "
-                f"{_crm_ref(spec.dependent, spec.dependent_role, vocabulary)} "
-                f"{_crm_ref(spec.primary, spec.primary_role, vocabulary)}")
+        return [["crm", "configure", "colocation", crm_name(spec.id, "constraint id"),
+                 f"{format_score(spec.score)}:", _crm_ref(spec.dependent, spec.dependent_role, vocabulary, "resource"),
+                 _crm_ref(spec.primary, spec.primary_role, vocabulary, "resource")]]
     if isinstance(spec, MetaSpec):
+        head = ["crm", "resource", "meta", crm_name(spec.resource, "resource")]
         if spec.value is None:
-            return f"crm resource meta {spec.resource} delete {spec.name}"
-        return f"crm resource meta {spec.resource} set {spec.name} {spec.value}"
+            return [head + ["delete", crm_name(spec.name, "meta attribute")]]
+        return [head + ["set", crm_name(spec.name, "meta attribute"), crm_shell_value(spec.value, "meta value")]]
     if isinstance(spec, GroupMoveSpec):
-        return None  # two commands: see crm_commands
+        group, member = crm_name(spec.group, "group"), crm_name(spec.member, "resource")
+        return [["crm", "configure", "modgroup", group, "remove", member],
+                ["crm", "configure", "modgroup", group, "add", member, "after", crm_name(spec.after, "resource")]]
     raise TypeError(spec)
 
 
-def _crm_commands(spec, vocabulary):
-    if isinstance(spec, GroupMoveSpec):
-        return [f"crm configure modgroup {spec.group} remove {spec.member}",
-                f"crm configure modgroup {spec.group} add {spec.member} after {spec.after}"]
-    return [crm_command(spec, vocabulary)]
-
-
-def pcs_command(spec, vocabulary):
+def _pcs_command(spec, vocabulary):
+    """The ``pcs ...`` argv applying ``spec``."""
     if isinstance(spec, OrderSpec):
-        text = (f"pcs constraint order {spec.first_action} {spec.first} then {spec.then_action} {spec.then} "
-                f"kind={spec.kind}")
+        words = ["pcs", "constraint", "order", spec.first_action, pcs_id(spec.first, "resource"), "then",
+                 spec.then_action, pcs_id(spec.then, "resource"), f"kind={spec.kind}"]
         if not spec.symmetrical:
-            text += " symmetrical=false"
-        return text + f" id={spec.id}"
+            words.append("symmetrical=false")
+        return words + [f"id={pcs_id(spec.id, 'constraint id')}"]
     if isinstance(spec, ColocationSpec):
         dep_role = vocabulary.pcs_role_keyword(spec.dependent_role)
         pri_role = vocabulary.pcs_role_keyword(spec.primary_role)
-        return ("pcs constraint colocation add " + (f"{dep_role} " if dep_role else "") + f"{spec.dependent} with "
-                + (f"{pri_role} " if pri_role else "") + f"{spec.primary} {format_score_xml(spec.score)} "
-                f"id={spec.id}")
+        return (["pcs", "constraint", "colocation", "add"] + ([dep_role] if dep_role else [])
+                + [pcs_id(spec.dependent, "resource"), "with"] + ([pri_role] if pri_role else [])
+                + [pcs_id(spec.primary, "resource"), format_score_xml(spec.score),
+                   f"id={pcs_id(spec.id, 'constraint id')}"])
     if isinstance(spec, MetaSpec):
-        return f"pcs resource meta {spec.resource} {spec.name}={spec.value or ''}"
+        return ["pcs", "resource", "meta", pcs_id(spec.resource, "resource"),
+                f"{pcs_id(spec.name, 'meta attribute')}={pcs_value(spec.value or '', 'meta value')}"]
     if isinstance(spec, GroupMoveSpec):
-        return f"pcs resource group add {spec.group} {spec.member} --after {spec.after}"
+        return ["pcs", "resource", "group", "add", pcs_id(spec.group, "group"), pcs_id(spec.member, "resource"),
+                "--after", pcs_id(spec.after, "resource")]
     raise TypeError(spec)
+
+
+def crm_delete(cids, force=False):
+    """``crm [-F] configure delete CID`` argv lists."""
+    return [["crm"] + (["-F"] if force else []) + ["configure", "delete", crm_name(cid, "constraint id")]
+            for cid in cids]
+
+
+def pcs_delete(cids):
+    """``pcs constraint delete CID`` argv lists."""
+    return [["pcs", "constraint", "delete", pcs_id(cid, "constraint id")] for cid in cids]
+
+
+def delete_constraints(cids, force=False) -> Fix:
+    """Delete the constraints ``cids`` (``force``: ``crm -F``)."""
+    return command_words.fix(crm=lambda: crm_delete(cids, force), pcs=lambda: pcs_delete(cids))
 
 
 def render_fix(vocabulary, deletes: Sequence[str], adds: Sequence[object]) -> Fix:
     """Delete ``deletes`` (constraint ids), then apply ``adds`` (specs) in order."""
-    crm = [f"crm configure delete {cid}" for cid in deletes]
-    pcs = [f"pcs constraint delete {cid}" for cid in deletes]
-    for spec in adds:
-        crm.extend(_crm_commands(spec, vocabulary))
-        pcs.append(pcs_command(spec, vocabulary))
-    return Fix(crm=tuple(crm), pcs=tuple(pcs))
+    return command_words.fix(
+        crm=lambda: crm_delete(deletes) + [w for spec in adds for w in _crm_commands(spec, vocabulary)],
+        pcs=lambda: pcs_delete(deletes) + [_pcs_command(spec, vocabulary) for spec in adds])

@@ -15,12 +15,15 @@ Anything else (nested rules, ``date_spec``, ``score-attribute``, ``rsc-pattern``
 pcs writes both actions of an order (an omitted then-action defaults to the first-action in Pacemaker, so the
 pcs form spells that default out).
 """
-import shlex
 from typing import Dict, Optional
 
+from crm_ve import command_words
+from crm_ve.command_words import (crm_literal, crm_name, crm_node, pcs_arg, pcs_id, pcs_rule_value, pcs_ticket,
+                                  pcs_value)
 from crm_ve.findings import Fix
 from crm_ve.model import Role
 from crm_ve.model.values import format_score, format_score_xml, parse_score
+from crm_ve.rules.chain_fixes import crm_delete, pcs_delete
 
 #: attributes each two-resource constraint may carry that the renderers understand
 _KNOWN = {
@@ -35,10 +38,6 @@ _KNOWN_SET = {"order": {"id", "sequential", "require-all", "action"},
 
 class Unsupported(Exception):
     """The constraint has a form the renderers do not write."""
-
-
-def _q(text):
-    return shlex.quote(str(text))
 
 
 def _role_text(role_text):
@@ -70,6 +69,14 @@ def _order_kind(attrs):
 
 # -------------------------------------------------------------------------------------------- rules
 
+class _Text(str):
+    """A word of a rule taken from the CIB as it is (an attribute name, a value, a date), not syntax."""
+
+
+_BINARY = {"lt", "gt", "lte", "gte", "eq", "ne"}
+_TYPES = {"string", "number", "version", "integer"}
+
+
 def _expression_words(expr):
     """(crm words, pcs words) of one expression element."""
     if expr.tag == "expression":
@@ -77,22 +84,23 @@ def _expression_words(expr):
         if attribute is None or operation is None or expr.get("value-source") not in (None, "literal"):
             raise Unsupported("expression")
         if operation in ("defined", "not_defined"):
-            words = [operation, attribute]
+            words = [operation, _Text(attribute)]
             return words, words
-        if expr.get("value") is None:
-            raise Unsupported("expression without value")
+        if expr.get("value") is None or operation not in _BINARY or expr.get("type") not in _TYPES | {None}:
+            raise Unsupported("expression")
         typed = [expr.get("type")] if expr.get("type") else []
-        words = [attribute, operation] + typed + [expr.get("value")]
+        words = [_Text(attribute), operation] + typed + [_Text(expr.get("value"))]
         return words, words
     if expr.tag == "date_expression":
         operation = expr.get("operation")
-        if operation == "gt" and expr.get("start"):
-            return ["date", "gt", expr.get("start")], ["date", "gt", expr.get("start")]
-        if operation == "lt" and expr.get("end"):
-            return ["date", "lt", expr.get("end")], ["date", "lt", expr.get("end")]
-        if operation == "in_range" and expr.get("start") and expr.get("end"):
-            return (["date", "in", f"start={expr.get('start')}", f"end={expr.get('end')}"],
-                    ["date", "in_range", expr.get("start"), "to", expr.get("end")])
+        start, end = _Text(expr.get("start") or ""), _Text(expr.get("end") or "")
+        if operation == "gt" and start:
+            return ["date", "gt", start], ["date", "gt", start]
+        if operation == "lt" and end:
+            return ["date", "lt", end], ["date", "lt", end]
+        if operation == "in_range" and start and end:
+            return (["date", "in", _Text(f"start={start}"), _Text(f"end={end}")],
+                    ["date", "in_range", start, "to", end])
     raise Unsupported(expr.tag)
 
 
@@ -105,6 +113,8 @@ def _rule_words(rule, index):
     if rule.get("score-attribute") is not None or rule.get("score") is None:
         raise Unsupported("rule without a score")
     joiner = (rule.get("boolean-op") or "and").lower()
+    if joiner not in ("and", "or"):
+        raise Unsupported(f"boolean-op {joiner}")
     crm, pcs = [], []
     for child in rule:
         if not isinstance(child.tag, str):
@@ -124,136 +134,182 @@ def _rule_words(rule, index):
 
 # ------------------------------------------------------------------------------------ two resources
 
-def _two_resource(constraint, attrs, index):
-    cid, kind = attrs["id"], constraint.type
+def _check_two_resource(kind, attrs):
     unknown = set(attrs) - _KNOWN[kind]
     if unknown:
         raise Unsupported(", ".join(sorted(unknown)))
+
+
+def _crm_option(attrs, name):
+    """``[name=value]`` of an attribute kept as written, for crmsh."""
+    return [f"{name}={crm_name(attrs[name], name)}"] if name in attrs else []
+
+
+def _pcs_option(attrs, name):
+    return [f"{name}={pcs_value(attrs[name], name)}"] if name in attrs else []
+
+
+def _crm_ref(rid, suffix, what="resource"):
+    return crm_name(rid, what) + (f":{crm_name(suffix, 'role or action')}" if suffix else "")
+
+
+def _crm_two_resource(constraint, attrs, index):
+    cid, kind = crm_name(attrs["id"], "constraint id"), constraint.type
     if kind == "order":
-        first_action, then_action = attrs.get("first-action"), attrs.get("then-action")
-        crm_kind = attrs.get("kind") or (format_score(parse_score(attrs["score"])) if "score" in attrs
-                                         else "Mandatory")
-        crm = (f"crm configure order {cid} {crm_kind}: {attrs['first']}"
-               + (f":{first_action}" if first_action else "") + f" {attrs['then']}"
-               + (f":{then_action}" if then_action else ""))
-        pcs_first = first_action or "start"
-        pcs_then = then_action or pcs_first
-        pcs = (f"pcs constraint order {pcs_first} {attrs['first']} then {pcs_then} {attrs['then']} "
-               f"kind={_order_kind(attrs)}")
-        if "symmetrical" in attrs:
-            crm += f" symmetrical={attrs['symmetrical']}"
-            pcs += f" symmetrical={attrs['symmetrical']}"
-        return [crm], [pcs + f" id={cid}"]
+        crm_kind = crm_name(attrs["kind"], "kind") if attrs.get("kind") else (
+            format_score(parse_score(attrs["score"])) if "score" in attrs else "Mandatory")
+        return [["crm", "configure", "order", cid, f"{crm_kind}:",
+                 _crm_ref(attrs["first"], attrs.get("first-action")), _crm_ref(attrs["then"], attrs.get("then-action"))]
+                + _crm_option(attrs, "symmetrical")]
     if kind == "colocation":
         score = parse_score(attrs.get("score"))
-        dep_role, pri_role = _role_text(attrs.get("rsc-role")), _role_text(attrs.get("with-rsc-role"))
-        crm = (f"crm configure colocation {cid} {format_score(score)}: {attrs['rsc']}"
-               + (f":{dep_role}" if dep_role else "") + f" {attrs['with-rsc']}" + (f":{pri_role}" if pri_role else ""))
-        dep_kw, pri_kw = _pcs_role(dep_role), _pcs_role(pri_role)
-        pcs = ("pcs constraint colocation add " + (f"{dep_kw} " if dep_kw else "") + f"{attrs['rsc']} with "
-               + (f"{pri_kw} " if pri_kw else "") + f"{attrs['with-rsc']} {format_score_xml(score)}")
-        if "node-attribute" in attrs:
-            crm += f" node-attribute={attrs['node-attribute']}"
-            pcs += f" node-attribute={attrs['node-attribute']}"
-        return [crm], [pcs + f" id={cid}"]
+        return [["crm", "configure", "colocation", cid, f"{format_score(score)}:",
+                 _crm_ref(attrs["rsc"], _role_text(attrs.get("rsc-role"))),
+                 _crm_ref(attrs["with-rsc"], _role_text(attrs.get("with-rsc-role")))]
+                + _crm_option(attrs, "node-attribute")]
     if kind == "ticket":
-        role = _role_text(attrs.get("rsc-role"))
-        crm = f"crm configure rsc_ticket {cid} {attrs['ticket']}: {attrs['rsc']}" + (f":{role}" if role else "")
-        keyword = _pcs_role(role)
-        pcs = f"pcs constraint ticket add {attrs['ticket']} " + (f"{keyword} " if keyword else "") + attrs["rsc"]
-        if "loss-policy" in attrs:
-            crm += f" loss-policy={attrs['loss-policy']}"
-            pcs += f" loss-policy={attrs['loss-policy']}"
-        return [crm], [pcs + f" id={cid}"]
-    return _location(constraint, attrs, index)
+        return [["crm", "configure", "rsc_ticket", cid, f"{crm_name(attrs['ticket'], 'ticket')}:",
+                 _crm_ref(attrs["rsc"], _role_text(attrs.get("rsc-role")))] + _crm_option(attrs, "loss-policy")]
+    return _crm_location(constraint, attrs, index)
 
 
-def _location(constraint, attrs, index):
-    cid, rsc = attrs["id"], attrs["rsc"]
-    discovery = attrs.get("resource-discovery")
-    rules = [c for c in constraint.element if isinstance(c.tag, str) and c.tag == "rule"]
+def _pcs_two_resource(constraint, attrs, index):
+    cid, kind = pcs_id(attrs["id"], "constraint id"), constraint.type
+    if kind == "order":
+        first_action = attrs.get("first-action") or "start"
+        then_action = attrs.get("then-action") or first_action
+        return [["pcs", "constraint", "order", pcs_arg(first_action, "action"), pcs_id(attrs["first"], "resource"),
+                 "then", pcs_arg(then_action, "action"), pcs_id(attrs["then"], "resource"),
+                 f"kind={pcs_value(_order_kind(attrs), 'kind')}"] + _pcs_option(attrs, "symmetrical") + [f"id={cid}"]]
+    if kind == "colocation":
+        score = parse_score(attrs.get("score"))
+        dep_kw, pri_kw = _pcs_role(_role_text(attrs.get("rsc-role"))), _pcs_role(_role_text(attrs.get("with-rsc-role")))
+        return [["pcs", "constraint", "colocation", "add"] + ([dep_kw] if dep_kw else [])
+                + [pcs_id(attrs["rsc"], "resource"), "with"] + ([pri_kw] if pri_kw else [])
+                + [pcs_id(attrs["with-rsc"], "resource"), format_score_xml(score)]
+                + _pcs_option(attrs, "node-attribute") + [f"id={cid}"]]
+    if kind == "ticket":
+        keyword = _pcs_role(_role_text(attrs.get("rsc-role")))
+        return [["pcs", "constraint", "ticket", "add", pcs_ticket(attrs["ticket"])] + ([keyword] if keyword else [])
+                + [pcs_id(attrs["rsc"], "resource")] + _pcs_option(attrs, "loss-policy") + [f"id={cid}"]]
+    return _pcs_location(constraint, attrs, index)
+
+
+def _rules(constraint):
+    return [c for c in constraint.element if isinstance(c.tag, str) and c.tag == "rule"]
+
+
+def _crm_location(constraint, attrs, index):
+    rules = _rules(constraint)
     role = _role_text(attrs.get("role"))
-    head = f"crm configure location {cid} {rsc}" + (f" resource-discovery={discovery}" if discovery else "")
+    head = (["crm", "configure", "location", crm_name(attrs["id"], "constraint id"), crm_name(attrs["rsc"], "resource")]
+            + _crm_option(attrs, "resource-discovery"))
     if not rules:
         if attrs.get("node") is None or attrs.get("score") is None:
             raise Unsupported("location without node and score")
-        score = parse_score(attrs["score"])
-        crm = head + (f" role={role}" if role else "") + f" {format_score(score)}: {attrs['node']}"
-        if role is None:
-            pcs = f"pcs constraint location add {cid} {rsc} {attrs['node']} {format_score_xml(score)}"
-            if discovery:
-                pcs += f" resource-discovery={discovery}"
-            return [crm], [pcs]
-        pcs = (f"pcs constraint location {rsc} rule constraint-id={cid}"
-               + (f" resource-discovery={discovery}" if discovery else "")
-               + f" role={_pcs_role(role)} score={format_score_xml(score)} '#uname' eq {_q(attrs['node'])}")
-        return [crm], [pcs]
-    crm_rules, pcs_commands = [], []
-    for number, rule in enumerate(rules):
-        crm_words, pcs_words, rule_role, score = _rule_words(rule, index)
+        return [head + ([f"role={crm_name(role, 'role')}"] if role else [])
+                + [f"{format_score(parse_score(attrs['score']))}:", crm_node(attrs["node"])]]
+    words = list(head)
+    for rule in rules:
+        crm_words, _, rule_role, score = _rule_words(rule, index)
         rule_role = rule_role or role
-        crm_rules.append("rule " + (f"$role={rule_role} " if rule_role else "") + f"{format_score(score)}: "
-                         + " ".join(_q(w) for w in crm_words))
+        words += (["rule"] + ([f"$role={crm_name(rule_role, 'role')}"] if rule_role else [])
+                  + [f"{format_score(score)}:"] + [crm_literal(w, "rule word") for w in crm_words])
+    return [words]
+
+
+def _pcs_location(constraint, attrs, index):
+    cid, rsc = pcs_id(attrs["id"], "constraint id"), pcs_id(attrs["rsc"], "resource")
+    discovery = _pcs_option(attrs, "resource-discovery")
+    rules = _rules(constraint)
+    role = _role_text(attrs.get("role"))
+    if not rules:
+        if attrs.get("node") is None or attrs.get("score") is None:
+            raise Unsupported("location without node and score")
+        score = format_score_xml(parse_score(attrs["score"]))
+        if role is None:
+            return [["pcs", "constraint", "location", "add", cid, rsc, pcs_arg(attrs["node"], "node name"), score]
+                    + discovery]
+        return [["pcs", "constraint", "location", rsc, "rule", f"constraint-id={cid}"] + discovery
+                + [f"role={_pcs_role(role)}", f"score={score}", "#uname", "eq",
+                   pcs_rule_value(attrs["node"], "node name")]]
+    commands = []
+    for number, rule in enumerate(rules):
+        _, pcs_words, rule_role, score = _rule_words(rule, index)
+        rule_role = rule_role or role
         options = ([f"role={_pcs_role(rule_role)}"] if rule_role else []) + [f"score={format_score_xml(score)}"]
-        expression = " ".join(_q(w) for w in pcs_words)
+        expression = [pcs_rule_value(w, "rule word") if isinstance(w, _Text) else w for w in pcs_words]
         if number == 0:
-            pcs_commands.append(f"pcs constraint location {rsc} rule constraint-id={cid}"
-                                + (f" resource-discovery={discovery}" if discovery else "")
-                                + f" {' '.join(options)} {expression}")
+            commands.append(["pcs", "constraint", "location", rsc, "rule", f"constraint-id={cid}"] + discovery
+                            + options + expression)
         else:
-            pcs_commands.append(f"pcs constraint rule add {cid} {' '.join(options)} {expression}")
-    return [head + " " + " ".join(crm_rules)], pcs_commands
+            commands.append(["pcs", "constraint", "rule", "add", cid] + options + expression)
+    return commands
 
 
 # ------------------------------------------------------------------------------------------- sets
 
-def _sets(constraint, attrs, sets):
-    cid, kind = attrs["id"], constraint.type
+def _check_sets(kind, attrs, sets):
     if kind not in _KNOWN_SET:
         raise Unsupported(f"{kind} with resource sets")
     allowed = {"order": {"id", "kind", "score", "symmetrical"}, "colocation": {"id", "score"}}[kind]
     if set(attrs) - allowed:
         raise Unsupported(", ".join(sorted(set(attrs) - allowed)))
-    crm_sets, pcs_sets = [], []
     for rset in sets:
-        raw = {k for k in (rset["attrs"])} - _KNOWN_SET[kind]
+        raw = set(rset["attrs"]) - _KNOWN_SET[kind]
         if raw:
             raise Unsupported(", ".join(sorted(raw)))
-        members = rset["members"]
-        suffix = ""
-        pcs_options = []
-        if kind == "order" and rset["action"]:
-            suffix = f":{rset['action']}"
-            pcs_options.append(f"action={rset['action']}")
-        if kind == "colocation" and _role_text(rset["role"]):
-            suffix = f":{rset['role']}"
-            pcs_options.append(f"role={Role.parse(rset['role']).value}")
-        listed = " ".join(m + suffix for m in members)
-        if rset["require_all"] is False:
-            if rset["sequential"] is not False:
-                raise Unsupported("require-all=false on a sequential set")
-            crm_sets.append(f"[ {listed} ]")
-            pcs_options += ["sequential=false", "require-all=false"]
-        elif rset["sequential"] is False:
-            crm_sets.append(f"( {listed} )")
-            pcs_options.append("sequential=false")
-        else:
-            crm_sets.append(f"( {listed} sequential=true )")
-            if rset["sequential"] is True:
-                pcs_options.append("sequential=true")
-        pcs_sets.append("set " + " ".join(members + pcs_options))
+        if rset["require_all"] is False and rset["sequential"] is not False:
+            raise Unsupported("require-all=false on a sequential set")
+
+
+def _set_suffix(kind, rset):
+    """The set's action (order) or role (colocation), or None."""
     if kind == "order":
-        crm = f"crm configure order {cid} {_order_kind(attrs)}: " + " ".join(crm_sets)
-        options = [f"kind={_order_kind(attrs)}"]
-        if "symmetrical" in attrs:
-            crm += f" symmetrical={attrs['symmetrical']}"
-            options.append(f"symmetrical={attrs['symmetrical']}")
+        return rset["action"] or None
+    return rset["role"] if _role_text(rset["role"]) else None
+
+
+def _crm_sets(constraint, attrs, sets):
+    cid, kind = crm_name(attrs["id"], "constraint id"), constraint.type
+    words = []
+    for rset in sets:
+        suffix = _set_suffix(kind, rset)
+        listed = [_crm_ref(m, suffix) for m in rset["members"]]
+        if rset["require_all"] is False:
+            words += ["["] + listed + ["]"]
+        elif rset["sequential"] is False:
+            words += ["("] + listed + [")"]
+        else:
+            words += ["("] + listed + ["sequential=true", ")"]
+    if kind == "order":
+        return [["crm", "configure", "order", cid, f"{crm_name(_order_kind(attrs), 'kind')}:"] + words
+                + _crm_option(attrs, "symmetrical")]
+    score = parse_score(attrs.get("score"))
+    return [["crm", "configure", "colocation", cid, f"{format_score(score)}:"] + words]
+
+
+def _pcs_sets(constraint, attrs, sets):
+    cid, kind = pcs_id(attrs["id"], "constraint id"), constraint.type
+    words = []
+    for rset in sets:
+        options = []
+        suffix = _set_suffix(kind, rset)
+        if suffix:
+            options.append(f"action={pcs_value(suffix, 'action')}" if kind == "order"
+                           else f"role={Role.parse(suffix).value}")
+        if rset["require_all"] is False:
+            options += ["sequential=false", "require-all=false"]
+        elif rset["sequential"] is False:
+            options.append("sequential=false")
+        elif rset["sequential"] is True:
+            options.append("sequential=true")
+        words += ["set"] + [pcs_id(m, "resource") for m in rset["members"]] + options
+    if kind == "order":
+        options = [f"kind={pcs_value(_order_kind(attrs), 'kind')}"] + _pcs_option(attrs, "symmetrical")
     else:
-        score = parse_score(attrs.get("score"))
-        crm = f"crm configure colocation {cid} {format_score(score)}: " + " ".join(crm_sets)
-        options = [f"score={format_score_xml(score)}"]
-    pcs = f"pcs constraint {kind} " + " ".join(pcs_sets) + " setoptions " + " ".join(options) + f" id={cid}"
-    return [crm], [pcs]
+        options = [f"score={format_score_xml(parse_score(attrs.get('score')))}"]
+    return [["pcs", "constraint", kind] + words + ["setoptions"] + options + [f"id={cid}"]]
 
 
 def rewrite(model, constraint, rename: Optional[Dict[str, str]] = None, attributes: Optional[Dict] = None,
@@ -291,13 +347,20 @@ def rewrite(model, constraint, rename: Optional[Dict[str, str]] = None, attribut
                     if value is not None:
                         element_attrs[key] = value
                 sets.append(values)
-            crm, pcs = _sets(constraint, attrs, sets)
+            _check_sets(constraint.type, attrs, sets)
+            crm, pcs = (lambda: _crm_sets(constraint, attrs, sets)), (lambda: _pcs_sets(constraint, attrs, sets))
         else:
-            crm, pcs = _two_resource(constraint, attrs, model.index)
+            _check_two_resource(constraint.type, attrs)
+            crm = lambda: _crm_two_resource(constraint, attrs, model.index)  # noqa: E731
+            pcs = lambda: _pcs_two_resource(constraint, attrs, model.index)  # noqa: E731
+        cid = attrs["id"]
+        # the builders run here: Unsupported (a form not written) from either means no fix at all
+        return command_words.fix(crm=lambda: [_forced(words, force) for words in crm_delete([cid]) + crm()],
+                                 pcs=lambda: pcs_delete([cid]) + pcs())
     except (Unsupported, KeyError):
         return None
-    cid = attrs["id"]
-    crm = (f"crm configure delete {cid}",) + tuple(crm)
-    if force:
-        crm = tuple(c.replace("crm configure ", "crm -F configure ", 1) for c in crm)
-    return Fix(crm=crm, pcs=(f"pcs constraint delete {cid}",) + tuple(pcs))
+
+
+def _forced(words, force):
+    """``crm -F ...`` when ``force``."""
+    return [words[0], "-F"] + list(words[1:]) if force else words

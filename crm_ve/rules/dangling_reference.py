@@ -7,11 +7,15 @@ resource found for ...", E-T3): the members listed before it keep their relation
 (checked with crm_simulate: ``tag t p_fs p_vee`` still colocates p_fs, ``tag t p_vee p_fs`` does not). The constraint schemas declare ``rsc``/``first``/``resource_ref`` as IDREF
 (an id of *any* element passes), the tags schema since pacemaker-3.3 takes any text, so such CIBs load.
 Error when the constraint is one of a storage stack's required relations (an order or colocation naming a
-stack's DRBD clone, Filesystem or container), warning otherwise.
+stack's DRBD clone, Filesystem or container), warning otherwise. A location's ``rsc-pattern`` that the model
+does not match (a back-reference, or a pattern too costly to match: crm_ve.posix_regex) names resources this
+check does not know: a warning says so.
 """
 
-from crm_ve import hookimpl
-from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
+from crm_ve import command_words, hookimpl
+from crm_ve.command_words import crm_name, pcs_arg, pcs_id, sed_literal
+from crm_ve.findings import Finding, Rule, RuleDoc, Severity
+from crm_ve.rules.chain_fixes import delete_constraints
 from crm_ve.rules.constraint_rewrite import rewrite
 
 RULE = Rule(
@@ -26,7 +30,9 @@ RULE = Rule(
             "Flags constraints that name an id which is not a resource, tag or template, and tags used by "
             "constraints that list an id which is no resource. Error when the constraint orders or colocates "
             "a storage stack's DRBD clone, Filesystem or container, warning otherwise. The fix renames a "
-            "misspelt id to the closest existing one, else deletes the dead constraint or tag entry."
+            "misspelt id to the closest existing one, else deletes the dead constraint or tag entry. A "
+            "location whose rsc-pattern crm-ve does not match (one with a back-reference, or too large to "
+            "match in bounded time) gets a warning: what it applies to is not checked."
         ),
         why_is_this_bad=(
             "Pacemaker drops the whole constraint (\"No resource found\"): a tag with one misspelt member "
@@ -87,24 +93,29 @@ def _required(model, constraint, chain):
     return bool(named & chain)
 
 
-def _delete(cid):
-    return Fix(crm=(f"crm -F configure delete {cid}",), pcs=(f"pcs constraint delete {cid}",))
-
-
 def _tag_fix(model, tag, missing):
     """Rename (closest resource) or drop the tag's missing members: crmsh has no tag editor, so its ``filter``
     command rewrites the tag's text; pcs edits the tag."""
-    crm_script, pcs_args = [], []
+    matches = []
     for rid in missing:
         match = _closest(model, rid)
-        match = match if match in model.resources and match not in model.tags.get(tag, ()) else None
-        crm_script.append(f"s/(\\s){rid}(\\s|$)/\\1{match}\\2/" if match else f"s/(\\s){rid}(\\s|$)/\\2/")
-        if match:
-            pcs_args += ["add", match]
-        pcs_args += ["remove", rid]
-    sed = "; ".join(crm_script)
-    return Fix(crm=(f"crm -F configure filter \"sed -E '{sed}'\" {tag}",),
-               pcs=(f"pcs tag update {tag} " + " ".join(pcs_args),))
+        matches.append((rid, match if match in model.resources and match not in model.tags.get(tag, ()) else None))
+
+    def crm():
+        script = []
+        for rid, match in matches:
+            pattern = sed_literal(crm_name(rid, "tag member"))
+            script.append(f"s/(\\s){pattern}(\\s|$)/\\1{crm_name(match, 'resource')}\\2/" if match
+                          else f"s/(\\s){pattern}(\\s|$)/\\2/")
+        return [["crm", "-F", "configure", "filter", f"sed -E '{'; '.join(script)}'", crm_name(tag, "tag")]]
+
+    def pcs():
+        words = ["pcs", "tag", "update", pcs_id(tag, "tag")]
+        for rid, match in matches:
+            words += (["add", pcs_id(match, "resource")] if match else []) + ["remove", pcs_arg(rid, "tag member")]
+        return [words]
+
+    return command_words.fix(crm=crm, pcs=pcs)
 
 
 def check(context):
@@ -112,6 +123,13 @@ def check(context):
     chain = None
     reported_tags = set()
     for constraint in model.constraint_list:
+        if constraint.unchecked is not None:
+            yield Finding.of(
+                RULE, f"location {constraint.id}: crm-ve does not match its {constraint.unchecked}, so the "
+                      f"resources it applies to, and what it bans or prefers, are not part of this check.",
+                severity=Severity.WARNING, line=constraint.line, suppress_on=constraint.id,
+                constraints=(constraint.id,) if constraint.id else ())
+            continue
         if constraint.ignored is None or constraint.id is None:
             continue
         missing = [ref for ref in dict.fromkeys(constraint.references) if not _is_valid(model, ref)]
@@ -136,7 +154,8 @@ def check(context):
                 RULE, f"{constraint.type} {constraint.id} names {what}, which is no resource, tag or template: "
                       f"Pacemaker ignores the whole constraint.{why}{hint}",
                 severity=severity, line=constraint.line, constraints=(constraint.id,),
-                resources=tuple(missing), fix=fix or _delete(constraint.id), suppress_on=constraint.id,
+                resources=tuple(missing), fix=fix or delete_constraints([constraint.id], force=True),
+                suppress_on=constraint.id,
             )
             continue
         for tag, members in broken_tags.items():

@@ -5,8 +5,9 @@ stay): crmsh has no command for that, so ``crm configure filter`` edits the XML 
 pcs cannot change a resource's agent without deleting the resource (and its constraints), so there is no pcs
 command: run the crm one, or ``pcs cluster edit``.
 """
-from crm_ve import hookimpl
-from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
+from crm_ve import command_words, hookimpl
+from crm_ve.command_words import crm_name, sed_literal
+from crm_ve.findings import Finding, Rule, RuleDoc, Severity
 
 DEPRECATED_AGENT = "ocf:heartbeat:drbd"
 CURRENT_AGENT = "ocf:linbit:drbd"
@@ -53,8 +54,11 @@ def check(context):
 
 
 def _fix(model, rid):
-    sed = f'/<primitive id="{rid}"/s/provider="heartbeat"/provider="linbit"/'.replace('"', "\\x22")
-    return Fix(crm=(f"crm -F configure filter \"sed -e '{sed}'\" xml {model.top(rid)}",))
+    def crm():
+        sed = (f'/<primitive id="{sed_literal(crm_name(rid, "resource"))}"/'
+               f's/provider="heartbeat"/provider="linbit"/').replace('"', "\\x22")
+        return [["crm", "-F", "configure", "filter", f"sed -e '{sed}'", "xml", crm_name(model.top(rid), "resource")]]
+    return command_words.fix(crm=crm)
 
 
 RULE.check = check

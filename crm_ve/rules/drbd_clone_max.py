@@ -8,7 +8,7 @@ nodes without the DRBD resource (their start fails).
 """
 from crm_ve import hookimpl
 from crm_ve.findings import Finding, Rule, RuleDoc, Severity
-from crm_ve.rules.drbd_common import meta_int, promotable_drbd_clones, set_meta
+from crm_ve.rules.drbd_common import as_written, meta_int, promotable_drbd_clones, set_meta
 
 RULE = Rule(
     code="CV305",
@@ -44,7 +44,8 @@ def check(context):
             why = ("a single instance leaves no Secondary to fail over to" if value < 2 else
                    f"{value} instances are right only if the DRBD resource has {value} peers; otherwise "
                    f"instances start on nodes without it and fail")
-            yield Finding.of(RULE, f"{clone.id} has clone-max={value}: {why}. Set clone-max=2 for a DRBD pair.",
+            setting = as_written(model, clone.id, "clone-max", value)
+            yield Finding.of(RULE, f"{clone.id} has {setting}: {why}. Set clone-max=2 for a DRBD pair.",
                              line=line, resources=(clone.id,), fix=set_meta(clone.id, "clone-max", "2"),
                              suppress_on=clone.id)
         elif value is None and len(model.nodes) > 2:
@@ -55,7 +56,8 @@ def check(context):
                              suppress_on=clone.id)
         node_value, _ = meta_int(model, clone.id, "clone-node-max")
         if node_value is not None and node_value > 1:
-            yield Finding.of(RULE, f"{clone.id} has clone-node-max={node_value}: DRBD runs one instance per node. "
+            setting = as_written(model, clone.id, "clone-node-max", node_value)
+            yield Finding.of(RULE, f"{clone.id} has {setting}: DRBD runs one instance per node. "
                                    f"Set clone-node-max=1.",
                              line=line, resources=(clone.id,), fix=set_meta(clone.id, "clone-node-max", "1"),
                              suppress_on=clone.id)

@@ -8,7 +8,10 @@ that CV301 reports). Meta attributes of the promotable clone are changed with ``
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
+from crm_ve import command_words
+from crm_ve.command_words import crm_name, crm_shell_value, pcs_id, pcs_value
 from crm_ve.findings import Fix
+from crm_ve.model.values import parse_count
 
 DRBD_TYPE = "drbd"
 
@@ -72,29 +75,39 @@ def meta_name(model, clone_id, new_name, old_name):
 
 
 def meta_int(model, rid, *names) -> Tuple[Optional[int], Optional[str]]:
-    """The first of ``names`` that is set on ``rid`` (effective), as an integer, and the name; (None, None)."""
+    """The first of ``names`` that is set on ``rid`` (effective), as the count Pacemaker reads from it, and
+    the name; (None, None) when none is set. 2.1.5 ``clone_unpack`` reads ``clone-max``, ``promoted-max``...
+    with ``pcmk__scan_min_int`` and minimum 0: text that is no integer counts 0 (``parse_count``)."""
     for name in names:
         value = model.meta(rid, name).value
         if value is not None:
-            try:
-                return int(value.strip()), name
-            except ValueError:
-                return None, name
+            return parse_count(value), name
     return None, None
 
 
+def as_written(model, rid, name, value):
+    """``name=value`` for a message about the count ``value`` that :func:`meta_int` read, with the text as
+    the CIB writes it when that is not the same (``clone-max='²' (read as 0)``)."""
+    text = model.meta(rid, name).value
+    if text is None or text == str(value):
+        return f"{name}={value}"
+    return f"{name}={text[:40]!r}{'...' if len(text) > 40 else ''} (read as {value})"
+
+
 def set_meta(resource, name, value) -> Fix:
-    return Fix(crm=(f"crm resource meta {resource} set {name} {value}",),
-               pcs=(f"pcs resource meta {resource} {name}={value}",))
+    return command_words.fix(
+        crm=lambda: [["crm", "resource", "meta", crm_name(resource, "resource"), "set", name,
+                      crm_shell_value(value, f"{name} value")]],
+        pcs=lambda: [["pcs", "resource", "meta", pcs_id(resource, "resource"), f"{name}={pcs_value(value, name)}"]])
 
 
 def delete_meta(resource, name) -> Fix:
-    return Fix(crm=(f"crm resource meta {resource} delete {name}",),
-               pcs=(f"pcs resource meta {resource} {name}=",))
+    return command_words.fix(crm=lambda: [["crm", "resource", "meta", crm_name(resource, "resource"), "delete", name]],
+                             pcs=lambda: [["pcs", "resource", "meta", pcs_id(resource, "resource"), f"{name}="]])
 
 
 def join(*fixes) -> Fix:
-    return Fix(crm=tuple(c for f in fixes if f for c in f.crm), pcs=tuple(c for f in fixes if f for c in f.pcs))
+    return Fix.join(*fixes)
 
 
 def filesystems_on(context, clone_id) -> List[str]:

@@ -17,8 +17,6 @@ from crm_ve.model.values import parse_bool
 from crm_ve.rules.stack_common import delete_fix, join, stacks_of
 
 FENCE_PREFIX = "drbd-fence-by-handler-"
-#: The nvpair crm_attribute writes for ``stonith-enabled`` in the scratch CIB of a crm text conversion.
-INJECTED_ID = "cib-bootstrap-options-stonith-enabled"
 
 FENCE_LEFT = Rule(
     code="CV405",
@@ -113,8 +111,6 @@ def check_no_fencing(context):
         return
     value = model.cluster_option("stonith-enabled")
     enabled = value.truth(lambda v: parse_bool(v, True) if isinstance(v, str) else v, default=True)
-    if _injected_by_crm_conversion(context):
-        return  # crm text that says nothing about fencing: often an excerpt, fencing configured elsewhere
     clone = next(iter(clones))
     line = model.resources[clone].line
     # the class first: a plain attribute (one test per resource of 20,000)
@@ -136,16 +132,6 @@ def check_no_fencing(context):
                    f"DRBD ({join(clones)}): Pacemaker starts no resources until one exists. Configure one "
                    f"(pcs stonith create / crm configure primitive ... stonith:...).")
         yield Finding.of(NO_FENCING, message, line=line, resources=tuple(clones), suppress_on=clone)
-
-
-def _injected_by_crm_conversion(context):
-    """crm shell text is converted in a scratch CIB with ``stonith-enabled=false`` (crm_ve.crm_text); when the
-    user's text does not set it, that value maps to no line of the text and is not the user's."""
-    document = context.document
-    if getattr(document, "source_kind", None) != "crm":
-        return False
-    element = context.model.index.get(INJECTED_ID)
-    return element is not None and document.source_line(element.sourceline) is None
 
 
 FENCE_LEFT.check = check_fence_left

@@ -10,7 +10,8 @@ without a ``role=Promoted`` (``Master``) monitor the DRBD Primary is never monit
 crmsh has no command that edits one operation, so the crm fix rewrites the operation through ``crm configure
 filter`` on the clone's XML; pcs removes and re-adds it.
 """
-from crm_ve import hookimpl
+from crm_ve import command_words, hookimpl
+from crm_ve.command_words import crm_name, pcs_id, pcs_op_options, sed_literal
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model import Role
 from crm_ve.model.values import parse_bool
@@ -76,36 +77,42 @@ def _free_op_id(model, base, taken):
 
 
 def _sed(expression, top):
-    # -F: crmsh refuses to commit while crm_verify reports the duplicate being fixed
-    return f"crm -F configure filter \"sed -e '{expression}'\" xml {top}"
-
-
-def _q(text):
-    return text.replace('"', "\\x22")
+    # -F: crmsh refuses to commit while crm_verify reports the duplicate being fixed; crmsh hands the sed
+    # command to a shell, so the script's double quotes are written as \x22 and it is single-quoted
+    script = expression.replace('"', "\\x22")
+    return ["crm", "-F", "configure", "filter", f"sed -e '{script}'", "xml", crm_name(top, "resource")]
 
 
 def _add_op(model, prim, top, role, seconds, has_operations, taken):
     role_name = model.vocabulary.role_name(role)
     oid = _free_op_id(model, f"{prim}-monitor-{seconds}s", taken)
-    op = f'<op name="monitor" interval="{seconds}s" role="{role_name}" id="{oid}"/>'
-    if has_operations:
-        crm = _sed(_q(f"/<operations>/a {op}"), top)
-    else:
-        crm = _sed(_q(f"/<\\/primitive>/i <operations>{op}</operations>"), top)
-    pcs = f"pcs resource op add {prim} monitor interval={seconds}s role={role.value}"
-    return Fix(crm=(crm,), pcs=(pcs,))
+
+    def crm():
+        op = (f'<op name="monitor" interval="{seconds}s" role="{role_name}" '
+              f'id="{crm_name(oid, "operation id")}"/>')
+        if has_operations:
+            return [_sed(f"/<operations>/a {op}", top)]
+        return [_sed(f"/<\\/primitive>/i <operations>{op}</operations>", top)]
+
+    return command_words.fix(crm=crm, pcs=lambda: [["pcs", "resource", "op", "add", pcs_id(prim, "resource"),
+                                                    "monitor", f"interval={seconds}s", f"role={role.value}"]])
 
 
 def _move_op(model, prim, top, op, seconds, taken):
     oid = op.id
-    crm = _sed(_q(f'/id="{oid}"/s/interval="[^"]*"/interval="{seconds}s"/'), top)
-    options = [f"interval={seconds}s"]
-    if not op.role.is_any:
-        options.append(f"role={op.role.value}")
-    if op.timeout:
-        options.append(f"timeout={op.timeout}")
-    return Fix(crm=(crm,), pcs=(f"pcs resource op remove {oid}",
-                                f"pcs resource op add {prim} monitor {' '.join(options)}"))
+
+    def crm():
+        pattern = sed_literal(crm_name(oid, "operation id"))
+        return [_sed(f'/id="{pattern}"/s/interval="[^"]*"/interval="{seconds}s"/', top)]
+
+    def pcs():
+        # the op re-added with all it holds (on-fail, OCF_CHECK_LEVEL...), at the new interval
+        options = pcs_op_options(op.element, {"interval": f"{seconds}s",
+                                              "role": None if op.role.is_any else op.role.value})
+        return [["pcs", "resource", "op", "remove", pcs_id(oid, "operation id")],
+                ["pcs", "resource", "op", "add", pcs_id(prim, "resource"), "monitor"] + options]
+
+    return command_words.fix(crm=crm, pcs=pcs)
 
 
 def check(context):

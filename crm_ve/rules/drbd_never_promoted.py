@@ -10,9 +10,11 @@ start. A warning (an availability loss, nothing misordered); a rule that may app
 condition.
 """
 from crm_ve import hookimpl
-from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
+from crm_ve.findings import Finding, Rule, RuleDoc, Severity
 from crm_ve.model import Role, Truth
-from crm_ve.rules.drbd_common import delete_meta, join, meta_int, own_meta_holder, promotable_drbd_clones, set_meta
+from crm_ve.rules.chain_fixes import delete_constraints
+from crm_ve.rules.drbd_common import (as_written, delete_meta, join, meta_int, own_meta_holder,
+                                      promotable_drbd_clones, set_meta)
 
 RULE = Rule(
     code="CV307",
@@ -72,11 +74,11 @@ def check(context):
         reasons, fixes = _target_role(model, clone)
         value, name = meta_int(model, clone.id, "promoted-max", "master-max")
         if value == 0:
-            reasons.append(f"{clone.id} has {name}=0: no instance may be promoted")
+            reasons.append(f"{clone.id} has {as_written(model, clone.id, name, value)}: no instance may be promoted")
             fixes.append(set_meta(clone.id, name, "1"))
         count, _ = meta_int(model, clone.id, "clone-max")
         if count == 0:
-            reasons.append(f"{clone.id} has clone-max=0: no instance runs")
+            reasons.append(f"{clone.id} has {as_written(model, clone.id, 'clone-max', count)}: no instance runs")
             fixes.append(set_meta(clone.id, "clone-max", "2"))
         per_node, everywhere, responsible = model.banned_nodes(clone.id, Role.PROMOTED)
         # only certain bans: a rule on node attributes (ping connectivity) or the date is how a working
@@ -85,7 +87,7 @@ def check(context):
             nodes = ", ".join(model.nodes) if model.nodes else "any node"
             reasons.append(f"location constraints {', '.join(responsible)} ban its Promoted role from every node "
                            f"({nodes})")
-            fixes.append(join(*[_delete_constraint(cid) for cid in responsible]))
+            fixes.append(delete_constraints(responsible))
         if not reasons:
             continue
         yield Finding.of(
@@ -93,10 +95,6 @@ def check(context):
                   f"never start.", line=model.resources[clone.id].line,
             resources=(clone.id,) + clone.primitives, constraints=tuple(responsible) if everywhere is Truth.TRUE else (),
             fix=join(*fixes), suppress_on=clone.id)
-
-
-def _delete_constraint(cid):
-    return Fix(crm=(f"crm configure delete {cid}",), pcs=(f"pcs constraint delete {cid}",))
 
 
 RULE.check = check

@@ -7,10 +7,12 @@ colocated with the Promoted role or ordered after the promote is blocked ("unrun
 order, a colocation or a Filesystem's ``/dev/drbd/by-res`` device uses it). Warning, as
 validator.md's severities table lists C18 (nothing is damaged: the stack just never starts).
 """
-from crm_ve import hookimpl
+from crm_ve import command_words, hookimpl
+from crm_ve.command_words import crm_name, pcs_id
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model import Truth
 from crm_ve.rules.drbd_common import drbd_primitives, set_meta
+from crm_ve.rules.stack_common import fresh_id
 
 RULE = Rule(
     code="CV302",
@@ -47,14 +49,6 @@ RULE = Rule(
 )
 
 
-def _free_id(model, base):
-    cid, n = base, 1
-    while cid in model.index:
-        n += 1
-        cid = f"{base}-{n}"
-    return cid
-
-
 def _depended_on(model, rid):
     """Something uses DRBD ``rid``: an order or colocation names it, or a Filesystem's device is its
     ``/dev/drbd/by-res/<drbd_resource>``."""
@@ -88,10 +82,15 @@ def check(context):
         elif top == rid:
             if not _depended_on(model, rid):
                 continue  # a lone DRBD primitive that nothing uses: no stack is blocked
-            clone_id = _free_id(model, f"ms_{rid}")
+            clone_id = fresh_id(model, f"ms_{rid}")
             message = f"{rid} is in no clone: it runs on one node only and {consequence}."
-            fix = Fix(crm=("crm configure " + vocabulary.crm_promotable(clone_id, rid, (("notify", "true"),)),),
-                      pcs=(vocabulary.pcs_promotable(rid, clone_id, (("notify", "true"),)),))
+            notify = (("notify", "true"),)
+            # the ids checked, the vocabulary's text is words without spaces of their own
+            fix = command_words.fix(
+                crm=lambda: [["crm", "configure"] + vocabulary.crm_promotable(
+                    crm_name(clone_id, "resource"), crm_name(rid, "resource"), notify).split()],
+                pcs=lambda: [vocabulary.pcs_promotable(pcs_id(rid, "resource"), pcs_id(clone_id, "resource"),
+                                                       notify).split()])
         else:
             message = (f"{rid} is inside {top}, which is no clone: {consequence}. Make the group a promotable "
                        f"clone or move {rid} out of it into one.")

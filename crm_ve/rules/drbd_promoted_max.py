@@ -9,7 +9,7 @@ for ``promoted-node-max`` > 1 (one DRBD instance per node can be promoted at mos
 """
 from crm_ve import hookimpl
 from crm_ve.findings import Finding, Rule, RuleDoc, Severity
-from crm_ve.rules.drbd_common import filesystems_on, meta_int, promotable_drbd_clones, set_meta
+from crm_ve.rules.drbd_common import as_written, filesystems_on, meta_int, promotable_drbd_clones, set_meta
 
 RULE = Rule(
     code="CV304",
@@ -46,11 +46,12 @@ def check(context):
         line = model.resources[clone.id].line
         value, name = meta_int(model, clone.id, "promoted-max", "master-max")
         if value is not None and value > 1:
+            setting = as_written(model, clone.id, name, value)
             filesystems = filesystems_on(context, clone.id)
             single = [fs for fs in filesystems if model.clone_of(fs) is None]
             if single:
                 yield Finding.of(
-                    RULE, f"{clone.id} has {name}={value} (dual-primary) but {', '.join(single)} on it is not "
+                    RULE, f"{clone.id} has {setting} (dual-primary) but {', '.join(single)} on it is not "
                           f"cloned, i.e. single-primary: the DRBD agent refuses start and promote with "
                           f"OCF_ERR_CONFIGURED unless the DRBD resource allows two primaries, and a non-cluster "
                           f"file system must never be active on two nodes. Set {name}=1.",
@@ -58,15 +59,16 @@ def check(context):
                     suppress_on=clone.id)
             elif not filesystems:
                 yield Finding.of(
-                    RULE, f"{clone.id} has {name}={value} (dual-primary): right only when the DRBD resource has "
+                    RULE, f"{clone.id} has {setting} (dual-primary): right only when the DRBD resource has "
                           f"allow-two-primaries (else the agent refuses to start) and a cloned cluster file "
                           f"system uses it; otherwise set {name}=1.",
                     severity=Severity.WARNING, line=line, resources=(clone.id,),
                     fix=set_meta(clone.id, name, "1"), suppress_on=clone.id)
         node_value, node_name = meta_int(model, clone.id, "promoted-node-max", "master-node-max")
         if node_value is not None and node_value > 1:
+            setting = as_written(model, clone.id, node_name, node_value)
             yield Finding.of(
-                RULE, f"{clone.id} has {node_name}={node_value}: DRBD runs one instance per node, which can be "
+                RULE, f"{clone.id} has {setting}: DRBD runs one instance per node, which can be "
                       f"promoted once; set {node_name}=1.",
                 severity=Severity.WARNING, line=line, resources=(clone.id,),
                 fix=set_meta(clone.id, node_name, "1"), suppress_on=clone.id)

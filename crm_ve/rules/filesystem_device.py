@@ -8,7 +8,8 @@ DRBD resource mounts a device that clone does not promote.
 """
 import re
 
-from crm_ve import hookimpl
+from crm_ve import command_words, hookimpl
+from crm_ve.command_words import crm_name, pcs_id, pcs_value
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model import INFINITY, Role
 from crm_ve.rules.chain_fixes import ColocationSpec, OrderSpec, render_fix
@@ -101,19 +102,24 @@ def _create_clone_fix(model, fs, name):
     meta = ((("master-max", "1"), ("master-node-max", "1")) if legacy else
             (("promoted-max", "1"), ("promoted-node-max", "1"))) + \
         (("clone-max", "2"), ("clone-node-max", "1"), ("notify", "true"))
-    crm = (f"crm configure primitive {primitive} ocf:linbit:drbd params drbd_resource={name} {ops}",
-           "crm configure " + vocabulary.crm_promotable(clone, primitive, meta))
-    pcs_meta = " ".join(f"{k}={v}" for k, v in (("promoted-max", "1"), ("promoted-node-max", "1")) + meta[2:])
-    pcs = (f"pcs resource create {primitive} ocf:linbit:drbd drbd_resource={name} op monitor interval=29s "
-           f"role=Promoted timeout=20s monitor interval=31s role=Unpromoted timeout=20s start timeout=240s "
-           f"interval=0s stop timeout=100s interval=0s promote timeout=90s interval=0s demote timeout=90s "
-           f"interval=0s notify timeout=90s interval=0s promotable {clone} {pcs_meta} --no-default-ops",)
+    pcs_meta = [f"{k}={v}" for k, v in (("promoted-max", "1"), ("promoted-node-max", "1")) + meta[2:]]
+    clone_words = vocabulary.crm_promotable(clone, primitive, meta).split()
+    create = command_words.fix(
+        crm=lambda: [["crm", "configure", "primitive", crm_name(primitive, "resource"), "ocf:linbit:drbd", "params",
+                      f"drbd_resource={crm_name(name, 'DRBD resource name')}"] + ops.split(),
+                     ["crm", "configure"] + clone_words],
+        pcs=lambda: [["pcs", "resource", "create", pcs_id(primitive, "resource"), "ocf:linbit:drbd",
+                      f"drbd_resource={pcs_value(name, 'DRBD resource name')}", "op", "monitor", "interval=29s",
+                      "role=Promoted", "timeout=20s", "monitor", "interval=31s", "role=Unpromoted", "timeout=20s",
+                      "start", "timeout=240s", "interval=0s", "stop", "timeout=100s", "interval=0s", "promote",
+                      "timeout=90s", "interval=0s", "demote", "timeout=90s", "interval=0s", "notify", "timeout=90s",
+                      "interval=0s", "promotable", pcs_id(clone, "resource")] + pcs_meta + ["--no-default-ops"]])
     ref = model.top(fs)
     ties = render_fix(vocabulary, [], [
         ColocationSpec(fresh_id(model, f"c_{ref}_with_{clone}", taken), ref, clone, INFINITY, Role.ANY,
                        Role.PROMOTED),
         OrderSpec(fresh_id(model, f"o_{clone}_before_{ref}", taken), clone, "promote", ref, "start")])
-    return combine(Fix(crm=crm, pcs=pcs), ties)
+    return combine(create, ties)
 
 
 def check_unmanaged(context):

@@ -8,11 +8,11 @@ the storage stacks: start and stop always, promote/demote in a promotable clone,
 ``notify=true``, every recurring monitor configured, migrate_to/migrate_from with ``allow-migrate=true``.
 """
 import copy
-import shlex
 
 from lxml import etree
 
-from crm_ve import hookimpl
+from crm_ve import command_words, hookimpl
+from crm_ve.command_words import crm_line, crm_path_part, crm_xml_value, pcs_id, pcs_op_options, shell_word
 from crm_ve.background import BackgroundScan
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model import Role
@@ -236,17 +236,12 @@ def _own(resource, op):
     return op is not None and any(el is resource.element for el in op.element.iterancestors("primitive"))
 
 
-def _op_text(op_element, name, interval, role, timeout, vocabulary_role):
-    """``name interval=.. [role=..] [other attributes] timeout=..`` for pcs."""
-    attrs = [f"interval={op_element.get('interval') if op_element is not None else '0s'}"]
-    if role is not None and not role.is_any:
-        attrs.append(f"role={vocabulary_role}")
-    if op_element is not None:
-        for key, value in op_element.attrib.items():
-            if key not in ("id", "name", "interval", "role", "timeout"):
-                attrs.append(f"{key}={value}")
-    attrs.append(f"timeout={timeout}")
-    return name + " " + " ".join(shlex.quote(a) for a in attrs)
+def _op_words(op_element, name, role, timeout, vocabulary_role):
+    """``name interval=.. [role=..] [the op's other attributes] timeout=..`` for ``pcs resource op add``."""
+    changed = {"role": vocabulary_role if role is not None and not role.is_any else None, "timeout": timeout}
+    if op_element is None:
+        changed = {"interval": "0s", **changed}
+    return [name] + pcs_op_options(op_element, changed)
 
 
 class _OpIds:
@@ -282,21 +277,45 @@ def _fix(model, resource, low, op_ids):
         return Fix()
     rid = resource.id
     pcs_role = {Role.PROMOTED: "Promoted", Role.UNPROMOTED: "Unpromoted"}
-    pcs = []
-    for name, interval, role, op, _, _, advised in low:
-        own = _own(resource, op)
-        if own and op.id:
-            pcs.append(f"pcs resource op delete {op.id}")
-        pcs.append(f"pcs resource op add {rid} "
-                   + _op_text(op.element if own else None, name, interval, role, _seconds(advised),
-                              pcs_role.get(role)))
-    if all(_own(resource, op) and op.element.get("interval") for _, _, _, op, _, _, _ in low):
-        crm = []
+
+    def pcs():
+        commands = []
         for name, interval, role, op, _, _, advised in low:
-            path = f"{rid}.{name}" + (f".{op.element.get('interval')}" if interval else "")
-            crm.append(f"crm configure set {path}.timeout {_seconds(advised)}")
-        return Fix(crm=tuple(crm), pcs=tuple(pcs))
-    # an operation to add: crmsh has no command for that, so the primitive is loaded again with it
+            own = _own(resource, op)
+            if own and op.id:
+                commands.append(["pcs", "resource", "op", "delete", pcs_id(op.id, "operation id")])
+            commands.append(["pcs", "resource", "op", "add", pcs_id(rid, "resource")]
+                            + _op_words(op.element if own else None, name, role, _seconds(advised),
+                                        pcs_role.get(role)))
+        return commands
+
+    if all(_settable(resource, name, interval, op) for name, interval, _, op, _, _, _ in low):
+        def crm():
+            commands = []
+            for name, interval, role, op, _, _, advised in low:
+                path = [crm_path_part(rid, "resource"), name] + (
+                    [crm_path_part(op.element.get("interval"), "interval")] if interval else [])
+                commands.append(["crm", "configure", "set", ".".join(path + ["timeout"]), _seconds(advised)])
+            return commands
+        return command_words.fix(crm=crm, pcs=pcs)
+    return command_words.fix(crm_text=lambda: [_load_update(resource, low, op_ids)], pcs=pcs)
+
+
+def _settable(resource, name, interval, op):
+    """Whether ``crm configure set RID.NAME[.INTERVAL].timeout`` finds ``op``: crmsh looks an op with an
+    interval up by the id it writes itself (``RID-NAME-INTERVAL``; pcs writes ``RID-NAME-interval-INTERVAL``)
+    and one without by its name, which must then be unique among the primitive's ops."""
+    if not _own(resource, op) or not op.element.get("interval"):
+        return False
+    if interval:
+        return op.id == f"{resource.id}-{name}-{op.element.get('interval')}"
+    return sum(1 for o in resource.element.iter("op") if o.get("name") == name) == 1
+
+
+def _load_update(resource, low, op_ids):
+    """An operation to add: crmsh has no command for that, so the primitive is loaded again with it, as an
+    ``xml`` statement on ``crm configure load update -``'s standard input."""
+    rid = resource.id
     element = copy.deepcopy(resource.element)
     for comment in list(element.iter(etree.Comment)):
         comment.getparent().remove(comment)
@@ -317,9 +336,13 @@ def _fix(model, resource, low, op_ids):
             target = etree.SubElement(operations, "op", name=name, interval="0s",
                                       id=_fresh_op_id(op_ids, f"{rid}-{name}-interval-0s", taken))
         target.set("timeout", _seconds(advised))
+    for node in element.iter():
+        if node.text is not None:
+            crm_xml_value(node.text, "text")
+        for key, value in node.attrib.items():
+            crm_xml_value(value, key)
     text = "xml " + etree.tostring(element, encoding="unicode", with_tail=False)
-    crm = (f"echo {shlex.quote(text)} | crm configure load update -",)
-    return Fix(crm=crm, pcs=tuple(pcs))
+    return f"echo {shell_word(text)} | {crm_line(['crm', 'configure', 'load', 'update', '-'])}"
 
 
 RULE.check = check

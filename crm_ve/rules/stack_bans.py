@@ -12,7 +12,8 @@ Only bans that certainly apply count (``#uname`` rules included; a rule on the d
 such as pingd may not). A DRBD clone that alone can never be promoted is a rule of its own (a clone that can
 never promote); the single-node check leaves out DRBD's own fencing constraints (CV405).
 """
-from crm_ve import hookimpl
+from crm_ve import command_words, hookimpl
+from crm_ve.command_words import crm_name, crm_node, pcs_arg, pcs_id
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model import Role
 from crm_ve.model.stack_placement import (allowed_nodes, excluded_anywhere, excluded_nodes,
@@ -133,10 +134,14 @@ def _free(model, allowed, count):
     enable = Fix()
     taken = set()
     for node in chosen:
-        for rid in allowed.not_enabled.get(node, ()):
+        # a location names the clone, never the primitive inside it (crmsh and crm_verify refuse that)
+        for rid in dict.fromkeys(model.top(r) for r in allowed.not_enabled.get(node, ())):
             cid = fresh_id(model, f"l_{rid}_on_{node}", taken)
-            enable = combine(enable, Fix(crm=(f"crm configure location {cid} {rid} 0: {node}",),
-                                         pcs=(f"pcs constraint location {rid} prefers {node}=0",)))
+            enable = combine(enable, command_words.fix(
+                crm=lambda: [["crm", "configure", "location", crm_name(cid, "constraint id"),
+                              crm_name(rid, "resource"), "0:", crm_node(node)]],
+                pcs=lambda: [["pcs", "constraint", "location", "add", pcs_id(cid, "constraint id"),
+                              pcs_id(rid, "resource"), pcs_arg(node, "node name"), "0"]]))
     return chosen, combine(delete_fix(model, deletes), enable), deletes
 
 

@@ -5,12 +5,14 @@ Fix commands follow validator.md: a wrong constraint is deleted before anything 
 through ``crm resource meta`` / ``pcs resource meta``, instance attributes through ``crm resource param`` /
 ``pcs resource update``; roles are spelled in the CIB's vocabulary (``crm_ve.rules.chain_fixes``).
 """
-import shlex
+import re
 from typing import Iterable, List, Optional, Sequence
 
+from crm_ve import command_words
+from crm_ve.command_words import crm_name, crm_shell_value, pcs_id, pcs_value
 from crm_ve.findings import Fix
 from crm_ve.model import Role
-from crm_ve.rules.chain_fixes import ColocationSpec, OrderSpec, crm_command, pcs_command, render_fix
+from crm_ve.rules.chain_fixes import ColocationSpec, OrderSpec, render_fix
 
 
 def stacks_of(context):
@@ -32,8 +34,13 @@ def join(words: Iterable[str]) -> str:
 
 
 def fresh_id(model, base, taken=None):
-    """``base``, or ``base-2``... an id the CIB does not use yet (nor ``taken``)."""
+    """``base``, or ``base-2``... an id the CIB does not use yet (nor ``taken``). ``base`` is made an id both
+    crmsh and pcs take first (a node name in it may hold any text): other characters than ASCII letters,
+    digits and ``_ . -`` become ``_``."""
     taken = taken if taken is not None else set()
+    base = re.sub(r"[^A-Za-z0-9_.-]", "_", base)
+    if not re.match(r"[A-Za-z_]", base):
+        base = "_" + base
     cid, n = base, 1
     while cid in model.index or cid in taken:
         n += 1
@@ -69,26 +76,29 @@ def meta_fix(model, rid, name, value=None) -> Fix:
     own = any(name in block.pairs for block in model.resources[rid].meta_blocks) and \
         model.resources[rid].template is None
     if value is None and own:
-        return Fix(crm=(f"crm resource meta {rid} delete {name}",), pcs=(f"pcs resource meta {rid} {name}=",))
+        return command_words.fix(
+            crm=lambda: [["crm", "resource", "meta", crm_name(rid, "resource"), "delete",
+                          crm_name(name, "meta attribute")]],
+            pcs=lambda: [["pcs", "resource", "meta", pcs_id(rid, "resource"), f"{pcs_id(name, 'meta attribute')}="]])
     value = "false" if value is None else value
-    return Fix(crm=(f"crm resource meta {rid} set {name} {value}",),
-               pcs=(f"pcs resource meta {rid} {name}={value}",))
+    return command_words.fix(
+        crm=lambda: [["crm", "resource", "meta", crm_name(rid, "resource"), "set", crm_name(name, "meta attribute"),
+                      crm_shell_value(value, "meta value")]],
+        pcs=lambda: [["pcs", "resource", "meta", pcs_id(rid, "resource"),
+                      f"{pcs_id(name, 'meta attribute')}={pcs_value(value, 'meta value')}"]])
 
 
 def param_fix(rid, pairs) -> Fix:
     """Set instance attributes (``pairs``: (name, value)) of primitive ``rid``."""
-    crm = tuple(f"crm resource param {rid} set {name} {shlex.quote(value)}" for name, value in pairs)
-    pcs = ("pcs resource update " + rid + "".join(f" {shlex.quote(f'{n}={v}')}" for n, v in pairs),)
-    return Fix(crm=crm, pcs=pcs)
+    return command_words.fix(
+        crm=lambda: [["crm", "resource", "param", crm_name(rid, "resource"), "set", crm_name(name, "parameter"),
+                      crm_shell_value(value, f"{name} value")] for name, value in pairs],
+        pcs=lambda: [["pcs", "resource", "update", pcs_id(rid, "resource")]
+                     + [f"{pcs_id(n, 'parameter')}={pcs_value(v, f'{n} value')}" for n, v in pairs]])
 
 
 def combine(*fixes: Optional[Fix]) -> Fix:
-    crm, pcs = [], []
-    for fix in fixes:
-        if fix:
-            crm.extend(fix.crm)
-            pcs.extend(fix.pcs)
-    return Fix(crm=tuple(crm), pcs=tuple(pcs))
+    return Fix.join(*fixes)
 
 
 def tie_fix(model, container, filesystem) -> Fix:
@@ -101,4 +111,4 @@ def tie_fix(model, container, filesystem) -> Fix:
 
 
 __all__ = ["stacks_of", "role_words", "join", "fresh_id", "delete_fix", "preserved_colocations", "meta_fix",
-           "param_fix", "combine", "tie_fix", "crm_command", "pcs_command", "Role"]
+           "param_fix", "combine", "tie_fix", "Role"]

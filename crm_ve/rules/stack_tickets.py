@@ -7,7 +7,8 @@ through the INFINITY colocations of the stack the rest follows: a ticket on ``ms
 wants, so one ticket for the whole stack is not reported; different tickets on members of one stack are a
 warning: the stack runs only on a site holding all of them, and booth grants each ticket separately.
 """
-from crm_ve import hookimpl
+from crm_ve import command_words, hookimpl
+from crm_ve.command_words import crm_name, pcs_id, pcs_ticket, pcs_value
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model import Role
 from crm_ve.model.stack_placement import (any_may_need_tickets, may_need_tickets, placement_requirements,
@@ -79,26 +80,41 @@ def _effect(model, need):
 def _retarget_fix(model, needs, ticket):
     """Point the two-resource rsc_tickets that name another ticket at ``ticket``, keeping ids, roles and
     loss policies; None when one of them uses resource sets."""
-    crm, pcs = [], []
-    done = set()
+    retargeted = []
     for need in needs:
-        if need.ticket == ticket or need.constraint in done:
+        if need.ticket == ticket or need.constraint in (c.id for c in retargeted):
             continue
-        done.add(need.constraint)
         constraint = model.constraints[need.constraint]
         if constraint.uses_sets:
             return None
-        rid = constraint.get("rsc")
-        role = Role.parse(constraint.get("rsc-role"))
-        policy = constraint.get("loss-policy")
-        crm.append(f"crm configure delete {need.constraint}")
-        crm.append(f"crm configure rsc_ticket {need.constraint} {ticket}: {role_words(model, rid, role)}"
-                   + (f" loss-policy={policy}" if policy else ""))
-        pcs.append(f"pcs constraint delete {need.constraint}")
-        keyword = model.vocabulary.pcs_role_keyword(role)
-        pcs.append(f"pcs constraint ticket add {ticket} " + (f"{keyword} " if keyword else "") + rid
-                   + (f" loss-policy={policy}" if policy else "") + f" id={need.constraint}")
-    return Fix(crm=tuple(crm), pcs=tuple(pcs))
+        retargeted.append(constraint)
+
+    def crm():
+        commands = []
+        for constraint in retargeted:
+            cid = crm_name(constraint.id, "constraint id")
+            role = model.vocabulary.role_name(Role.parse(constraint.get("rsc-role")))
+            policy = constraint.get("loss-policy")
+            commands.append(["crm", "configure", "delete", cid])
+            commands.append(["crm", "configure", "rsc_ticket", cid, f"{crm_name(ticket, 'ticket')}:",
+                             crm_name(constraint.get("rsc"), "resource") + (f":{role}" if role else "")]
+                            + ([f"loss-policy={crm_name(policy, 'loss-policy')}"] if policy else []))
+        return commands
+
+    def pcs():
+        commands = []
+        for constraint in retargeted:
+            cid = pcs_id(constraint.id, "constraint id")
+            keyword = model.vocabulary.pcs_role_keyword(Role.parse(constraint.get("rsc-role")))
+            policy = constraint.get("loss-policy")
+            commands.append(["pcs", "constraint", "delete", cid])
+            commands.append(["pcs", "constraint", "ticket", "add", pcs_ticket(ticket)] + ([keyword] if keyword else [])
+                            + [pcs_id(constraint.get("rsc"), "resource")]
+                            + ([f"loss-policy={pcs_value(policy, 'loss-policy')}"] if policy else [])
+                            + [f"id={cid}"])
+        return commands
+
+    return command_words.fix(crm=crm, pcs=pcs)
 
 
 def check(context):

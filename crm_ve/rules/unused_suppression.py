@@ -5,6 +5,7 @@ with ``context.suppressions`` (a :class:`crm_ve.suppressions.SuppressionIndex`) 
 silenced. A directive naming a rule that did not run (deselected, or it failed) is not called unused.
 """
 from crm_ve import hookimpl
+from crm_ve.command_words import shell_line
 from crm_ve.findings import Finding, Rule, RuleDoc, Severity
 from crm_ve.suppressions import is_meta
 
@@ -89,7 +90,8 @@ def check_unused(context):
             yield Finding.of(
                 UNUSED,
                 f"'{directive.text}' on {directive.owner_id}: {rule.code} {rule.name} finds nothing to suppress "
-                f"there; remove {token} from the comment (crm configure edit {directive.owner_id})",
+                f"there; remove {token} from the comment "
+                f"({shell_line(['crm', 'configure', 'edit', directive.owner_id])})",
                 line=directive.line,
                 suppress_on=directive.owner_id,
                 **_where(directive),

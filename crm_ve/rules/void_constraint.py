@@ -18,7 +18,7 @@ from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity
 from crm_ve.model import INFINITY, Role
 from crm_ve.model.values import format_score_xml
 from crm_ve.rules.chain_analysis import analyse
-from crm_ve.rules.chain_fixes import ColocationSpec, render_fix
+from crm_ve.rules.chain_fixes import ColocationSpec, delete_constraints, render_fix
 from crm_ve.rules.constraint_rewrite import rewrite
 
 RULE = Rule(
@@ -229,7 +229,7 @@ def _location(model, constraint):
                 void.reasons.append(f"its Promoted role cannot apply to {rid}, which cannot be promoted")
     if not void.reasons:
         return None
-    void.fix = Fix(crm=(f"crm configure delete {constraint.id}",), pcs=(f"pcs constraint delete {constraint.id}",))
+    void.fix = delete_constraints([constraint.id])
     return void
 
 
@@ -238,7 +238,7 @@ def _ignored(model, constraint):
         return None  # unknown ids: CV204
     void = _Void(constraint)
     void.reasons.append(f"Pacemaker ignores it: {constraint.ignored}")
-    void.fix = Fix(crm=(f"crm configure delete {constraint.id}",), pcs=(f"pcs constraint delete {constraint.id}",))
+    void.fix = delete_constraints([constraint.id])
     return void
 
 
@@ -273,7 +273,7 @@ def check(context):
         if constraint.id in culprits:
             continue
         reasons = "; ".join(dict.fromkeys(void.reasons))
-        deleted_only = void.fix is not None and len(void.fix.crm) == 1
+        deleted_only = void.fix is not None and len(void.fix.crm or void.fix.pcs) == 1
         advice = " It has no effect: delete it, or write what it was meant to say." if deleted_only else ""
         yield Finding.of(
             RULE, f"{constraint.type} {constraint.id}: {reasons}.{advice}", line=constraint.line,

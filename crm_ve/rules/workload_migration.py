@@ -12,7 +12,7 @@ import posixpath
 from crm_ve import hookimpl
 from crm_ve.findings import Finding, Rule, RuleDoc, Severity
 from crm_ve.model import Truth
-from crm_ve.model.values import parse_bool
+from crm_ve.model.values import parse_bool, parse_count
 from crm_ve.rules.stack_common import meta_fix, stacks_of
 
 RULE = Rule(
@@ -50,8 +50,8 @@ CHECKPOINT_SWITCH = {"ocf:crm-ve:ManageVE": "checkpoint_on_stop"}
 def _promoted_max(model, clone):
     for name in ("promoted-max", "master-max"):
         value = model.meta(clone, name).value
-        if value is not None and value.strip().isdigit():
-            return int(value)
+        if value is not None:  # 2.1.5 clone_unpack: the first set, as pcmk__scan_min_int reads it
+            return parse_count(value)
     return 1
 
 

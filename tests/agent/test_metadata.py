@@ -116,39 +116,103 @@ def test_wrong_calls(argv, rc):
     assert "Traceback" not in proc.stderr
 
 
+LIBRARY = os.path.join(os.path.dirname(AGENT), "lib", "manage_ve")
+
+
 def agent_sources():
-    """The agent file, and the cold path it keeps as text (compiled only when needed)."""
-    with open(AGENT) as f:
-        text = f.read()
-    module = ast.parse(text)
-    cold = [node.value.value for node in module.body if isinstance(node, ast.Assign)
-            and getattr(node.targets[0], "id", None) == "COLD_SOURCE"]
-    assert len(cold) == 1
-    return text, cold[0]
+    """The agent file and every module of its library: {path: text}."""
+    paths = [AGENT] + sorted(os.path.join(LIBRARY, name) for name in os.listdir(LIBRARY)
+                             if name.endswith(".py"))
+    assert len(paths) > 2, paths
+    sources = {}
+    for path in paths:
+        with open(path) as f:
+            sources[path] = f.read()
+    return sources
 
 
-def test_shebang_and_python_36_compatibility(tmp_path):
-    text, cold = agent_sources()
-    assert text.startswith("#!/usr/bin/python3 -IS\n")
+def test_shebang_and_python_36_compatibility():
+    sources = agent_sources()
+    assert sources[AGENT].startswith("#!/usr/bin/python3 -IS\n")
     vermin = os.path.join(os.path.dirname(sys.executable), "vermin")
-    cold_file = tmp_path / "cold_path.py"
-    cold_file.write_text(cold)
-    for path in (AGENT, str(cold_file)):
-        proc = subprocess.run([vermin, "-t=3.6-", "--no-tips", "--violations", path],
-                              capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = subprocess.run([vermin, "-t=3.6-", "--no-tips", "--violations"] + list(sources),
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_standard_library_only():
-    text, cold = agent_sources()
+    """The agent imports the standard library, and its own library, which imports the agent's
+    names from `ManageVE` (the agent registers itself under that name)."""
     imported = set()
-    for source in (text, cold):
+    for source in agent_sources().values():
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.Import):
                 imported.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom):
                 imported.add(node.module.split(".")[0])
-    assert imported and imported <= set(sys.stdlib_module_names), imported
+    own = {"ManageVE", "manage_ve"}
+    assert own <= imported and imported - own <= set(sys.stdlib_module_names), imported
+
+
+def test_no_source_text_is_compiled_at_run_time():
+    """Nothing in ra/ runs source text: no exec, compile or eval (nor runpy), by name or attribute."""
+    ra = os.path.dirname(AGENT)
+    every_file = {os.path.join(root, name) for root, dirs, names in os.walk(ra) for name in names
+                  if "__pycache__" not in root}
+    sources = agent_sources()
+    assert every_file == set(sources), every_file ^ set(sources)
+    for path, source in sources.items():
+        called = set()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Call):
+                called.add(getattr(node.func, "id", None) or getattr(node.func, "attr", None))
+        assert not called & {"exec", "compile", "eval", "run_path", "run_module"}, (path, called)
+
+
+# Short names the agent's code may bind: an exception (except ... as e), a file (with ... as f).
+SHORT_NAMES_ALLOWED = {(ast.ExceptHandler, "e"), (ast.withitem, "f")}
+
+
+def short_names(source):
+    """(line, name) of every one-letter name (or `st`) bound in `source`: argument, assignment,
+    loop, comprehension, with, except, attribute; but those SHORT_NAMES_ALLOWED."""
+    tree = ast.parse(source)
+    bound = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arg):
+            bound.append((node, node.arg, node.lineno))
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.append((node, node.name, node.lineno))
+        elif isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
+            bound.append((node, node.optional_vars.id, node.optional_vars.lineno))
+        elif isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Store):
+            bound.append((node, getattr(node, "id", None) or node.attr, node.lineno))
+    with_targets = {id(node.optional_vars) for node in ast.walk(tree) if isinstance(node, ast.withitem)}
+    return [(line, name) for owner, name, line in bound
+            if (len(name) == 1 or name == "st") and id(owner) not in with_targets
+            and (type(owner), name) not in SHORT_NAMES_ALLOWED]
+
+
+def test_no_short_names_for_what_the_agent_passes_around():
+    """The agent, its parameters, a container status: named for what they are, never a, p, st."""
+    found = {path: short_names(source) for path, source in agent_sources().items()}
+    assert not any(found.values()), found
+
+
+def test_the_short_name_check_finds_them():
+    assert sorted(short_names("def run(a, p):\n    st = p\n    for s in a: q.x = s\n"
+                              "with open('x') as g:\n    pass\n")) == [
+        (1, "a"), (1, "p"), (2, "st"), (3, "s"), (3, "x"), (4, "g")]
+    assert short_names("try:\n    pass\nexcept OSError as e:\n    pass\n"
+                       "with open('x') as f:\n    pass\n") == []
+
+
+def test_the_library_carries_the_agents_version():
+    sources = agent_sources()
+    versions = [ast.literal_eval(node.value) for path in (AGENT, os.path.join(LIBRARY, "__init__.py"))
+                for node in ast.parse(sources[path]).body if isinstance(node, ast.Assign)
+                and getattr(node.targets[0], "id", None) == "VERSION"]
+    assert len(versions) == 2 and versions[0] == versions[1], versions
 
 
 def test_monitor_imports_almost_nothing(world):

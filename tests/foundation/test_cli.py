@@ -4,12 +4,16 @@ import json
 from support.plugin_dist import run_crm_ve
 
 CLEAN = "<configuration><resources/></configuration>"
+#: A <configuration> fragment names no schema: the report says so (issue 17 item 7).
+NOT_CHECKED = "<stdin>: schema not checked: a <configuration> fragment names no schema (validate-with)"
 
 
-def test_clean_input_exits_zero_and_says_so():
+def test_clean_input_exits_zero_and_says_what_it_covered():
     result = run_crm_ve("check", "-", stdin=CLEAN)
     assert result.returncode == 0
-    assert result.stdout.strip() == "No problems found in 1 file."
+    assert result.stdout.splitlines() == [
+        "<stdin>: info: no DRBD/Filesystem/container resources: there is no storage stack to check",
+        NOT_CHECKED, "0 errors, 0 warnings, 1 info in 1 file."]
 
 
 def test_usage_errors_are_one_line_with_exit_2():
@@ -33,7 +37,7 @@ def test_rule_lists_and_explains_in_ruff_sections():
 
 def test_json_report_is_stable_and_documented_shape():
     result = run_crm_ve(
-        "check", "--format", "json", "-",
+        "check", "--format", "json", "--select", "CV301", "-",
         stdin='<configuration><resources><primitive id="d" class="ocf" provider="heartbeat" type="drbd"/>'
         "</resources></configuration>",
         env={"CRM_VE_DISABLE_PLUGIN_AUTOLOAD": "1"},
@@ -43,7 +47,10 @@ def test_json_report_is_stable_and_documented_shape():
     (finding,) = report["findings"]
     assert set(finding) == {"code", "name", "severity", "message", "file", "line", "resources", "constraints", "fix"}
     assert finding["severity"] == "warning" and finding["line"] == 1 and finding["resources"] == ["d"]
-    assert report["summary"] == {"error": 0, "warning": 1, "info": 0, "exit_code": 0}
+    # the finding, and the coverage verdict: a DRBD primitive that is in no clone is no stack
+    assert report["coverage"][0]["severity"] == "warning" and "no DRBD primitive is in a clone" in \
+        report["coverage"][0]["message"]
+    assert report["summary"] == {"error": 0, "warning": 2, "info": 0, "exit_code": 0}
 
 
 def test_strict_makes_warnings_fail():
@@ -96,7 +103,8 @@ def test_the_fast_exit_flushes_everything_and_keeps_the_exit_code(tmp_path):
     import subprocess
     done = subprocess.run([sys.executable, str(runner)], input=CLEAN, capture_output=True, text=True,
                           cwd=tmp_path, timeout=300)
-    assert done.returncode == 0 and done.stdout.strip() == "No problems found in 1 file.", done.stderr
+    assert done.returncode == 0 and done.stdout.endswith(f"{NOT_CHECKED}\n0 errors, 0 warnings, 1 info in 1 file.\n"), \
+        done.stderr
     assert marker.exists() and not __import__("os").path.exists(marker.read_text())
 
 
@@ -121,8 +129,8 @@ def test_inputs_read_in_the_background_keep_their_errors_in_order(tmp_path):
     assert only_input.stderr == f"crm-ve: {missing}: cannot read: No such file or directory\n"
     broken = tmp_path / "broken.xml"
     broken.write_text("<cib><configuration>")
-    malformed = run_crm_ve("check", clean_file(tmp_path), broken)
-    assert malformed.returncode == 2 and malformed.stdout == ""
+    malformed = run_crm_ve("check", clean_file(tmp_path), broken)   # the other input is still checked
+    assert malformed.returncode == 2 and f"not checked (unreadable or refused): {broken}." in malformed.stdout
     assert malformed.stderr.startswith(f"crm-ve: {broken}:1:") and malformed.stderr.count("\n") == 1
 
 

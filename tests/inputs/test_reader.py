@@ -1,15 +1,18 @@
 """The safe CIB reader: every bad input is one line naming it, exit 2, never a traceback; nothing is fetched."""
+import json
 import socket
 import threading
 
 from lxml import etree
 
 from crm_ve.cli import main
+from crm_ve.printable import printable
 from support.plugin_dist import run_crm_ve
 
 DRBD_PRIMITIVE = '<primitive id="d" class="ocf" provider="heartbeat" type="drbd"/>'
 CIB = (
-    '<?xml version="1.0"?>\n<cib validate-with="pacemaker-3.9">\n  <configuration>\n    <resources>\n'
+    '<?xml version="1.0"?>\n<cib validate-with="pacemaker-3.9" admin_epoch="0" epoch="1" num_updates="0">\n'
+    "  <configuration>\n    <crm_config/>\n    <nodes/>\n    <resources>\n"
     f"      {DRBD_PRIMITIVE}\n    </resources>\n    <constraints/>\n  </configuration>\n</cib>\n"
 )
 
@@ -19,7 +22,13 @@ def one_line_error(capsys, argv):
     code = main(argv)
     out, err = capsys.readouterr()
     assert code == 2, (argv, out, err)
-    assert out == ""
+    if "json" in argv:  # the report stays a valid document, listing the input's error
+        report = json.loads(out)
+        assert report["summary"]["exit_code"] == 2 and [printable(line) for e in report["input_errors"]
+                                                          for line in e["error"].splitlines()] == [
+            line[len("crm-ve: "):] for line in err.strip().splitlines()]
+    else:
+        assert out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("crm-ve: "), err
     assert "Traceback" not in err
@@ -102,8 +111,13 @@ def test_external_entity_is_refused_and_the_file_never_read(tmp_path, capsys):
     assert expanding.find("configuration/resources/primitive").get("type") == "drbd"
     path = tmp_path / "cib.xml"
     path.write_text(document)
-    line = one_line_error(capsys, ["check", "--format", "json", str(path)])
+    line = one_line_error(capsys, ["check", str(path)])
     assert line.startswith(f"crm-ve: {path}:2:1: refused: a document type declaration")
+    # the JSON report stays a valid document: the input is listed as not checked, with nothing read from it
+    assert main(["check", "--format", "json", str(path)]) == 2
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert report["findings"] == [] and [e["error"] for e in report["input_errors"]] == [line[len("crm-ve: "):]]
 
 
 def test_wide_encoded_doctype_is_refused_too(tmp_path, capsys):

@@ -1,16 +1,18 @@
-"""Fixtures for the man page tests: the pages as generated now, and their rendering at 80 columns."""
+"""Fixtures for the man page tests: the pages as generated now, and their rendering at 80 columns, each made once
+per test session (shared by the pytest-xdist workers: tests/support/session_cache.py)."""
 from pathlib import Path
 
 import pytest
 
 from crm_ve.manpages import build_pages
 from support.man_render import render
+from support.session_cache import cached_json
 
 
 @pytest.fixture(scope="session")
 def generated():
     """{filename: roff} as the generator produces it now."""
-    return build_pages()
+    return cached_json("man pages generated", build_pages)
 
 
 @pytest.fixture(scope="session")
@@ -27,4 +29,4 @@ def page_files(generated, tmp_path_factory):
 @pytest.fixture(scope="session")
 def rendered(page_files):
     """{filename: man -l text at 80 columns} of the pages as generated now."""
-    return {name: render(path) for name, path in page_files.items()}
+    return cached_json("man pages rendered", lambda: {name: render(path) for name, path in page_files.items()})

@@ -1,5 +1,6 @@
 """ocf_crm-ve_ManageVE(7): what the agent says, once, plus what Pacemaker does with it; better than upstream's."""
 import re
+import shutil
 
 import pytest
 
@@ -171,4 +172,5 @@ def test_an_agent_without_its_execute_bit_runs_through_its_interpreter(tmp_path,
     copy = tmp_path / "ManageVE"
     copy.write_bytes(agent_path().read_bytes())
     copy.chmod(0o644)
+    shutil.copytree(agent_path().parent / "lib", tmp_path / "lib", ignore=shutil.ignore_patterns("__pycache__"))
     assert agent_docs.load(copy).meta == docs.meta

@@ -13,9 +13,14 @@ def test_one_annotation_per_finding(tmp_path, crm_ve, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, out, err = crm_ve("check", "--format", "github", "--select", "CV301", "cib.xml")
     assert code == 0, err
-    first, summary = out.splitlines()
+    first, coverage, note, summary = out.splitlines()
     assert first.startswith("::warning file=cib.xml,line=2,title=CV301 drbd-deprecated-agent::d_old uses ")
-    assert summary == "crm-ve: 0 errors, 1 warning, 0 infos in 1 file."
+    # the DRBD primitive is in no clone: no stack, so the stack rules checked nothing, and that is said too
+    assert coverage.startswith("::warning file=cib.xml,title=crm-ve coverage::cib.xml: warning: no storage stack "
+                               "recognised")
+    assert note == "::notice title=crm-ve%3A not checked::cib.xml: schema not checked: a <configuration> " \
+                   "fragment names no schema (validate-with)"
+    assert summary == "crm-ve: 0 errors, 2 warnings, 0 infos in 1 file."
 
 
 def test_commas_and_colons_in_the_file_name_are_escaped(tmp_path, crm_ve, monkeypatch):

@@ -7,20 +7,23 @@ import pytest
 
 from support.cib_build import empty_cib
 from support.ocf_install import manage_ve_agent  # noqa: F401
+from support.session_cache import cached_file
 from support.tools import require_tools
 
 
 @pytest.fixture
 def good_stack(tmp_path, manage_ve_agent):
-    """``good_stack(tool)``: a CIB with the stack ``crm-ve stack new`` writes, applied by crmsh or pcs."""
+    """``good_stack(tool)``: a CIB with the stack ``crm-ve stack new`` writes, applied by crmsh or pcs (built once
+    per session and tool, copied into the test's directory)."""
     def build(tool):
         require_tools("cibadmin", "crm_attribute", tool)
-        path = str(tmp_path / f"good-{tool}.xml")
-        empty_cib(path)
-        proc = subprocess.run([sys.executable, "-m", "crm_ve", "stack", "new", "vz1", "--drbd-resource", "r0",
-                               "--directory", "/vz", "--veid", "101", "--dumpfile", "/vz/dump/Dump.101",
-                               "-f", path, "--format", tool, "--apply"], capture_output=True, text=True,
-                              timeout=300)
-        assert proc.returncode == 0, proc.stderr
-        return path
+
+        def apply(path):
+            empty_cib(path)
+            proc = subprocess.run([sys.executable, "-m", "crm_ve", "stack", "new", "vz1", "--drbd-resource", "r0",
+                                   "--directory", "/vz", "--veid", "101", "--dumpfile", "/vz/dump/Dump.101",
+                                   "-f", str(path), "--format", tool, "--apply"], capture_output=True, text=True,
+                                  timeout=300)
+            assert proc.returncode == 0, proc.stderr
+        return str(cached_file(f"good_stack {tool}", tmp_path / f"good-{tool}.xml", apply))
     return build

@@ -51,6 +51,20 @@ class Case:
         return path
 
 
+def fs_low_ops(name, monitor_extra=()):
+    """A case whose p_fs has start, stop and monitor timeouts below the advice (CV504); ``monitor_extra``
+    (``name=value`` words) is added to its monitor."""
+    return Case(
+        name,
+        crm_changes={"p_fs": "primitive p_fs Filesystem params device=/dev/drbd0 directory=/vz fstype=ext4 "
+                             "op start timeout=10s interval=0 op stop timeout=60s interval=0 "
+                             "op monitor interval=20s timeout=10s" + "".join(f" {w}" for w in monitor_extra)},
+        pcs_changes={"p_fs": ["resource", "create", "p_fs", "ocf:heartbeat:Filesystem", "device=/dev/drbd0",
+                              "directory=/vz", "fstype=ext4", "op", "start", "timeout=10s", "interval=0s", "stop",
+                              "timeout=60s", "interval=0s", "monitor", "interval=20s", "timeout=10s",
+                              *monitor_extra, "--no-default-ops"]})
+
+
 def check(path, rules=None):
     """Every finding of the built-in rules (or of ``rules``) on ``path``, run in process like ``crm-ve check``."""
     document = read_cib(str(path))

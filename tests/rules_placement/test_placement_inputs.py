@@ -39,6 +39,7 @@ order o_drbd_before_fs Mandatory: ms_drbd_r0:promote p_fs:start
 """
 
 
+@pytest.mark.tools  # crm-ve check reads crm shell text through crmsh
 def test_cv406_on_crm_text_only_when_the_text_disables_fencing(tmp_path):
     quiet = tmp_path / "stack.crm"
     quiet.write_text(CRM_TEXT)

@@ -3,7 +3,8 @@ pcs: failing and passing CIBs, fixes applied with the same tool, and crm_simulat
 """
 import pytest
 
-from placement_support import TOOLS, Case, apply_fix, check, cold_start, findings, stack_nodes, standby
+from placement_support import (TOOLS, Case, apply_fix, check, cold_start, findings, fs_low_ops, stack_nodes,
+                               standby)
 
 # --------------------------------------------------------------------------------------------- CV501
 
@@ -116,15 +117,7 @@ def test_cv503_checkpoint_without_dump_file(tmp_path, tool, manage_ve_agent):
 
 # --------------------------------------------------------------------------------------------- CV504
 
-FS_LOW_OPS = Case(
-    "fs-low-ops",
-    crm_changes={"p_fs": "primitive p_fs Filesystem params device=/dev/drbd0 directory=/vz fstype=ext4 "
-                         "op start timeout=10s interval=0 op stop timeout=60s interval=0 "
-                         "op monitor interval=20s timeout=10s"},
-    pcs_changes={"p_fs": ["resource", "create", "p_fs", "ocf:heartbeat:Filesystem", "device=/dev/drbd0",
-                          "directory=/vz", "fstype=ext4", "op", "start", "timeout=10s", "interval=0s", "stop",
-                          "timeout=60s", "interval=0s", "monitor", "interval=20s", "timeout=10s",
-                          "--no-default-ops"]})
+FS_LOW_OPS = fs_low_ops("fs-low-ops")
 OP_DEFAULTS = Case("op-defaults", crm_extra=("op_defaults timeout=300s",),
                    pcs_extra=(["resource", "op", "defaults", "update", "timeout=300s"],))
 

@@ -97,7 +97,8 @@ def test_rewritten_constraint_means_the_same(base, tmp_path, cid, tool):
 def test_rename_reaches_every_side_and_set(base):
     model = build_model(read_cib(base))
     fix = rewrite(model, model.constraints["c_sets"], rename={"a": "g", "ms": "ms2"})
-    assert fix.crm[-1] == "crm configure colocation c_sets inf: ( g b ) ( ms2:Master sequential=true )"
+    # the brackets are quoted: an unquoted ( is shell syntax
+    assert fix.crm[-1] == "crm configure colocation c_sets inf: '(' g b ')' '(' ms2:Master sequential=true ')'"
     assert fix.pcs[-1] == ("pcs constraint colocation set g b sequential=false set ms2 role=Promoted "
                            "setoptions score=INFINITY id=c_sets")
     fix = rewrite(model, model.constraints["o_defaulted"], rename={"ms": "ms2"}, force=True)

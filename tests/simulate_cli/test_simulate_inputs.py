@@ -76,7 +76,8 @@ def test_live_cib_is_simulated_from_its_own_status(running_on_node2, crm_ve, crm
 
 
 def test_live_cib_with_a_node_down_has_no_move(running_on_node2, crm_ve_json, monkeypatch):
-    """node1 offline in the status: the simulation does not bring it online, so there is nowhere to move to."""
+    """node1 offline in the status: the simulation does not bring it online, so there is nowhere to move to:
+    the stack is not proven (exit 4), never "agrees"."""
     text = running_on_node2.read_text()
     down = text.replace('<node_state id="node1" uname="node1" in_ccm="true" crmd="online" join="member" '
                         'expected="member"',
@@ -86,12 +87,15 @@ def test_live_cib_with_a_node_down_has_no_move(running_on_node2, crm_ve_json, mo
     running_on_node2.write_text(down)
     monkeypatch.setenv("CIB_file", str(running_on_node2))
     code, report = crm_ve_json("check", "--simulate", "--live")
-    assert code == 0, report
+    assert code == 4, report
     document, = report["simulation"]["documents"]
     assert document["nodes"] == ["node2"]
     stack, = document["stacks"]
     assert "move" not in _chains(stack)
     assert stack["skipped"] == {"move": "a move needs another online node than node2"}
+    assert stack["agreement"] == "not-proven"
+    assert stack["not_proven"] == ["move: not simulated: a move needs another online node than node2"]
+    assert report["simulation"]["exit_code"] == report["summary"]["exit_code"] == 4
 
 
 def test_shadow_is_simulated_from_its_status(running_on_node2, tmp_path, crm_ve_json, monkeypatch):

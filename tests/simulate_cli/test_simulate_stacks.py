@@ -207,7 +207,7 @@ def test_all_stacks_of_a_document_share_one_simulation_per_scenario(tmp_path, si
 def test_without_crm_simulate_one_line_and_exit_2(tmp_path, simulation_tools):
     """A PATH with the other Pacemaker tools but no crm_simulate."""
     cib = tmp_path / "any.xml"
-    cib.write_text("<cib validate-with='pacemaker-3.9'><configuration><crm_config/><nodes/><resources/>"
+    cib.write_text("<cib validate-with='pacemaker-3.9' admin_epoch='0' epoch='1' num_updates='0'><configuration><crm_config/><nodes/><resources/>"
                    "<constraints/></configuration><status/></cib>")
     bindir = tmp_path / "bin"
     bindir.mkdir()
@@ -229,18 +229,19 @@ def test_without_crm_simulate_one_line_and_exit_2(tmp_path, simulation_tools):
 
 
 def test_a_cib_the_scheduler_refuses_is_one_line_and_exit_2(good_crm, crm_ve, crm_ve_json):
-    """Catalogue C19: Promoted in a CIB whose schema predates it (pacemaker-3.0). crm_simulate refuses the
-    copy; the findings are still printed, the simulation says why it could not run, exit 2."""
+    """A CIB naming a schema newer than the installed Pacemaker: crm-ve says "schema not checked" and checks it,
+    crm_simulate refuses the copy; the findings are still printed, the simulation says why it could not run,
+    exit 2."""
     text = good_crm.read_text()
-    c19 = text.replace('with-rsc-role="Master"', 'with-rsc-role="Promoted"')
-    c19 = c19.replace('validate-with="pacemaker-3.9"', 'validate-with="pacemaker-3.0"')
-    assert c19.count("Promoted") == 1 and "pacemaker-3.0" in c19, "the reference CIB changed shape"
-    good_crm.write_text(c19)
+    newer = text.replace('validate-with="pacemaker-3.9"', 'validate-with="pacemaker-4.0"')
+    assert "pacemaker-4.0" in newer, "the reference CIB changed shape"
+    good_crm.write_text(newer)
     code, out, err = crm_ve("check", "--simulate", good_crm)
     assert code == 2, out + err
     failed = [line for line in out.splitlines() if line.startswith(f"{good_crm}: simulation failed: ")]
     assert len(failed) == 1, out
-    assert "does not conform to its schema" in failed[0] and "with-rsc-role" in failed[0]
+    assert "does not conform to its schema" in failed[0] and "validate-with" in failed[0]
+    assert f"{good_crm}: schema not checked: " in out
     assert "/tmp/crm-ve-simulate-" not in out               # the private copy is not what the user gave
     code, report = crm_ve_json("check", "--simulate", good_crm)
     assert code == 2 and report["summary"]["exit_code"] == 2

@@ -11,12 +11,17 @@ Example::
     path = build_reference_pcs(tmp_path / "ref.xml")            # promotable clone, Promoted roles
     crm_load(path, "location l_fs p_fs 50: node2")
     pcs_run(path, "constraint", "order", "p_fs", "then", "p_ve", force=True)
+
+:func:`empty_cib`, :func:`build_reference_crm` and :func:`build_reference_pcs` build each distinct CIB once per
+test session (the tools run for real, once) and copy it to ``path`` afterwards (tests/support/session_cache.py).
 """
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+
+from support.session_cache import cached_file
 
 #: Nodes every CIB built here has (the simulation helper brings them online).
 NODES = ("node1", "node2")
@@ -52,11 +57,12 @@ def _write_new(path, text):
 
 def empty_cib(path, schema=None, nodes=NODES):
     """``cibadmin --empty [schema]`` into ``path``, with ``stonith-enabled=false`` and ``nodes``."""
-    argv = ["cibadmin", "--empty"] + ([schema] if schema else [])
-    _write_new(path, _run(argv))
-    _run(["crm_attribute", "-t", "crm_config", "-n", "stonith-enabled", "-v", "false"], cib=path)
-    for node in nodes:
-        cibadmin_create(path, "nodes", f'<node id="{node}" uname="{node}"/>')
+    def build(target):
+        _write_new(target, _run(["cibadmin", "--empty"] + ([schema] if schema else [])))
+        _run(["crm_attribute", "-t", "crm_config", "-n", "stonith-enabled", "-v", "false"], cib=target)
+        for node in nodes:
+            cibadmin_create(target, "nodes", f'<node id="{node}" uname="{node}"/>')
+    cached_file(repr(("empty_cib", schema, tuple(nodes))), path, build)
     return path
 
 
@@ -145,14 +151,22 @@ def reference_pcs(extra=(), **changes):
 
 def build_reference_crm(path, schema=None, force=False, extra=(), **changes):
     """An empty CIB plus the (changed) reference configuration loaded by crmsh; returns ``path``."""
-    empty_cib(path, schema)
-    crm_load(path, reference_crm(extra, **changes), force=force)
+    text = reference_crm(extra, **changes)
+
+    def build(target):
+        empty_cib(target, schema)
+        crm_load(target, text, force=force)
+    cached_file(repr(("build_reference_crm", schema, force, text)), path, build)
     return path
 
 
 def build_reference_pcs(path, schema=None, force=False, extra=(), **changes):
     """An empty CIB plus the (changed) reference configuration made by pcs; returns ``path``."""
-    empty_cib(path, schema)
-    for argv in reference_pcs(extra, **changes):
-        pcs_run(path, *argv, force=force)
+    steps = reference_pcs(extra, **changes)
+
+    def build(target):
+        empty_cib(target, schema)
+        for argv in steps:
+            pcs_run(target, *argv, force=force)
+    cached_file(repr(("build_reference_pcs", schema, force, steps)), path, build)
     return path

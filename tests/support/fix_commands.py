@@ -22,10 +22,15 @@ def run_tool(argv, cib):
 
 
 def apply_fix(path, finding, tool):
-    """Run ``finding``'s fix commands for ``tool`` ('crm' or 'pcs') on ``path``, in order."""
+    """Run ``finding``'s fix commands for ``tool`` ('crm' or 'pcs') on ``path``, in order, each as the shell
+    command line it is printed as (``sh -c``): crm with ``CIB_file=path``, pcs with ``-f path``."""
     commands = finding.fix.crm if tool == "crm" else finding.fix.pcs
     assert commands, f"{finding.code} has no {tool} fix: {finding.message}"
     for command in commands:
         argv = shlex.split(command)
-        assert argv[0] == tool, command
-        run_tool(argv, path)
+        assert argv[0] == tool or (argv[0] == "echo" and tool == "crm"), command
+        if tool == "pcs":
+            command = "pcs -f " + shlex.quote(str(path)) + command[len("pcs"):]
+        proc = subprocess.run(["sh", "-c", command], env=dict(os.environ, CIB_file=str(path)), capture_output=True,
+                              text=True, timeout=TIMEOUT)
+        assert proc.returncode == 0, f"{command} exited {proc.returncode}: {proc.stderr}{proc.stdout}"

@@ -2,14 +2,16 @@
 
 Pacemaker's executor (and crmsh, pcs) find agents only under ``/usr/lib/ocf/resource.d/PROVIDER``
 (compiled in), so a test that runs an agent through a cluster installs it there, and removes it
-afterwards.
+afterwards; the library beside the agent (ra/lib) goes to ``/usr/lib/ocf/lib/crm-ve``, where the
+installed agent looks for it.
 
 Several test processes may use the same agent at once (engineers running their suites side by
 side): each registers as a user under ``/run/crmve-ocf-install/PROVIDER.NAME/users`` and the last
-one to leave removes the agent.  The agent is removed only if a test installed it (the
-``installed`` marker); an agent that was there before (a real install) is used if it is identical
-to SOURCE, refused otherwise, and never overwritten or deleted.  A marker left by a test process
-that was killed makes its agent ours again: it is replaced or removed as needed.
+one to leave removes the agent (the library has its own users, under ``library.crm-ve``).  Files are
+removed only if a test installed them (the ``installed`` marker, which lists the directories it
+created); files that were there before (a real install) are used if identical to the sources,
+refused otherwise, and never overwritten or deleted.  A marker left by a test process that was
+killed makes its files ours again: they are replaced or removed as needed.
 
 ``manage_ve_agent`` is the session fixture for ``ocf:crm-ve:ManageVE`` (crmsh and pcs accept an agent only
 when it is installed there): a conftest.py imports it to make it available to its area.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import filecmp
+import json
 import os
 import shutil
 import tempfile
@@ -32,6 +35,8 @@ from crm_ve.resources import agent_path
 from support.tools import in_ci
 
 OCF_RESOURCE_DIR = Path("/usr/lib/ocf/resource.d")
+#: Where an installed agent finds its library ($OCF_ROOT/lib/crm-ve, as crm-ve install places it).
+OCF_LIBRARY_DIR = Path("/usr/lib/ocf/lib/crm-ve")
 STATE_DIR = Path("/run/crmve-ocf-install")
 
 
@@ -70,59 +75,119 @@ def _locked(state: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _copy_into_place(source: Path, target: Path) -> None:
+def _copy_into_place(source: Path, target: Path, mode: int) -> None:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     os.close(fd)
     try:
         shutil.copyfile(source, tmp)
-        os.chmod(tmp, 0o755)
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def _make_directories(directory: Path) -> list:
+    """Create ``directory`` and its missing parents (0755); the created ones, deepest first."""
+    created = []
+    while not directory.exists():
+        created.append(directory)
+        directory = directory.parent
+    for path in reversed(created):
+        path.mkdir(mode=0o755)
+        path.chmod(0o755)
+    return [str(path) for path in created]
+
+
 @contextlib.contextmanager
-def installed_agent(source: Path, provider: str, name: str = "") -> Iterator[Path]:
-    """Install SOURCE as ocf:PROVIDER:NAME (world-readable, executable) while in the block."""
-    source = Path(source)
-    name = name or source.name
-    provider_dir = OCF_RESOURCE_DIR / provider
-    target = provider_dir / name
-    state = STATE_DIR / f"{provider}.{name}"
+def _shared_files(key: str, files: dict, what: str) -> Iterator[None]:
+    """Install ``files`` ({target: (source, mode)}) while in the block, shared with other test processes
+    under ``STATE_DIR/key`` (see the module's docstring)."""
+    state = STATE_DIR / key
     users = state / "users"
     marker = state / "installed"
     me = users / f"{os.getpid()}-{_start_time(os.getpid())}-{uuid.uuid4().hex[:8]}"
     with _locked(state):
         users.mkdir(exist_ok=True)
         others = _live_users(users)
-        if target.exists():
-            if not filecmp.cmp(source, target, shallow=False):
-                if marker.exists() and not others:
-                    _copy_into_place(source, target)      # left by a killed test run
-                else:
-                    raise AgentInstallError(
-                        f"{target} exists and differs from {source}"
-                        + (" (another test session is using it)" if others else
-                           " (not installed by a test); not overwriting it"))
-        else:
-            created_dir = not provider_dir.exists()
-            provider_dir.mkdir(mode=0o755, parents=True, exist_ok=True)
-            _copy_into_place(source, target)
-            marker.write_text("created_dir=%d\n" % created_dir)
+        present = [target for target in files if target.exists()]
+        identical = len(present) == len(files) and all(
+            filecmp.cmp(source, target, shallow=False) for target, (source, _mode) in files.items())
+        if present and not identical:
+            if not (marker.exists() and not others):
+                raise AgentInstallError(
+                    f"{present[0].parent} holds another {what}"
+                    + (" (another test session is using it)" if others else
+                       " (not installed by a test); not overwriting it"))
+            for target, (source, mode) in files.items():   # left by a killed test run
+                target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+                _copy_into_place(source, target, mode)
+        elif not present:
+            created = []
+            for target, (source, mode) in files.items():
+                created += _make_directories(target.parent)
+                _copy_into_place(source, target, mode)
+            marker.write_text(json.dumps({"created": created}))
         me.touch()
     try:
-        yield target
+        yield
     finally:
         with _locked(state):
             me.unlink(missing_ok=True)
             if not _live_users(users) and marker.exists():
-                created_dir = "created_dir=1" in marker.read_text()
-                target.unlink(missing_ok=True)
+                try:
+                    created = json.loads(marker.read_text())["created"]
+                except (ValueError, KeyError, TypeError):
+                    created = []
+                for target in files:
+                    target.unlink(missing_ok=True)
                 marker.unlink()
-                if created_dir:
+                for directory in sorted(created, key=len, reverse=True):
                     with contextlib.suppress(OSError):
-                        provider_dir.rmdir()
+                        os.rmdir(directory)
+
+
+def _library_files(source: Path) -> dict:
+    """The library beside an agent (``lib/PACKAGE/*.py``), placed in OCF_LIBRARY_DIR."""
+    files = {}
+    for package in sorted((source.parent / "lib").glob("*/__init__.py")):
+        for module in sorted(package.parent.glob("*.py")):
+            files[OCF_LIBRARY_DIR / package.parent.name / module.name] = (module, 0o644)
+    return files
+
+
+@contextlib.contextmanager
+def installed_agent(source: Path, provider: str, name: str = "") -> Iterator[Path]:
+    """Install SOURCE as ocf:PROVIDER:NAME (world-readable, executable) while in the block, with the library
+    beside it (SOURCE's lib/, as ra/lib beside ra/ManageVE) in OCF_LIBRARY_DIR."""
+    source = Path(source)
+    name = name or source.name
+    target = OCF_RESOURCE_DIR / provider / name
+    library = _library_files(source)
+    with contextlib.ExitStack() as stack:
+        if library:
+            stack.enter_context(_shared_files("library.crm-ve", library, "agent library"))
+        stack.enter_context(_shared_files(f"{provider}.{name}", {target: (source, 0o755)}, f"agent {name}"))
+        yield target
+
+
+#: Tests that use an agent installed here hold this lock shared while they run; a test that installs into the real
+#: OCF directory itself (tests/install) holds it alone, so that it never takes an agent away from a running test.
+DIRECTORY_LOCK = Path("/run/crm-ve-ocf-directory.lock")
+
+
+@contextlib.contextmanager
+def directory_turn(alone: bool) -> Iterator[None]:
+    """Hold DIRECTORY_LOCK, shared or ALONE, while in the block (root only: others cannot install agents)."""
+    if os.geteuid() != 0:
+        yield
+        return
+    with open(DIRECTORY_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from lxml import etree
 
 from crm_ve.checker import check_document
+from crm_ve.findings import present
 from crm_ve.plugins import PluginHost
 from crm_ve.reader import read_cib
 from crm_ve.simulate import Simulator, stack_facts
@@ -33,11 +34,13 @@ def host():
 
 
 def check(path):
-    """Findings of every built-in rule on ``path`` (in process, as ``crm-ve check`` runs them)."""
+    """Findings of every built-in rule on ``path`` (in process, as ``crm-ve check`` runs them), as reports show
+    them: the findings one fix repairs together merged into one (:func:`crm_ve.findings.present`), so that each
+    finding's fix can be applied on its own."""
     document = read_cib(str(path))
     findings, failures = check_document(document, host().rules, host().workload_agents)
     assert not failures, failures
-    return findings
+    return present(findings)
 
 
 def chain_findings(path):

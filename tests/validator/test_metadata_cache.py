@@ -13,7 +13,7 @@ import pytest
 
 from crm_ve import metadata_cache
 
-CIB = ('<cib validate-with="pacemaker-3.9"><configuration><crm_config/><nodes/><resources>'
+CIB = ('<cib validate-with="pacemaker-3.9" admin_epoch="0" epoch="1" num_updates="0"><configuration><crm_config/><nodes/><resources>'
        '<primitive id="p_x" class="ocf" provider="test" type="Counted">'
        '<instance_attributes id="p_x-ia"><nvpair id="p_x-colour" name="colour" value="blue"/>'
        '</instance_attributes></primitive></resources><constraints/></configuration><status/></cib>')

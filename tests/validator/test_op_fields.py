@@ -55,7 +55,7 @@ def test_op_fields_make_the_operations_fields_whether_read_before_or_after_the_m
             if meta_first:
                 resource.meta_blocks
             fields = resource.op_fields()
-            made = tuple((name or "", parse_interval_ms(interval, 0) or 0, Role.parse(role), timeout)
+            made = tuple((name or "", parse_interval_ms(interval), Role.parse(role), timeout)
                          for name, interval, role, timeout in fields)
             assert made == tuple((op.name, op.interval_ms, op.role, op.timeout) for op in resource.operations)
             assert resource.op_fields() == fields

@@ -1,0 +1,86 @@
+"""What the actions work with: the parameters, the deadline, vzctl; and validate-all."""
+import os
+import time
+
+from ManageVE import (Exit, OCF_ERR_CONFIGURED, OCF_ERR_INSTALLED, OCF_SUCCESS, TRUE_WORDS,
+                      deadline_from_env, exit_reason, getenv, log, param_problems, read_params,
+                      spawn, vzctl_runnable)
+from manage_ve.vzctl import VZ_LOCKED, Result, status_of
+
+
+def report_problems(problems):
+    """Exit 6 with one line per bad parameter; the last one is the exit reason."""
+    for _name, msg in problems[:-1]:
+        exit_reason(msg)
+    raise Exit(OCF_ERR_CONFIGURED, problems[-1][1])
+
+
+def require_vzctl(path):
+    if not vzctl_runnable(path):
+        raise Exit(OCF_ERR_INSTALLED, "vzctl=%r: not installed or not executable" % path)
+
+
+class Agent(object):
+    """What the actions work with: the parameters, the deadline, vzctl."""
+
+    def __init__(self, action):
+        self.action = action
+        self.params = read_params()
+        self.problems = param_problems(self.params)
+        self.veid = self.params["veid"]
+        self.dumpfile = self.params["dumpfile"]
+        self.vzctl = self.params["vzctl"]
+        self.checkpoint = self.params["checkpoint_on_stop"].lower() in TRUE_WORDS
+        self.end = deadline_from_env()
+
+    def node(self):
+        return getenv("OCF_RESKEY_CRM_meta_on_node") or os.uname()[1]
+
+    def problem_of(self, name):
+        return [msg for param, msg in self.problems if param == name]
+
+    def require_config(self):
+        if self.problems:
+            report_problems(self.problems)
+
+    def run(self, args, share=1.0):
+        """Run `vzctl ARGS`, retrying while another vzctl holds the container's lock (9).
+
+        `share` is the fraction of the time left that this call may use, so that later
+        steps (the fallback stops after a failed checkpoint) keep some."""
+        end = time.monotonic() + max(0.0, self.end - time.monotonic()) * share
+        pause = 0.5
+        while True:
+            log("DEBUG", "running %r" % ([self.vzctl] + list(args),))
+            res = Result(*spawn([self.vzctl] + list(args), end))
+            if res.rc != VZ_LOCKED:
+                return res
+            if end - time.monotonic() <= pause:
+                log("ERROR", "vzctl %s: the container stayed locked by another vzctl until "
+                    "the operation timeout" % " ".join(args))
+                return res
+            log("INFO", "vzctl %s: the container is locked by another vzctl; retrying in "
+                "%.1fs" % (" ".join(args), pause))
+            time.sleep(pause)
+            pause = min(pause * 2, 4.0)
+
+    def status(self, for_start=False):
+        """One `vzctl status`; Exit when vzctl cannot tell."""
+        res = self.run(["status", self.veid])
+        return status_of(self.veid, res.rc, res.out, for_start)
+
+    def status_quiet(self):
+        """Status for re-checks after an action; None when vzctl cannot tell."""
+        try:
+            return self.status()
+        except Exit as e:
+            log("WARNING", e.reason)
+            return None
+
+
+def do_validate(agent):
+    agent.require_config()
+    level = getenv("OCF_CHECK_LEVEL", "0")
+    if level.isdigit() and int(level) >= 10:   # OCF 1.1: only level 10 checks this host
+        require_vzctl(agent.vzctl)
+    return OCF_SUCCESS

@@ -1,0 +1,201 @@
+"""DOCS: every text of the meta-data and of the man page, keyed by the names of the agent's table.
+
+Unindented text (consumers print it verbatim); paragraphs separated by a blank line.
+"""
+
+LONGDESC = """\
+Manages an OpenVZ container (legacy OpenVZ with vzctl 3.x/4.x, or OpenVZ 7 / Virtuozzo). It \
+is a drop-in superset of ocf:heartbeat:ManageVE: with only veid set it starts, stops and \
+monitors the container the same way, but reads vzctl's own exit status, calls vzctl status \
+once per check, understands the status lines of every vzctl version, accepts container names \
+and OpenVZ 7 UUIDs, and returns exit code 6 for a malformed veid.
+
+Checkpoint on stop, restore on start: with checkpoint_on_stop=true, stop checkpoints the \
+container (vzctl chkpnt) into dumpfile, which should lie on the replicated filesystem that \
+also holds the container, and start restores it (vzctl restore) on whichever node mounts that \
+filesystem next. A Pacemaker move over active/passive DRBD, which is always a stop followed \
+by a start, then keeps the container's memory and processes. If the checkpoint fails the \
+container is stopped anyway (vzctl stop, then vzctl stop --fast); if the restore fails the \
+container is started cold.
+
+A dump is used once. It is written beside dumpfile and renamed into place when complete, with \
+a provenance record (dumpfile.provenance: container, kind, node, time). After a successful \
+restore the dump and its record are removed. A dump that is stale (the container is already \
+running, the record is missing or names another container, or it is older than the \
+container's last cold start, recorded in dumpfile.coldstart) or that fails to restore is \
+renamed to dumpfile.stale-TIME or dumpfile.failed-TIME (UTC), never restored and never \
+deleted. Before a cold start, the default dump that vzctl start would restore by itself \
+(DUMPDIR/Dump.ID with DUMPDIR from vz_conf, or PRIVATE/dump/Dump on OpenVZ 7, e.g. left by \
+VE_STOP_MODE=suspend) is set aside the same way.
+
+Native migration: migrate_to (run on the source node) checkpoints the running container into \
+dumpfile, recording the target node; migrate_from (run on the target node) restores only a \
+migration dump meant for that node and verifies that the container runs. This needs \
+allow-migrate=true and storage reachable from both nodes at once (shared or dual-primary); \
+with active/passive DRBD Pacemaker never migrates, and checkpoint_on_stop is the way to keep \
+the container's state.
+
+OpenVZ 7 marks a private area with the host that owns it. When register_private is set and \
+vzctl reports the container as not existing on this node, start and migrate_from first run \
+vzctl register register_private veid --force.
+
+A monitor operation with OCF_CHECK_LEVEL=10 also runs vzctl exec veid true to check that the \
+container answers."""
+
+SHORTDESC = "Manages an OpenVZ container, with checkpoint on stop and restore on start"
+
+# Parameter docs: name -> (shortdesc, longdesc).
+PARAMETER_DOCS = {
+    "veid": (
+        "OpenVZ container ID or name",
+        "The container: a number from 101 to 2147483644 (IDs up to 100 are reserved), a "
+        "container name set with vzctl set --name (letters, digits, '-', '_' and '.', not "
+        "starting with '-'), or on OpenVZ 7 a UUID. Anything else, including spaces and shell "
+        "metacharacters, is refused with exit code 6 (OCF_ERR_CONFIGURED)."),
+    "dumpfile": (
+        "Absolute path of the checkpoint image",
+        "Absolute path of the checkpoint image (a file with legacy vzctl, a CRIU image "
+        "directory on OpenVZ 7), the same path on every node, on the replicated filesystem. "
+        "The agent keeps dumpfile.provenance and dumpfile.coldstart beside it and renames "
+        "unusable dumps to dumpfile.stale-TIME or dumpfile.failed-TIME. Required when "
+        "checkpoint_on_stop is true and for migrate_to. Give every resource its own dumpfile."),
+    "checkpoint_on_stop": (
+        "Checkpoint on stop, restore on start",
+        "If true, stop checkpoints the container into dumpfile instead of shutting it down, "
+        "and start restores it from there. If false (the default, as upstream ManageVE), stop "
+        "shuts the container down; start still restores a valid dump left in dumpfile, e.g. "
+        "by a migration that did not finish."),
+    "vzctl": (
+        "Path of the vzctl binary",
+        "Absolute path of the vzctl binary. The agent runs it directly, never through a "
+        "shell."),
+    "vz_conf": (
+        "Path of the global OpenVZ configuration",
+        "Absolute path of the global OpenVZ configuration file. The agent reads DUMPDIR from "
+        "it (to find the default dump that vzctl start would restore by itself) and looks for "
+        "the container configuration in the conf directory beside it."),
+    "register_private": (
+        "OpenVZ 7: private area to register on this node",
+        "OpenVZ 7 only: absolute path of the container's private area on the replicated "
+        "filesystem. When set and vzctl reports the container as not existing on this node "
+        "(its .owner names the other node after a failover), start and migrate_from run vzctl "
+        "register register_private veid --force before starting or restoring it. Empty (the "
+        "default): never register."),
+}
+
+# Action docs, for the man page: name -> description.
+ACTION_DOCS = {
+    "start":
+        "Restores the container from a valid dump in dumpfile if there is one, else sets "
+        "unusable dumps aside and starts it cold. Succeeds if the container is already "
+        "running.",
+    "stop":
+        "With checkpoint_on_stop=true checkpoints the container into dumpfile; otherwise, or "
+        "if the checkpoint fails, runs vzctl stop and then vzctl stop --fast. Succeeds if the "
+        "container is already stopped, without touching any dump.",
+    "monitor":
+        "Runs vzctl status once: 0 if the container runs, 7 if it is stopped or not present "
+        "on this node. With OCF_CHECK_LEVEL=10 also runs vzctl exec veid true.",
+    "migrate_to":
+        "Runs on the source node: checkpoints the running container into dumpfile as a "
+        "migration dump for the target node.",
+    "migrate_from":
+        "Runs on the target node: restores the migration dump meant for this node and "
+        "verifies that the container runs.",
+    "validate-all":
+        "Checks the parameters (exit code 6 with one line per bad parameter); with "
+        "OCF_CHECK_LEVEL=10 also that vzctl is installed (5).",
+    "meta-data":
+        "Prints the agent's OCF meta-data.",
+}
+
+HIDDEN_ACTION_DOCS = {
+    "status": "Same as monitor; kept for compatibility with ocf:heartbeat:ManageVE.",
+    "usage": "Prints the usage line.",
+    "man-data": "Prints, as JSON, what the man page needs beyond meta-data: action "
+                "descriptions, exit status, files, examples, see also.",
+}
+
+# What the man page needs and OCF meta-data cannot carry; printed by `man-data`.
+MAN_DATA = {
+    "exit_status": (
+        (0, "OCF_SUCCESS", "Success; monitor: the container is running."),
+        (1, "OCF_ERR_GENERIC", "vzctl failed (checkpoint, restore, stop, start) or its output "
+         "could not be understood; monitor: the container is paused or did not answer."),
+        (2, "OCF_ERR_ARGS", "The agent was not called with exactly one action."),
+        (3, "OCF_ERR_UNIMPLEMENTED", "Unknown action."),
+        (5, "OCF_ERR_INSTALLED", "vzctl is missing, this is not an OpenVZ kernel, the agent's "
+         "library is missing, damaged or of another version, or the container's configuration or "
+         "private area is missing on this node when starting (Pacemaker then tries the other "
+         "node)."),
+        (6, "OCF_ERR_CONFIGURED", "A parameter is invalid (malformed veid, relative path, "
+         "bad boolean, checkpointing without dumpfile); one line names each bad parameter."),
+        (7, "OCF_NOT_RUNNING", "monitor: the container is stopped, or does not exist on this "
+         "node (passive node whose filesystem is not mounted)."),
+    ),
+    "files": (
+        ("/usr/lib/ocf/resource.d/crm-ve/ManageVE", "the agent"),
+        ("/usr/lib/ocf/lib/crm-ve/manage_ve/", "the agent's library (Python, byte-compiled at "
+         "install): everything but monitor's common case; the agent refuses a missing or damaged "
+         "library or one of another version (exit 5), except that stop then stops the container "
+         "without checkpoint"),
+        ("dumpfile", "the checkpoint image (file, or CRIU directory on OpenVZ 7)"),
+        ("dumpfile.provenance", "who wrote the dump: container, kind (stop or migration), "
+         "node, time, target node"),
+        ("dumpfile.coldstart", "when and where the container was last started cold; older "
+         "dumps are stale"),
+        ("dumpfile.stale-TIME, dumpfile.failed-TIME", "dumps set aside (UTC time), with their "
+         ".provenance; remove them by hand once inspected"),
+        ("/etc/vz/vz.conf", "DUMPDIR, where vzctl start looks for a default dump"),
+        ("/usr/sbin/vzctl", "the OpenVZ control utility"),
+    ),
+    "examples": (
+        ("A container that keeps its memory across moves (crm shell)", "crm",
+         "crm configure primitive ct101 ocf:crm-ve:ManageVE \\\n"
+         "    params veid=101 dumpfile=/vz/dump/ct101.dump \\\n"
+         "    checkpoint_on_stop=true \\\n"
+         "    op start timeout=120s op stop timeout=120s \\\n"
+         "    op monitor interval=10s timeout=20s \\\n"
+         "    op monitor interval=60s timeout=30s OCF_CHECK_LEVEL=10"),
+        ("The same with pcs", "pcs",
+         "pcs resource create ct101 ocf:crm-ve:ManageVE veid=101 \\\n"
+         "    dumpfile=/vz/dump/ct101.dump checkpoint_on_stop=true \\\n"
+         "    op start timeout=120s op stop timeout=120s \\\n"
+         "    op monitor interval=10s timeout=20s"),
+        ("The full stack on DRBD: DRBD, filesystem, container (crm shell)", "crm",
+         "crm configure <<'EOF'\n"
+         "primitive drbd_vz ocf:linbit:drbd params drbd_resource=vz \\\n"
+         "    op monitor interval=29s role=Promoted \\\n"
+         "    op monitor interval=31s role=Unpromoted\n"
+         "clone ms_drbd_vz drbd_vz meta promotable=true \\\n"
+         "    promoted-max=1 clone-max=2 notify=true\n"
+         "primitive fs_vz ocf:heartbeat:Filesystem \\\n"
+         "    params device=/dev/drbd/by-res/vz/0 directory=/vz \\\n"
+         "    fstype=ext4 op monitor interval=20s timeout=40s\n"
+         "primitive ct101 ocf:crm-ve:ManageVE \\\n"
+         "    params veid=101 dumpfile=/vz/dump/ct101.dump \\\n"
+         "    checkpoint_on_stop=true \\\n"
+         "    op start timeout=120s op stop timeout=120s \\\n"
+         "    op monitor interval=10s timeout=20s\n"
+         "group g_vz fs_vz ct101\n"
+         "colocation col_vz_on_drbd inf: g_vz ms_drbd_vz:Promoted\n"
+         "order ord_drbd_before_vz Mandatory: \\\n"
+         "    ms_drbd_vz:promote g_vz:start\n"
+         "EOF"),
+        ("The full stack on DRBD with pcs", "pcs",
+         "pcs resource create drbd_vz ocf:linbit:drbd \\\n"
+         "    drbd_resource=vz promotable promoted-max=1 \\\n"
+         "    clone-max=2 notify=true\n"
+         "pcs resource create fs_vz ocf:heartbeat:Filesystem \\\n"
+         "    device=/dev/drbd/by-res/vz/0 directory=/vz \\\n"
+         "    fstype=ext4 --group g_vz\n"
+         "pcs resource create ct101 ocf:crm-ve:ManageVE veid=101 \\\n"
+         "    dumpfile=/vz/dump/ct101.dump checkpoint_on_stop=true \\\n"
+         "    op start timeout=120s op stop timeout=120s --group g_vz\n"
+         "pcs constraint colocation add g_vz with Promoted \\\n"
+         "    drbd_vz-clone INFINITY\n"
+         "pcs constraint order promote drbd_vz-clone then start g_vz"),
+    ),
+    "see_also": ("vzctl(8)", "vz.conf(5)", "crm(8)", "pcs(8)", "ocf_heartbeat_ManageVE(7)",
+                 "ocf_heartbeat_Filesystem(7)", "ocf_linbit_drbd(7)"),
+}
