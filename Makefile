@@ -30,9 +30,10 @@ example: venv
 	$(BIN)/crm-ve check examples/broken-stack.xml; test $$? -eq 1
 
 ## Every test that needs no Pacemaker tool, no root and no cluster (under a minute): run it every few minutes.
-## The Pacemaker tools are shims on PATH that fail the test that runs one (tests/conftest.py).
+## The Pacemaker tools are shims on PATH that fail the test that runs one (tests/conftest.py); tests that sweep many
+## cases (the scheduler corpus, property tests) run a fixed part of them (tests/support/sweep.py).
 test-fast: venv
-	$(PYTEST) -q -m "not tools and not machine" --forbid-tools
+	$(PYTEST) -q -m "not tools and not machine" --forbid-tools --sample-sweeps
 
 ## The whole test suite, with the real tools (as root: live-cluster, agent-install and namespace tests need it).
 ## First every test that leaves the machine's cluster and OCF directory alone, on every core; then the live,

@@ -14,12 +14,13 @@ of ``make test-fast``.
 import os
 import shutil
 import stat
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from support import session_cache
+from support import session_cache, sweep
 from support.ocf_install import directory_turn
 from support.tool_marks import LIVE, OCF_AGENT, TOOLS, TWONODE, item_marks
 from support.tools import PACEMAKER_TOOLS
@@ -37,15 +38,22 @@ exit 127
 def pytest_addoption(parser):
     parser.addoption("--forbid-tools", action="store_true",
                      help="put failing shims of every Pacemaker tool first on PATH (make test-fast)")
+    parser.addoption("--sample-sweeps", action="store_true",
+                     help="tests that sweep many cases run a fixed part of them (make test-fast; support/sweep.py)")
 
 
 def pytest_configure(config):
+    sweep.configure(config.getoption("--sample-sweeps"))
     # pytest-xdist registers it too; a run with -p no:xdist still sees the groups.
     config.addinivalue_line("markers", "xdist_group(name): tests that pytest-xdist runs on one worker")
     if not hasattr(config, "workerinput"):      # the controller (or a run without xdist)
         session_cache.begin(config)
     if config.getoption("--forbid-tools"):
         config.stash[_SHIMS] = _install_shims()
+
+
+def pytest_report_header(config):
+    return sweep.header()
 
 
 def pytest_unconfigure(config):
@@ -124,3 +132,16 @@ def pytest_runtest_makereport(item, call):
                            + "; ".join(calls[:5]) + ("; ..." if len(calls) > 5 else "")
                            + "\nmark it @pytest.mark.tools (README, Development), or reach the tool through a "
                              "fixture or helper of tests/support that marks it")
+
+
+
+_WRITES_BYTECODE = not sys.dont_write_bytecode
+
+
+def pytest_collectreport(report):
+    """A test module that turns off writing bytecode for the session (as the agent does for itself when a test
+    loads it without support.agent_module) makes pytest rewrite every later module on every run: refuse it."""
+    if _WRITES_BYTECODE and sys.dont_write_bytecode:
+        sys.dont_write_bytecode = False
+        raise pytest.UsageError(f"collecting {report.nodeid} set sys.dont_write_bytecode for the whole session: "
+                                "load the agent with support.agent_module.load_agent()")

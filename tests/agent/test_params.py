@@ -1,12 +1,12 @@
 """Bad parameters: the documented exit code and one clear line naming the parameter; the
 agent never hands a parameter to a shell."""
 import os
-import runpy
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from conftest import AGENT, make_sites
+from conftest import make_sites
+from support.agent_module import load_agent
 
 BAD_VEIDS = ["101;touch /tmp/crm-ve-pwned", "$(touch /tmp/crm-ve-pwned)", "`id`", "1 01", "",
              "-x", "100", "0", "2147483645", "a/b", "ct|cat", "ct&", "ct>x", "ct\nx", "ct'x",
@@ -117,14 +117,14 @@ def test_parameters_reach_vzctl_as_single_arguments(world):
     assert ["restore", "101", "--dumpfile", odd] in a.node.calls()
 
 
-AGENT_FUNCTIONS = runpy.run_path(AGENT, run_name="crm_ve_agent_module")
+AGENT_MODULE = load_agent()
 
 
 @settings(max_examples=500, deadline=None)
 @given(st.text(max_size=12) | st.integers(min_value=-5, max_value=2 ** 32).map(str))
 def test_veid_grammar(text):
     """The documented grammar, checked against the agent's own function."""
-    problem = AGENT_FUNCTIONS["veid_problem"](text)
+    problem = AGENT_MODULE.veid_problem(text)
     if text.isascii() and text.isdigit():
         expected_ok = 101 <= int(text) <= 2147483644
     else:

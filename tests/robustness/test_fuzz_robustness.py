@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from crm_ve.cli import main
+from support.sweep import examples
 
 SEED = """<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
  <configuration>
@@ -187,7 +188,7 @@ def mutate(root, data):
         child.set(data.draw(st.sampled_from(ATTRIBUTES)), data.draw(st.sampled_from(VALUES)))
 
 
-@settings(max_examples=int(os.environ.get("CRM_VE_FUZZ_EXAMPLES", "150")), deadline=None, derandomize=True,
+@settings(max_examples=examples(int(os.environ.get("CRM_VE_FUZZ_EXAMPLES", "150"))), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_mutated_cibs_never_crash_the_checker(data, tmp_path_factory, capsys, monkeypatch):
@@ -211,7 +212,7 @@ def test_mutated_cibs_never_crash_the_checker(data, tmp_path_factory, capsys, mo
     assert code in (0, 1) or code == 2 and refusals == err.splitlines(), f"exit {code}: {err}\n{path.read_text()}"
 
 
-@settings(max_examples=int(os.environ.get("CRM_VE_FUZZ_EXAMPLES", "150")), deadline=None, derandomize=True,
+@settings(max_examples=examples(int(os.environ.get("CRM_VE_FUZZ_EXAMPLES", "150"))), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(cut=st.integers(min_value=0, max_value=len(SEED)), flips=st.lists(
     st.tuples(st.integers(min_value=0, max_value=len(SEED) - 1), st.integers(min_value=0, max_value=255)),

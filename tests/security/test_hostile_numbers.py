@@ -20,6 +20,7 @@ from lxml import etree
 
 from crm_ve.model.values import INFINITY, parse_count, parse_interval_ms, parse_score, parse_timeout_ms
 from support.inprocess_cli import crm_ve  # noqa: F401
+from support.sweep import examples
 from support.tools import require_tools
 
 HUGE = "9" * 5000
@@ -239,7 +240,7 @@ HOSTILE = st.one_of(
 )
 
 
-@settings(max_examples=80, deadline=None, derandomize=True,
+@settings(max_examples=examples(80), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                  HealthCheck.data_too_large])
 @given(data=st.data())
@@ -315,7 +316,7 @@ def test_stack_veid_refuses_the_issue_reproducers_in_one_line(crm_ve, veid):
         assert code == 2 and out == "" and err.count("\n") == 1 and err.startswith("crm-ve: --veid"), err
 
 
-@settings(max_examples=150, deadline=None, derandomize=True,
+@settings(max_examples=examples(150), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
 @given(veid=HOSTILE.filter(lambda text: "\0" not in text))
 def test_stack_veid_takes_or_refuses_any_number_in_one_line(crm_ve, veid):

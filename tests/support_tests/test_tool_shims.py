@@ -20,7 +20,8 @@ def run_inner(tmp_path, *options):
     (tmp_path / "test_inner.py").write_text(INNER)
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider", "-q",
                            *options, "test_inner.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                          env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PYTHONPATH": str(TESTS)})
+                          env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PYTHONPATH": str(TESTS),
+                               "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
 
 
 def test_a_test_that_runs_a_tool_fails_and_names_it(tmp_path):

@@ -29,9 +29,11 @@ def test_a_group_runs_on_one_worker(tmp_path):
     (tmp_path / "test_grouping.py").write_text(MODULE)
     seen = tmp_path / "seen"
     seen.mkdir()
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-q", "-p",
-                           "no:cacheprovider", "test_grouping.py"], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=300, env={"WORKERS_SEEN": str(seen), "PATH": "/usr/bin:/bin"})
+    # Only pytest-xdist among the installed plugins: the others cost each worker its start-up time.
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "xdist", "-n", "2", "--dist", "loadgroup", "-q",
+                           "-p", "no:cacheprovider", "test_grouping.py"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300, env={"WORKERS_SEEN": str(seen), "PATH": "/usr/bin:/bin",
+                                                       "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     workers = {path.read_text() for path in seen.iterdir()}
     assert len(list(seen.iterdir())) == 8

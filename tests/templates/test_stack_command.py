@@ -1,7 +1,5 @@
 """``crm-ve stack new`` / ``add-container``: checked parameters, pcs and crm output for the CIB's schema, and
 all-or-nothing application with the real pcs and crmsh; the result equals what the crmsh template gives."""
-import importlib.machinery
-import importlib.util
 import re
 import shlex
 import subprocess
@@ -12,6 +10,7 @@ from hypothesis import strategies as st
 
 from crm_ve import stack
 from crm_ve.resources import agent_path
+from support.agent_module import load_agent
 from templates_support import (apply_template, assert_stack_orders, crm_verify, crm_ve, crm_ve_check_clean,
                                examples_params, new_cib, stack_summary, template_examples, xml)
 
@@ -318,15 +317,7 @@ def test_add_container_prints_without_a_cib_given_the_mount_point():
 # ------------------------------------------------------------------------------------------------ veid grammar
 
 
-def _agent_module():
-    loader = importlib.machinery.SourceFileLoader("crm_ve_agent_under_test", str(agent_path()))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-AGENT = _agent_module()
+AGENT = load_agent()
 
 
 @pytest.mark.parametrize("veid", ["101", "2147483644", "100", "0", "2147483645", "web-1", "db_2.prod", "-x", "",
