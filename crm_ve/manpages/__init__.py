@@ -15,6 +15,9 @@ PAGE_MODULES = (
     "crm_ve.manpages.rules",
 )
 
+#: docutils releases change the generated roff; the committed pages are generated and compared under this series.
+DOCUTILS_SERIES = "0.22"
+
 #: The footer's source field.
 SOURCE = f"crm-ve {__version__}"
 

@@ -17,9 +17,6 @@ import docutils.utils
 from docutils import nodes
 from docutils.writers import manpage
 
-#: docutils releases change the generated roff; the committed pages are compared under this series only.
-DOCUTILS_SERIES = "0.22"
-
 _BACKTICKS = re.compile(r"`([^`]+)`")
 _WORD_START = re.compile(r"(?:^|(?<= ))(?=\S)")
 

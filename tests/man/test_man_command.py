@@ -54,3 +54,21 @@ def test_unwritable_output_is_one_line_exit_2(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.startswith("crm-ve: man: cannot create ") and len(proc.stderr.splitlines()) == 1
     assert "Traceback" not in proc.stderr
+
+
+def test_without_docutils_or_with_another_series_one_line_says_what_to_install(tmp_path):
+    """Debian 12's python3-docutils is 0.19: its roff differs from the committed pages', or it fails outright."""
+    other = tmp_path / "other" / "docutils"
+    other.mkdir(parents=True)
+    (other / "__init__.py").write_text('__version__ = "0.19"\n')
+    hidden = tmp_path / "hidden" / "docutils"
+    hidden.mkdir(parents=True)
+    (hidden / "__init__.py").write_text('raise ModuleNotFoundError("No module named docutils", name="docutils")\n')
+    for path, installed in ((other.parent, "(docutils 0.19 is installed)"), (hidden.parent, "")):
+        proc = subprocess.run([sys.executable, "-m", "crm_ve", "man", "--output-dir", tmp_path / "out"],
+                              capture_output=True, text=True, timeout=300,
+                              env=dict(os.environ, PYTHONPATH=str(path), CRM_VE_DISABLE_PLUGIN_AUTOLOAD="1"))
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.count("\n") == 1 and "needs docutils 0.22" in proc.stderr, proc.stderr
+        assert installed in proc.stderr and "crm-ve[man]" in proc.stderr
+    assert not (tmp_path / "out").exists()

@@ -5,7 +5,7 @@ import sys
 
 import docutils
 
-from crm_ve.manpages.doctree import DOCUTILS_SERIES
+from crm_ve.manpages import DOCUTILS_SERIES
 from support.man_render import MAN_DIR
 
 REGENERATE = "run '.venv/bin/crm-ve man' (or 'make man') and commit man/"
