@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import make_sites
+from support.agent_sites import make_sites
 
 
 def commands(site):

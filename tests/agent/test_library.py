@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from conftest import AGENT, make_sites
+from support.agent_sites import AGENT, make_sites
 
 LIBRARY = os.path.join(os.path.dirname(AGENT), "lib", "manage_ve")
 

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from conftest import make_sites
+from support.agent_sites import make_sites
 
 
 def dump_names(site):

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import AGENT, DTD_DIR, need_root, need_tool, run_agent
+from support.agent_sites import AGENT, DTD_DIR, need_root, need_tool, run_agent
 
 
 def meta_data_text(env=None):
@@ -131,6 +131,7 @@ def agent_sources():
     return sources
 
 
+@pytest.mark.pypi   # vermin is not packaged in Debian
 def test_shebang_and_python_36_compatibility():
     sources = agent_sources()
     assert sources[AGENT].startswith("#!/usr/bin/python3 -IS\n")

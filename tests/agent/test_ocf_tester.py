@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from conftest import AGENT, make_sites, need_tool
+from support.agent_sites import AGENT, make_sites, need_tool
 
 
 def ocf_tester(site, agent, **params):

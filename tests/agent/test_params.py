@@ -5,7 +5,7 @@ import os
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from conftest import make_sites
+from support.agent_sites import make_sites
 from support.agent_module import load_agent
 
 BAD_VEIDS = ["101;touch /tmp/crm-ve-pwned", "$(touch /tmp/crm-ve-pwned)", "`id`", "1 01", "",

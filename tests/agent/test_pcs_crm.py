@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import need_tool
+from support.agent_sites import need_tool
 
 
 @pytest.fixture

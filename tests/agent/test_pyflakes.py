@@ -3,7 +3,7 @@ import os
 import subprocess
 import sys
 
-from conftest import AGENT, REPO
+from support.agent_sites import AGENT, REPO
 
 
 def pyflakes(*paths):

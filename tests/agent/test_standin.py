@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import make_sites
+from support.agent_sites import make_sites
 
 
 class Vz(object):

@@ -3,6 +3,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from support.man_render import CLI_PAGE
 
 REGENERATE_HINT = "run 'crm-ve man' to regenerate"
@@ -13,6 +15,7 @@ def crm_ve_man(*args):
                           timeout=300, env=dict(os.environ, CRM_VE_DISABLE_PLUGIN_AUTOLOAD=""))
 
 
+@pytest.mark.pypi   # docutils 0.22
 def test_writes_every_page_then_check_passes(tmp_path, generated):
     out = tmp_path / "man"
     proc = crm_ve_man("--output-dir", out)
@@ -23,6 +26,7 @@ def test_writes_every_page_then_check_passes(tmp_path, generated):
     assert crm_ve_man("--output-dir", out, "--check").returncode == 0
 
 
+@pytest.mark.pypi   # docutils 0.22
 def test_check_names_stale_missing_and_stray_pages_and_writes_nothing(tmp_path):
     assert crm_ve_man("--output-dir", tmp_path).returncode == 0
     (tmp_path / CLI_PAGE).write_text((tmp_path / CLI_PAGE).read_text() + ".\\\" edited\n")
@@ -38,6 +42,7 @@ def test_check_names_stale_missing_and_stray_pages_and_writes_nothing(tmp_path):
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
+@pytest.mark.pypi   # docutils 0.22
 def test_regenerating_repairs_and_leaves_no_temporary_files(tmp_path):
     assert crm_ve_man("--output-dir", tmp_path).returncode == 0
     (tmp_path / CLI_PAGE).write_text("stale\n")
@@ -47,6 +52,7 @@ def test_regenerating_repairs_and_leaves_no_temporary_files(tmp_path):
     assert crm_ve_man("--output-dir", tmp_path, "--check").returncode == 0
 
 
+@pytest.mark.pypi   # docutils 0.22
 def test_unwritable_output_is_one_line_exit_2(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory\n")

@@ -8,6 +8,7 @@ hang from stalling the suite (a hang fails the test).
 import glob
 import json
 import os
+import shlex
 import stat
 import subprocess
 import sys
@@ -29,8 +30,9 @@ def crm_ve(*args, stdin=subprocess.DEVNULL, shell=None):
     env = dict(os.environ, CRM_VE_DISABLE_PLUGIN_AUTOLOAD="1")
     env.pop("NO_COLOR", None)
     argv = [sys.executable, "-m", "crm_ve", *map(str, args)]
-    if shell is not None:  # a bash command line, for process substitution
-        argv = ["bash", "-c", shell.replace("crm-ve", " ".join(argv[:3]))]
+    if shell is not None:  # a bash command line that starts with crm-ve, for process substitution
+        assert shell.startswith("crm-ve ")
+        argv = ["bash", "-c", shlex.join(argv[:3]) + shell[len("crm-ve"):]]
     return subprocess.run(argv, stdin=stdin, capture_output=True, text=True, env=env, timeout=HANG)
 
 
