@@ -52,8 +52,8 @@ def pytest_configure(config):
         config.stash[_SHIMS] = _install_shims()
 
 
-def pytest_report_header(config):
-    return sweep.header()
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line(sweep.summary())
 
 
 def pytest_unconfigure(config):

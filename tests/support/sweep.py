@@ -3,8 +3,8 @@
 
 A few tests sweep many cases of one kind: every CIB of Pacemaker's scheduler corpus, hundreds of hypothesis
 examples of mutated CIBs and hostile numbers. The fast lane runs each of those tests, with every assertion, on a
-deterministic one-in-``SAMPLE_EVERY`` part of its cases; ``make test`` (CI) runs them all. The run's header says
-which.
+deterministic one-in-``SAMPLE_EVERY`` part of its cases; ``make test`` (CI) runs them all. The run's last lines
+say which.
 """
 SAMPLE_EVERY = 8
 _sampling = False
@@ -15,7 +15,7 @@ def configure(sampling):
     _sampling = bool(sampling)
 
 
-def header():
+def summary():
     if _sampling:
         return (f"sweeps: one case in {SAMPLE_EVERY} of the corpus and of the property tests' examples "
                 "(--sample-sweeps); make test runs them all")

@@ -30,13 +30,13 @@ def run_inner(tmp_path, text, *options):
                                "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
 
 
-def test_sweeps_run_every_case_unless_sampled_and_the_header_says_which(tmp_path):
+def test_sweeps_run_every_case_unless_sampled_and_the_summary_says_which(tmp_path):
     whole = run_inner(tmp_path, SWEEPING)
     assert whole.returncode == 0, whole.stdout + whole.stderr
     assert "sweeps: every case" in whole.stdout
     assert f"SAMPLED {list(range(20))} EXAMPLES 400" in whole.stdout
 
-    sample = run_inner(tmp_path, SWEEPING, "--sample-sweeps")
+    sample = run_inner(tmp_path, SWEEPING, "--sample-sweeps", "-q")
     assert sample.returncode == 0, sample.stdout + sample.stderr
     assert "sweeps: one case in 8" in sample.stdout and "make test runs them all" in sample.stdout
     assert "SAMPLED [0, 8, 16] EXAMPLES 50" in sample.stdout
