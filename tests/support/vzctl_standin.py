@@ -469,8 +469,8 @@ class Vzctl(object):
         path = self.conf_path(ctid)
         if self.legacy and os.path.isfile(path) and not parses(path):   # V6
             raise VzError(10, "Error in config file %s" % path)
-        if command == "status" or exists(path):
-            return
+        if command == "status" or (exists(path) if self.legacy else os.path.exists(path)):
+            return   # OpenVZ 7 follows the symlink to PRIVATE/ve.conf (V8)
         if self.legacy:   # V7
             raise VzError(14, self.ct("Container config file does not exist"))
         if command != "stop":   # V8
