@@ -756,8 +756,8 @@ def owner_check_on_shared_fs(vz):
     vz.node.set_shared_fs()
     with open(os.path.join(vz.private, ".owner"), "w") as f:
         f.write("elsewhere\n")
-    for command in ("start", "stop", "chkpnt", "restore"):
-        rc, out, err = vz(command, "101")
+    for command in ("start", "stop", "chkpnt", "restore", "exec"):
+        rc, out, err = vz(command, "101", *(["true"] if command == "exec" else []))
         assert rc == 141 and "is registered for 'elsewhere'" in err, command
     assert vz("stop", "101", "--fast")[:2] == (0, "Container is not running\n")
     assert vz.status() == "VEID 101 deleted unmounted down"

@@ -477,15 +477,15 @@ class Vzctl(object):
             raise VzError(14, "Container configuration file does not exist")
 
     def take_lock(self, command, ctid, opts, skiplock):
-        if command in ("status", "exec"):
-            return
-        if not self.legacy and not (command == "stop" and "--fast" in opts):   # V91
+        """The owner check (V91) and the lock (V10, V11)."""
+        if not self.legacy and command != "status" and not (command == "stop" and
+                                                            "--fast" in opts):
             private = self.private(ctid)
             if private and os.path.isdir(private) and not self.owner_ok(private):
                 raise VzError(141, "Owner check failed on the server '%s': Container (%s) is "
                               "registered for '%s'" % (self.node, private,
                                                        self.owner_of(private)))
-        if not skiplock and self.fault("lock"):   # V10, V11
+        if command not in ("status", "exec") and not skiplock and self.fault("lock"):
             raise VzError(9, self.ct("Container already locked") if self.legacy else
                           "Cannot lock the Container")
 
