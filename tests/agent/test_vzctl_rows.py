@@ -463,6 +463,32 @@ def stop_fails(vz):
     assert rc == 33 and "Unable to stop" in err and vz.node.running()
 
 
+def umount_cases(vz):
+    """vzctl umount on a stopped, unmounted CT; a running one; a stopped, mounted one."""
+    results = [vz("umount", "101")]
+    vz.node.start_cold()
+    results.append(vz("umount", "101"))
+    vz.node.crash()
+    results.append(vz("umount", "101"))
+    assert not vz.mounted()
+    return results
+
+
+@check("V44", LEGACY)
+def legacy_umount(vz):
+    assert umount_cases(vz) == [(40, "", "CT is not mounted\n"),
+                                (32, "", "Container is running -- stop it first\n"),
+                                (0, "Container is unmounted\n", "")]
+
+
+@check("V45", VZ7)
+def vz7_umount(vz):
+    assert umount_cases(vz) == [
+        (40, "", "Container is not mounted\n"),
+        (32, "", "Unable to unmount running Container: stop it first\n"),
+        (0, "Container is unmounted\n", "")]
+
+
 # -- chkpnt --------------------------------------------------------------------------------------
 
 @check("V50", ALL)
@@ -501,7 +527,7 @@ def chkpnt_makes_the_directory(vz):
 
 def assert_grandchild(vz, name):
     """The dump was made by a grandchild of vzctl, not by vzctl or its child."""
-    (worker,) = vz.node.workers()
+    (worker,) = vz.node.dump_workers()
     assert worker["worker"] == name
     assert worker["pid"] != worker["vzctl"] and worker["ppid"] != worker["vzctl"]
 

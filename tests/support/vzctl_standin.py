@@ -402,7 +402,8 @@ class Vzctl(object):
             return 20
         command = args.pop(0)
         commands = {"status": self.status, "start": self.start, "stop": self.stop,
-                    "chkpnt": self.chkpnt, "restore": self.restore, "exec": self.exec_}
+                    "chkpnt": self.chkpnt, "restore": self.restore, "exec": self.exec_,
+                    "umount": self.umount}
         if self.gen.aliases:   # V18
             commands["suspend"] = self.chkpnt
             commands["resume"] = self.restore
@@ -604,6 +605,19 @@ class Vzctl(object):
         say("Container was stopped")
         if "--skip-umount" not in opts:
             self.set_mounted(ctid, False)
+        return 0
+
+    def umount(self, ctid, opts):
+        """V44 (legacy: not mounted first), V45 (OpenVZ 7: running first)."""
+        running = VzError(32, "Container is running -- stop it first" if self.legacy else
+                          "Unable to unmount running Container: stop it first")
+        if self.running(ctid) and not self.legacy:
+            raise running
+        if not self.mounted(ctid) and not self.running(ctid):
+            raise VzError(40, "CT is not mounted" if self.legacy else "Container is not mounted")
+        if self.running(ctid):
+            raise running
+        self.set_mounted(ctid, False)
         return 0
 
     def chkpnt(self, ctid, opts):
@@ -968,7 +982,7 @@ class Node(object):
         """The argv of every vzctl call, oldest first."""
         return [entry["argv"] for entry in self.log_entries() if "argv" in entry]
 
-    def workers(self):
+    def dump_workers(self):
         """The checkpoint workers vzctl forked: {"worker", "pid", "ppid", "vzctl"} each."""
         return [entry for entry in self.log_entries() if "worker" in entry]
 
