@@ -191,6 +191,7 @@ def legacy_option_parser(vz):
     rc, out, err = vz("restore", "101", "leftover")
     if vz.dialect == "legacy":
         assert rc == 20 and "Invalid extra arguments: leftover" in err
+        assert vz.rc("stop", "101", "leftover") == 20 and vz.node.running()
     else:   # ignored: the restore goes on and finds the container running
         assert rc == 31
 

@@ -517,12 +517,13 @@ class Vzctl(object):
                 value = opts[i]
                 i += 1
             parsed[flag] = value if table[flag] else True
-            if flag in CHKPNT_STAGES + RESTORE_STAGES and command in ("chkpnt", "restore"):
+            if flag in CHKPNT_STAGES + RESTORE_STAGES:
                 stages.append(flag)
-        if stages and self.legacy and len(stages) > 1:   # V12
+        if self.legacy and len(stages) > 1:   # V12
             raise VzError(20, "Invalid syntax: only one sub command may be used")
-        if extra and command != "stop" and (self.gen.extra_args_rejected or not self.legacy):
-            raise VzError(20, "Invalid extra arguments: %s " % " ".join(extra))   # V12, V14
+        rejected = self.gen.extra_args_rejected if self.legacy else command != "stop"
+        if extra and rejected:   # V12, V14
+            raise VzError(20, "Invalid extra arguments: %s " % " ".join(extra))
         parsed["stage"] = stages[-1] if stages else None   # V13: the last one wins on vz7
         return parsed
 
