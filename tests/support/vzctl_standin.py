@@ -1,33 +1,39 @@
 """A stand-in for vzctl, for tests only: a test double, never shipped, never installed.
 
 The test machines have no OpenVZ kernel.  This program answers the vzctl command line the way
-real vzctl does, in three dialects, for the commands the agent uses:
+real vzctl does, for the commands the agent uses, in each generation of vzctl: the model is
+docs/vzctl-behaviour.md, one row per behaviour with the real source line it comes from, and
+the code below names the row (V1, V2 ...) it implements.  The dialects (VZSTANDIN_DIALECT):
 
-  legacy          vzctl 4.x (>= 4.1): "CTID 101 exist mounted running", a 6th status word
-                  "suspended" when the default dump exists, `start` restores the default dump
-  legacy-3.0.22   vzctl <= 3.0.22: "VEID 101 exist mounted running", no "suspended" word,
-                  `start` never restores
-  vz7             OpenVZ 7: "VEID 101 exist unmounted suspended" (4th word running, paused,
-                  down or suspended), CRIU image directories as dumps, the private area's
-                  .owner host check, `register PRIVATE CTID [--force]`, a custom --dumpfile is
-                  kept after a restore
-
-Messages and exit codes follow the fidelity checklist of shared/design/reference/
-ra-vzctl-man.md section 5.3 and the vzctl sources cited there.
+  legacy-3.0.22   vzctl <= 3.0.22: "VEID 101 exist mounted running", "VE" in messages
+  legacy-3.0.23   vzctl 3.0.23: "CTID ...", otherwise as 3.0.22
+  legacy-3.0.24   vzctl 3.0.24 - 3.0.30: "CTID ... down suspended", a failed dump unlinked
+  legacy          vzctl 4.x (4.11.1): restore exits 32 on a running CT and unlinks the dump,
+                  start restores the default dump, suspend/resume aliases
+  vz7-7.0.137     OpenVZ 7 before v7.0.138: "VEID 101 exist unmounted down suspended", no pause,
+                  CRIU image directories written in place
+  vz7-7.0.138     OpenVZ 7 v7.0.138 - v7.0.193: "paused" as the 4th word
+  vz7             OpenVZ 7 v7.0.194 and later: "VEID 101 exist unmounted suspended", CRIU image
+                  directories written via DUMP.tmp, moved to DUMP.fail on failure
 
 State lives in one directory per node (VZSTANDIN_STATE), so a move between nodes is two state
 directories sharing a dump directory:
 
   vz.conf              the global config (DUMPDIR=...); missing: exit 10
   conf/CTID.conf       the container config (VE_PRIVATE=..., NAME=..., DISABLED=yes); on vz7
-                       a symlink to PRIVATE/ve.conf, made by `register`
+                       a symlink to PRIVATE/ve.conf, made by `register`; a line that is not
+                       KEY=VALUE, a comment or blank makes it unparsable (legacy: exit 10)
   run/CTID/memory      the container runs; `memory` is its memory, a token a cold start makes
                        up and a checkpoint/restore must carry over; run/CTID/paused: frozen
   mounted/CTID         the container's filesystem is mounted
+  kernel               "none": not an OpenVZ kernel (exit 5); "upstream": legacy 4.x on an
+                       upstream kernel (CRIU, --dumpfile ignored); absent: an OpenVZ kernel
+  shared-fs            present: the private areas lie on GFS2/NFS/FUSE (OpenVZ 7 owner check)
   faults/NAME          fault injection (see FAULTS); the content is a count of calls to
                        affect, or empty for every call (an exit code for the faults that
                        carry one)
-  calls.log            one JSON line per call: {"argv": [...]}
+  calls.log            one JSON line per call: {"argv": [...], "pid": N}, and one per
+                       checkpoint worker: {"worker": ..., "pid": N, "ppid": N, "vzctl": N}
 
 The settings come from the environment, which Pacemaker does not pass to agents: tests point
 the agent's `vzctl` parameter at a wrapper script (support.vzctl_wrapper) that sets them.
@@ -39,26 +45,114 @@ import random
 import shutil
 import sys
 import time
+import traceback
 
 VEID_MAX = 2147483644
-DIALECTS = ("legacy", "legacy-3.0.22", "vz7")
+DUMPFILE_ARG = "--dumpfile"
 
 # Fault name -> what it does (and what the agent must make of it).
 FAULTS = {
-    "chkpnt-fail": "chkpnt fails and the container keeps running: legacy vzctl resumes it "
-                   "and removes the partial dump (exit 16)",
-    "chkpnt-leave-partial": "with chkpnt-fail: the partial image stays behind",
-    "restore-fail": "restore fails, the dump stays (exit 17)",
-    "lock": "lockable commands fail as if another vzctl held the lock (exit 9)",
-    "hang-COMMAND": "COMMAND never returns (the agent must kill it at its deadline)",
-    "stop-fail": "stop without --fast fails, the container keeps running (exit 33)",
+    "chkpnt-fail": "the dump fails and the container keeps running (exit 16): legacy resumes "
+                   "it and, from 3.0.24, unlinks the dump (V55, V56); OpenVZ 7 moves the "
+                   "image directory to DUMP.fail (V60)",
+    "chkpnt-leave-partial": "with chkpnt-fail: vzctl does not clean up, as when it is killed "
+                            "mid-dump: the partial image stays where it was being written",
+    "restore-fail": "the undump fails, the dump stays (exit 17; V67, V68)",
+    "lock": "lockable commands fail as if another vzctl held the lock (exit 9; V10, V11)",
+    "hang-COMMAND": "vzctl itself never returns from COMMAND (the agent must kill it at its "
+                    "deadline)",
+    "stop-fail": "stop without --fast fails, the container keeps running (exit 33; V43)",
     "stop-fast-fail": "stop --fast fails too (exit 33)",
     "start-fail": "a cold start fails with the exit code in the file (default 79); until "
                   "cleared",
-    "exec-fail": "exec fails (exit 8)",
+    "exec-fail": "exec fails (exit 8; V80)",
     "status-rc": "status prints nothing and exits with the code in the file; until cleared",
     "status-garbage": "status prints something that is not a status line",
 }
+
+
+class Generation(object):
+    """What sets one generation of vzctl apart (docs/vzctl-behaviour.md, "Generations")."""
+
+    def __init__(self, legacy, head, noun="container", suspended_word=True, state_word=False,
+                 pause=False, unlinks_failed_dump=True, makes_dump_dir=True,
+                 restore_running_rc=32, keeps_dump=False, aliases=True, restores_default=True,
+                 extra_args_rejected=True, dump_via_tmp=False, done="successfully"):
+        self.legacy = legacy
+        self.head = head                          # V20-V25
+        self.noun = noun                          # "VE" in 3.0.22's messages
+        self.suspended_word = suspended_word      # V22-V24: a 5th word " suspended"
+        self.state_word = state_word              # V25: "suspended" replaces "down"
+        self.pause = pause                        # V24, V25, V33
+        self.unlinks_failed_dump = unlinks_failed_dump   # V55 / V56
+        self.makes_dump_dir = makes_dump_dir      # V52 / V53
+        self.restore_running_rc = restore_running_rc     # V62 / V63
+        self.keeps_dump = keeps_dump              # V69 / V70 (legacy)
+        self.aliases = aliases                    # V18
+        self.restores_default = restores_default  # V34-V36
+        self.extra_args_rejected = extra_args_rejected   # V12
+        self.dump_via_tmp = dump_via_tmp          # V58 / V59
+        self.done = done                          # "succesfully" up to 3.0.30
+
+
+def _legacy_3_0(head, noun, suspended_word, unlinks_failed_dump):
+    return Generation(True, head, noun=noun, suspended_word=suspended_word,
+                      unlinks_failed_dump=unlinks_failed_dump, makes_dump_dir=False,
+                      restore_running_rc=31, keeps_dump=True, aliases=False,
+                      restores_default=False, extra_args_rejected=False, done="succesfully")
+
+
+GENERATIONS = {
+    "legacy-3.0.22": _legacy_3_0("VEID", "VE", False, False),
+    "legacy-3.0.23": _legacy_3_0("CTID", "container", False, False),
+    "legacy-3.0.24": _legacy_3_0("CTID", "container", True, True),
+    "legacy": Generation(True, "CTID"),
+    "vz7-7.0.137": Generation(False, "VEID"),
+    "vz7-7.0.138": Generation(False, "VEID", pause=True),
+    "vz7": Generation(False, "VEID", suspended_word=False, state_word=True, pause=True,
+                      dump_via_tmp=True),
+}
+DIALECTS = tuple(GENERATIONS)
+
+# Flags each command accepts, name -> takes an argument (V15-V17 and the start flags).
+LEGACY_START = {"--force": False, "--wait": False, "--skip_ve_setup": False}
+LEGACY4_START = dict(LEGACY_START, **{"--skip-fsck": False, "--skip-remount": False})
+CPT_COMMON = {"--dumpfile": True, "--flags": True, "--context": True, "--skip_arpdetect": False}
+CHKPNT_STAGES = ("--dump", "--suspend", "--resume", "--kill")
+RESTORE_STAGES = ("--undump", "--kill", "--resume")
+VZ7_CHKPNT_EXTRA = {"--keep_pages": False, "--unfreeze": False, "--stop-tracker": False,
+                    "--create-devmap": False}
+VZ7_START = {"--force": False, "--skip_ve_setup": False, "--wait": False, "--osrelease": True,
+             "--skip-fsck": False}
+
+
+def flag_table(dialect, command):
+    """The getopt table of `command` in `dialect`: {flag: takes_argument}, or None when the
+    command takes no flags the stand-in knows of."""
+    gen = GENERATIONS[dialect]
+    old = dialect.startswith("legacy-3.0")
+    if command == "start":
+        return LEGACY_START if old else LEGACY4_START if gen.legacy else VZ7_START
+    if command == "stop":   # V15
+        if old:
+            return {"--fast": False}
+        flags = {"--fast": False, "--skip-umount": False}
+        if not gen.legacy:
+            flags["--force"] = False
+        return flags
+    if command == "chkpnt":   # V16
+        table = dict(CPT_COMMON, **{s: False for s in CHKPNT_STAGES})
+        if not gen.legacy:
+            table.update(VZ7_CHKPNT_EXTRA)
+        return table
+    if command == "restore":   # V17
+        table = dict(CPT_COMMON, **{s: False for s in RESTORE_STAGES})
+        if not old:
+            table["--skip-fsck"] = False
+            if gen.legacy:
+                table["--skip-remount"] = False
+        return table
+    return None
 
 
 class VzError(Exception):
@@ -77,9 +171,19 @@ def read_kv(path):
                 if "=" in line and not line.startswith("#"):
                     key, value = line.split("=", 1)
                     result[key.strip()] = value.strip().strip("\"'")
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         return None
     return result
+
+
+def parses(path):
+    """Whether a config file parses: every line KEY=VALUE, a comment or blank (V6)."""
+    try:
+        with open(path) as f:
+            return all("=" in line or not line.strip() or line.strip().startswith("#")
+                       for line in f)
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def say(msg):
@@ -101,14 +205,26 @@ def remove_image(path):
         os.unlink(path)
 
 
+def is_uuid(text):
+    parts = text.split("-")
+    return ([len(p) for p in parts] == [8, 4, 4, 4, 12]
+            and all(c in "0123456789abcdefABCDEF" for p in parts for c in p))
+
+
 class Vzctl(object):
     def __init__(self, state, dialect, node):
-        if dialect not in DIALECTS:
+        if dialect not in GENERATIONS:
             raise SystemExit("vzctl stand-in: unknown dialect %r" % dialect)
         self.state = state
         self.dialect = dialect
+        self.gen = GENERATIONS[dialect]
         self.node = node
-        self.legacy = dialect != "vz7"
+        self.legacy = self.gen.legacy
+
+    def ct(self, text):
+        """A message in this generation's words: 3.0.22 says "VE" for "container"."""
+        return text.replace("container", self.gen.noun).replace(
+            "Container", self.gen.noun[0].upper() + self.gen.noun[1:])
 
     # -- state ---------------------------------------------------------------------------
     def path(self, *parts):
@@ -142,6 +258,17 @@ class Vzctl(object):
             text = f.read().strip()
         return int(text) if text.isdigit() else default
 
+    def kernel(self):
+        """"openvz", "none" (V9) or "upstream" (V61)."""
+        try:
+            with open(self.path("kernel")) as f:
+                return f.read().strip() or "openvz"
+        except OSError:
+            return "openvz"
+
+    def shared_fs(self):
+        return exists(self.path("shared-fs"))
+
     def conf_path(self, ctid):
         return self.path("conf", ctid + ".conf")
 
@@ -154,7 +281,9 @@ class Vzctl(object):
         return private.replace("$VEID", ctid).replace("${VEID}", ctid) or None
 
     def owner_ok(self, private):
-        if self.legacy or private is None:
+        """V90: the owner check passes unless the private area is on a shared filesystem
+        and its .owner names another host."""
+        if self.legacy or private is None or not self.shared_fs():
             return True
         owner = self.owner_of(private)
         return not owner or owner == self.node
@@ -171,6 +300,7 @@ class Vzctl(object):
         return conf.get("DUMPDIR") or ("/vz/dump" if self.legacy else "/vz/tmp")
 
     def default_dump(self, ctid):
+        """V92, V93."""
         if self.legacy:
             return os.path.join(self.dumpdir(), "Dump." + ctid)
         private = self.private(ctid)
@@ -185,10 +315,18 @@ class Vzctl(object):
     def paused(self, ctid):
         return exists(os.path.join(self.run_dir(ctid), "paused"))
 
+    def set_paused(self, ctid, on):
+        flag = os.path.join(self.run_dir(ctid), "paused")
+        if on:
+            open(flag, "w").close()
+        elif exists(flag):
+            os.unlink(flag)
+
     def mounted(self, ctid):
         return exists(self.path("mounted", ctid))
 
     def exists(self, ctid):
+        """V26, V27."""
         private = self.private(ctid)
         return (exists(self.conf_path(ctid)) and private is not None
                 and os.path.isdir(private) and self.owner_ok(private))
@@ -217,19 +355,20 @@ class Vzctl(object):
         shutil.rmtree(self.run_dir(ctid), ignore_errors=True)
 
     # -- dumps: a file (legacy) or a CRIU image directory (vz7) --------------------------
-    def write_dump(self, path, ctid, memory, partial=False):
-        parent = os.path.dirname(path)
-        os.makedirs(parent, exist_ok=True)   # vzctl's make_dir(dumpfile) creates the parents
+    def write_image(self, path, ctid, memory):
+        """The image's content; `memory` None: a partial image."""
         if self.legacy:
             with open(path, "w") as f:
                 f.write("VZSTANDIN-DUMP\nctid=%s\n" % ctid)
-                if not partial:
+                if memory is not None:
                     f.write("memory=%s\nend\n" % memory)
         else:
             os.makedirs(path, exist_ok=True)
             with open(os.path.join(path, "inventory.img"), "w") as f:
                 f.write("ctid=%s\n" % ctid)
-            if not partial:
+            with open(os.path.join(path, "dump.log"), "w") as f:
+                f.write("criu dump log\n")
+            if memory is not None:
                 with open(os.path.join(path, "pages-1.img"), "w") as f:
                     f.write("memory=%s\n" % memory)
 
@@ -252,76 +391,69 @@ class Vzctl(object):
         self.log_call(argv)
         args = list(argv)
         skiplock = False
-        while args and args[0].startswith("--"):
+        while args and args[0] in ("--quiet", "--verbose", "--skiplock", "--skipowner"):   # V1
             flag = args.pop(0)
-            if flag == "--skiplock":
-                skiplock = True
-            elif flag in ("--quiet", "--verbose", "--skipowner") and not (
-                    flag == "--skipowner" and self.legacy):
-                pass
-            else:
-                err("Invalid option %s" % flag)
-                return 20
+            if flag == "--skipowner" and self.legacy:
+                args.insert(0, flag)
+                break
+            skiplock = skiplock or flag == "--skiplock"
         if not args:
             err("Usage: vzctl [options] <command> <ctid> [parameters]")
             return 20
         command = args.pop(0)
         commands = {"status": self.status, "start": self.start, "stop": self.stop,
                     "chkpnt": self.chkpnt, "restore": self.restore, "exec": self.exec_,
-                    "register": self.register}
-        if self.dialect != "legacy-3.0.22":
+                    "umount": self.umount}
+        if self.gen.aliases:   # V18
             commands["suspend"] = self.chkpnt
             commands["resume"] = self.restore
-        if self.legacy:
-            del commands["register"]
+        if not self.legacy:
+            commands["register"] = None   # V81: legacy has none
         if command not in commands:
-            err("Bad command: %s" % command)
+            err("Bad command: %s" % command)   # V1, V2, V81
             return 20
         if self.fault("hang-" + command):
             while True:
                 time.sleep(3600)
+        name = {"suspend": "chkpnt", "resume": "restore"}.get(command, command)
         try:
-            if command == "register":
+            if name == "register":
                 return self.register(args, skiplock)
             ctid = self.ctid(args)
-            if not exists(self.path("vz.conf")):
-                err("Global configuration file %s not found" % self.path("vz.conf"))
-                return 10
-            if command != "status" and not exists(self.conf_path(ctid)):
-                err("Container config file does not exist" if self.legacy else
-                    "Container configuration file does not exist")
-                return 14
-            if command not in ("status", "exec") and not skiplock and self.fault("lock"):
-                err("Container already locked" if self.legacy else "Cannot lock the Container")
-                return 9
-            if (not self.legacy and command not in ("status",)
-                    and not (command == "stop" and "--fast" in args)):
-                private = self.private(ctid)
-                if private and os.path.isdir(private) and not self.owner_ok(private):
-                    err("Owner check failed on the server '%s': Container (%s) is registered "
-                        "for '%s'" % (self.node, private, self.owner_of(private)))
-                    return 141
-            return commands[command](ctid, args[1:]) or 0
+            opts = args[1:]
+            if not self.legacy and self.kernel() == "none":   # V9 (vzctl2_lib_init)
+                raise VzError(5, "Your kernel does not support working with virtual "
+                              "environments or necessary modules are not loaded")
+            if not exists(self.path("vz.conf")):   # V5
+                raise VzError(10, "Global configuration file %s not found"
+                              % self.path("vz.conf"))
+            parsed = self.parse_options(name, opts)
+            self.check_config(name, ctid, opts)
+            if self.legacy and self.kernel() == "none":   # V9 (vz_open in run_action)
+                raise VzError(5, "Unable to open /dev/vzctl: No such file or directory")
+            self.take_lock(name, ctid, opts, skiplock)
+            return commands[command](ctid, parsed) or 0
         except VzError as e:
             if e.msg:
                 err(e.msg)
             return e.rc
 
     def log_call(self, argv):
+        self.log({"argv": argv, "pid": os.getpid()})
+
+    def log(self, entry):
         try:
             with open(self.path("calls.log"), "a") as f:
-                f.write(json.dumps({"argv": argv, "pid": os.getpid()}) + "\n")
+                f.write(json.dumps(entry) + "\n")
         except OSError:
             pass
 
     def ctid(self, args):
+        """V3, V4."""
         if not args:
-            raise VzError(21, "CT ID missing" if self.legacy else
-                          "Invalid ctid is specified: ")
+            raise VzError(21, self.ct("CT ID missing") if self.legacy else "ctid is not given")
         given = args[0]
-        if given.isdigit():
-            if int(given) > VEID_MAX and self.legacy:
-                raise VzError(21, "Bad CT ID %s" % given)
+        if given.isdigit() and (not self.legacy or int(given) <= VEID_MAX):
             return str(int(given))
         name_file = self.path("names", given)
         if exists(name_file):
@@ -329,8 +461,71 @@ class Vzctl(object):
                 return f.read().strip()
         if not self.legacy and is_uuid(given):
             return given.lower()
-        raise VzError(21, ("Bad CT ID %s" if self.legacy else
-                           "Invalid ctid is specified: %s") % given)
+        if self.legacy:
+            raise VzError(21, ("Bad VE id %s" if self.gen.noun == "VE" else "Bad CT ID %s")
+                          % given)
+        raise VzError(21, "Invalid ctid is specified: %s" % given)
+
+    def check_config(self, command, ctid, opts):
+        path = self.conf_path(ctid)
+        if self.legacy and os.path.isfile(path) and not parses(path):   # V6
+            raise VzError(10, "Error in config file %s" % path)
+        if command == "status" or (exists(path) if self.legacy else os.path.exists(path)):
+            return   # OpenVZ 7 follows the symlink to PRIVATE/ve.conf (V8)
+        if self.legacy:   # V7
+            raise VzError(14, self.ct("Container config file does not exist"))
+        if command != "stop":   # V8
+            raise VzError(14, "Container configuration file does not exist")
+
+    def take_lock(self, command, ctid, opts, skiplock):
+        """The owner check (V91) and the lock (V10, V11)."""
+        if not self.legacy and command != "status" and not (command == "stop" and
+                                                            "--fast" in opts):
+            private = self.private(ctid)
+            if private and os.path.isdir(private) and not self.owner_ok(private):
+                raise VzError(141, "Owner check failed on the server '%s': Container (%s) is "
+                              "registered for '%s'" % (self.node, private,
+                                                       self.owner_of(private)))
+        if command not in ("status", "exec") and not skiplock and self.fault("lock"):
+            raise VzError(9, self.ct("Container already locked") if self.legacy else
+                          "Cannot lock the Container")
+
+    def parse_options(self, command, opts):
+        """getopt_long over the command's table (V12-V17): {flag: value}, stages in order."""
+        if command == "exec":   # V80: the rest is the command line
+            if not opts:
+                raise VzError(20, "No command line given for exec")
+            return {}
+        table = flag_table(self.dialect, command)
+        if table is None:
+            return {}
+        parsed, stages, extra = {}, [], []
+        i = 0
+        while i < len(opts):
+            word = opts[i]
+            i += 1
+            if not word.startswith("--"):
+                extra.append(word)
+                continue
+            flag, eq, value = word.partition("=")
+            if flag not in table:
+                unknown = 21 if (not self.legacy and command in ("chkpnt", "restore")) else 20
+                raise VzError(unknown, "vzctl: unrecognized option '%s'" % word)   # V12-V14
+            if table[flag] and not eq:
+                if i >= len(opts):
+                    raise VzError(20, "vzctl: option '%s' requires an argument" % flag)
+                value = opts[i]
+                i += 1
+            parsed[flag] = value if table[flag] else True
+            if flag in CHKPNT_STAGES + RESTORE_STAGES:
+                stages.append(flag)
+        if self.legacy and len(stages) > 1:   # V12
+            raise VzError(20, "Invalid syntax: only one sub command may be used")
+        rejected = self.gen.extra_args_rejected if self.legacy else command != "stop"
+        if extra and rejected:   # V12, V14
+            raise VzError(20, "Invalid extra arguments: %s " % " ".join(extra))
+        parsed["stage"] = stages[-1] if stages else None   # V13: the last one wins on vz7
+        return parsed
 
     # -- commands ------------------------------------------------------------------------
     def status(self, ctid, opts):
@@ -345,29 +540,24 @@ class Vzctl(object):
         mounted = run or self.mounted(ctid)
         dump = self.default_dump(ctid)
         suspended = exist and not run and dump is not None and exists(dump)
-        if self.dialect == "vz7":
-            state = ("paused" if self.paused(ctid) else "running") if run else (
-                "suspended" if suspended else "down")
-            say("VEID %s %s %s %s" % (ctid, "exist" if exist else "deleted",
-                                      "mounted" if mounted else "unmounted", state))
-        elif self.dialect == "legacy-3.0.22":
-            say("VEID %s %s %s %s" % (ctid, "exist" if exist else "deleted",
-                                      "mounted" if mounted else "unmounted",
-                                      "running" if run else "down"))
+        gen = self.gen
+        if run:
+            state = "paused" if gen.pause and self.paused(ctid) else "running"   # V24, V25
         else:
-            say("CTID %s %s %s %s%s" % (ctid, "exist" if exist else "deleted",
-                                        "mounted" if mounted else "unmounted",
-                                        "running" if run else "down",
-                                        " suspended" if suspended else ""))
+            state = "suspended" if gen.state_word and suspended else "down"   # V25
+        say("%s %s %s %s %s%s" % (gen.head, ctid, "exist" if exist else "deleted",   # V20-V25
+                                  "mounted" if mounted else "unmounted", state,
+                                  " suspended" if gen.suspended_word and suspended else ""))
         return 0
 
     def check_private(self, ctid):
         private = self.private(ctid)
-        if not private or not os.path.isdir(private):
-            raise VzError(43, "Container private area %s does not exist" % private)
+        if not private or not os.path.isdir(private):   # V31
+            raise VzError(43, self.ct("Container private area %s does not exist") % private)
 
     def cold_start(self, ctid):
-        say("Starting container..." if self.legacy else "Starting Container ...")
+        """V37, V38."""
+        say(self.ct("Starting container...") if self.legacy else "Starting Container ...")
         if not self.mounted(ctid):
             self.set_mounted(ctid, True)
         rc = self.fault_value("start-fail", 79)
@@ -376,59 +566,72 @@ class Vzctl(object):
             raise VzError(rc, "Error: container start failed (injected)")
         self.set_running(ctid, "%016x" % random.getrandbits(64))
         say("Container start in progress...")
+        dump = self.default_dump(ctid)
+        if self.gen.restores_default and dump and exists(dump):   # V38
+            remove_image(dump)
 
     def start(self, ctid, opts):
         conf = self.conf(ctid) or {}
-        if conf.get("DISABLED", "").lower() == "yes" and "--force" not in opts:
-            raise VzError(105, "Container start disabled")
+        if conf.get("DISABLED", "").lower() == "yes" and "--force" not in opts:   # V30
+            raise VzError(105, self.ct("Container start disabled"))
         self.check_private(ctid)
         if self.running(ctid):
-            if not self.legacy and self.paused(ctid):
-                os.unlink(os.path.join(self.run_dir(ctid), "paused"))
-                say("Container is unpaused")
+            if self.gen.pause and self.paused(ctid):   # V33
+                self.set_paused(ctid, False)
+                say("Unpause the Container")
                 return 0
-            raise VzError(32, "Container is already running")
+            raise VzError(32, self.ct("Container is already running"))   # V32
         dump = self.default_dump(ctid)
-        if self.dialect != "legacy-3.0.22" and dump and exists(dump):
-            say("Dump file %s exists, trying to restore from it" % dump)
+        if self.gen.restores_default and dump and exists(dump):   # V34, V35 (not V36)
+            if self.legacy:
+                say("Dump file %s exists, trying to restore from it" % dump)
             if self.restore_from(ctid, dump, default=True) == 0:
                 return 0
         self.cold_start(ctid)
-        if not self.legacy and dump and exists(dump):
-            remove_image(dump)   # a successful vz7 start drops the default dump
         return 0
 
     def stop(self, ctid, opts):
         if not self.running(ctid):
-            if self.legacy:
-                err("Unable to stop: container is not running")
-            else:
+            if self.legacy:   # V40
+                err(self.ct("Unable to stop: container is not running"))
+            else:   # V41, V8
                 say("Container is not running")
             return 0
         fast = "--fast" in opts
         say("Killing container ..." if fast else
             "Stopping container ..." if self.legacy else "Stopping the Container ...")
-        if self.fault("stop-fast-fail" if fast else "stop-fail"):
+        if self.fault("stop-fast-fail" if fast else "stop-fail"):   # V43
             raise VzError(33, "Unable to stop container: operation timed out")
-        self.kill_ct(ctid)
+        self.kill_ct(ctid)   # V42
         say("Container was stopped")
+        if "--skip-umount" not in opts:
+            self.set_mounted(ctid, False)
+        return 0
+
+    def umount(self, ctid, opts):
+        """V44 (legacy: not mounted first), V45 (OpenVZ 7: running first)."""
+        running = VzError(32, "Container is running -- stop it first" if self.legacy else
+                          "Unable to unmount running Container: stop it first")
+        if self.running(ctid) and not self.legacy:
+            raise running
+        if not self.mounted(ctid) and not self.running(ctid):
+            raise VzError(40, "CT is not mounted" if self.legacy else "Container is not mounted")
+        if self.running(ctid):
+            raise running
         self.set_mounted(ctid, False)
         return 0
 
     def chkpnt(self, ctid, opts):
-        dumpfile, stages = self.cpt_options(opts, ("--suspend", "--dump", "--kill",
-                                                   "--resume"))
-        if not self.running(ctid):
-            raise VzError(31, "Unable to setup checkpointing: container is not running"
-                          if self.legacy else "Container is not running")
-        stage = stages[0] if stages else None
+        if not self.running(ctid):   # V50
+            raise VzError(31, self.ct("Unable to setup checkpointing: container is not "
+                                      "running") if self.legacy else "Container is not running")
+        stage = opts.get("stage")
         if stage == "--suspend":
-            open(os.path.join(self.run_dir(ctid), "paused"), "w").close()
+            self.set_paused(ctid, True)
             say("Setting up checkpoint...\n\tsuspend...\nCheckpointing completed successfully")
             return 0
         if stage == "--resume":
-            if exists(os.path.join(self.run_dir(ctid), "paused")):
-                os.unlink(os.path.join(self.run_dir(ctid), "paused"))
+            self.set_paused(ctid, False)
             say("Resuming...")
             return 0
         if stage == "--kill":
@@ -436,34 +639,113 @@ class Vzctl(object):
             say("Killing...")
             self.set_mounted(ctid, False)
             return 0
+        dumpfile = opts.get(DUMPFILE_ARG)
         if stage == "--dump" and not dumpfile:
             raise VzError(20, "Error: dumpfile is not specified")
-        path = dumpfile or self.default_dump(ctid)
+        if not dumpfile or self.kernel() == "upstream":   # V61
+            dumpfile = self.default_dump(ctid)
+        fail = self.fault("chkpnt-fail")
+        keep_partial = bool(fail and self.fault("chkpnt-leave-partial"))
         say("Setting up checkpoint...")
+        if self.legacy:
+            rc = self.legacy_chkpnt(ctid, dumpfile, stage, fail, keep_partial)
+        else:   # V57
+            rc = self.in_worker("criu", lambda: self.criu_dump(ctid, dumpfile, stage, fail,
+                                                               keep_partial))
+        if rc != 0:
+            raise VzError(16, "Checkpointing failed")
+        if stage is None:   # the network is cleared, the private area unmounted
+            self.set_mounted(ctid, False)
+        say("Checkpointing completed %s" % self.gen.done)
+        return 0
+
+    def legacy_chkpnt(self, ctid, path, stage, fail, keep_partial):
+        """V51-V56: vzctl opens the dump, a grandchild suspends, dumps and kills."""
+        if self.gen.makes_dump_dir:   # V53
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        try:   # V51: O_CREAT|O_TRUNC, 0600, following symlinks
+            fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_RDWR, 0o600)
+        except OSError as e:   # V52
+            err("Can not create dump file %s: %s" % (path, e.strerror))
+            return 16
+        os.close(fd)
+        rc = self.in_worker("cpt", lambda: self.cpt_dump(ctid, path, stage, fail))   # V54
+        if rc != 0 and self.gen.unlinks_failed_dump and not keep_partial:   # V55, V56
+            os.unlink(path)
+        return rc
+
+    def cpt_dump(self, ctid, path, stage, fail):
+        """The grandchild's work (V54): 0, or 16 with the container resumed."""
         if stage is None:
             say("\tsuspend...")
         say("\tdump...")
-        if self.fault("chkpnt-fail"):
-            self.write_dump(path, ctid, None, partial=True)
-            if not self.fault("chkpnt-leave-partial"):
-                remove_image(path)
-            raise VzError(16, "Error: dump failed (injected)\nCheckpointing failed")
-        self.write_dump(path, ctid, self.memory(ctid))
+        if fail:
+            self.write_image(path, ctid, None)
+            err("Error: dump failed (injected)")
+            return 16
+        self.write_image(path, ctid, self.memory(ctid))
         if stage is None:
             say("\tkill...")
             self.kill_ct(ctid)
-            self.set_mounted(ctid, False)
-        say("Checkpointing completed successfully")
         return 0
 
+    def criu_dump(self, ctid, dumpdir, stage, fail, keep_partial):
+        """vz-cpt and criu (V57-V60): 0, or 1 with the container left running."""
+        work = dumpdir + ".tmp" if self.gen.dump_via_tmp else dumpdir   # V58, V59
+        remove_image(work)
+        os.makedirs(work)
+        if fail:
+            self.write_image(work, ctid, None)
+            if keep_partial:
+                return 1
+            remove_image(dumpdir + ".fail")   # V60
+            os.rename(work, dumpdir + ".fail")
+            say("Failed to checkpoint the Container")
+            say("All dump files and logs were saved to %s.fail" % dumpdir)
+            return 1
+        self.write_image(work, ctid, self.memory(ctid))
+        if stage is None:   # no --leave-running: the tasks are killed
+            self.kill_ct(ctid)
+        if work != dumpdir:
+            remove_image(dumpdir)
+            os.rename(work, dumpdir)
+        say("Checkpointing finished successfully")
+        return 0
+
+    def in_worker(self, name, work):
+        """Run `work` in a grandchild while this process and the child wait (V54, V57); the
+        grandchild's exit code."""
+        vzctl = os.getpid()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        child = os.fork()
+        if child == 0:
+            code = 1
+            try:
+                worker = os.fork()
+                if worker == 0:
+                    try:
+                        self.log({"worker": name, "pid": os.getpid(), "ppid": os.getppid(),
+                                  "vzctl": vzctl})
+                        code = work()
+                    except Exception:   # the worker's own bug: shown, never a silent exit
+                        traceback.print_exc()
+                    finally:
+                        sys.stdout.flush()
+                        sys.stderr.flush()
+                        os._exit(code)
+                code = exit_code(os.waitpid(worker, 0)[1])
+            finally:
+                os._exit(code)
+        return exit_code(os.waitpid(child, 0)[1])
+
     def restore(self, ctid, opts):
-        dumpfile, stages = self.cpt_options(opts, ("--undump", "--kill", "--resume"))
-        stage = stages[0] if stages else None
+        stage = opts.get("stage")
+        dumpfile = opts.get(DUMPFILE_ARG)
         if stage == "--resume":
             if not self.running(ctid):
                 raise VzError(31, "Container is not running")
-            if exists(os.path.join(self.run_dir(ctid), "paused")):
-                os.unlink(os.path.join(self.run_dir(ctid), "paused"))
+            self.set_paused(ctid, False)
             say("Resuming...")
             return 0
         if stage == "--kill":
@@ -472,20 +754,23 @@ class Vzctl(object):
             return 0
         if stage == "--undump" and not dumpfile:
             raise VzError(20, "Error: dumpfile is not specified")
-        if self.running(ctid):
-            raise VzError(32, "Unable to perform restore: container already running"
-                          if self.legacy else "Container is already running")
-        path = dumpfile or self.default_dump(ctid)
-        return self.restore_from(ctid, path, default=dumpfile is None,
-                                 freeze=stage == "--undump", strict=True)
+        if self.running(ctid):   # V62, V63
+            raise VzError(self.gen.restore_running_rc, self.ct(
+                "Unable to perform restore: container already running") if self.legacy
+                else "Container is already running")
+        custom = dumpfile is not None and self.kernel() != "upstream"   # V61
+        path = dumpfile if custom else self.default_dump(ctid)
+        return self.restore_from(ctid, path, default=not custom, freeze=stage == "--undump",
+                                 strict=True)
 
     def restore_from(self, ctid, path, default, freeze=False, strict=False):
         """Restore from `path`; 0, or raise (strict) / return 17."""
         self.check_private(ctid)
-        if not self.legacy and not exists(path):
+        if not self.legacy and not exists(path):   # V65
             raise VzError(17, "Container is not suspended")
-        say("Restoring container ..." if self.legacy else "Restoring the Container ...")
-        if not exists(path):
+        say(self.ct("Restoring container ...") if self.legacy else
+            "Restoring the Container ...")
+        if not exists(path):   # V64
             raise VzError(17, "Unable to open %s: No such file or directory" % path)
         found = self.read_dump(path)
         failure = None
@@ -495,70 +780,76 @@ class Vzctl(object):
             failure = "Error: undump failed: %s is not a complete dump" % path
         elif found[0] != ctid:
             failure = "Error: undump failed: the dump is of container %s" % found[0]
-        if failure:
+        if self.mounted(ctid):   # V66: unmount first, then mount
+            self.set_mounted(ctid, False)
+        self.set_mounted(ctid, True)
+        if failure:   # V67, V68: the dump stays
+            self.kill_ct(ctid)
+            self.set_mounted(ctid, False)
+            failure += ("\nContainer restore failed" if self.legacy else
+                        "\nThe restore log was saved in %s/restore.log" % path)
             if strict:
-                raise VzError(17, failure + "\nRestoring failed")
-            err(failure + "\nRestoring failed")
+                raise VzError(17, failure)
+            err(failure)
             return 17
-        if not self.mounted(ctid):
-            self.set_mounted(ctid, True)
         self.set_running(ctid, found[1])
         if freeze:
-            open(os.path.join(self.run_dir(ctid), "paused"), "w").close()
-        say("Restoring completed successfully")
-        if self.legacy or default:   # legacy unlinks every dump it used; vz7 keeps a custom one
+            self.set_paused(ctid, True)
+        say("Restoring completed %s" % self.gen.done)
+        if self.legacy:
+            if not self.gen.keeps_dump:   # V70 (V69: kept)
+                remove_image(path)
+        elif default:   # V71: the default dump goes, a custom one stays
             remove_image(path)
+        else:
+            self.keep_restore_logs(path)
         return 0
 
-    def cpt_options(self, opts, stage_names):
-        dumpfile = None
-        stages = []
-        i = 0
-        while i < len(opts):
-            opt = opts[i]
-            if opt == "--dumpfile":
-                if i + 1 >= len(opts):
-                    raise VzError(20, "Invalid syntax: --dumpfile needs an argument")
-                dumpfile = opts[i + 1]
-                i += 1
-            elif opt in stage_names:
-                stages.append(opt)
-            elif opt in ("--context", "--flags"):
-                i += 1
-            elif opt in ("--skip_arpdetect", "--skip-remount", "--skip-fsck", "--keep_pages",
-                         "--unfreeze"):
-                pass
-            else:
-                raise VzError(20, "Invalid option %s" % opt)
-            i += 1
-        if len(stages) > 1:
-            raise VzError(20, "Invalid syntax: only one sub command may be used")
-        return dumpfile, stages
+    @staticmethod
+    def keep_restore_logs(path):
+        """V71: the logs of a successful restore move into PATH.restore/."""
+        logs = path + ".restore"
+        os.makedirs(logs, exist_ok=True)
+        for name in ("dump.log", "restore.log"):
+            if exists(os.path.join(path, name)):
+                os.rename(os.path.join(path, name), os.path.join(logs, name))
 
     def exec_(self, ctid, opts):
+        """V80: every failure is 8."""
         if not self.running(ctid):
-            raise VzError(31, "Container is not running")
+            err("Container is not running")
+            return 8
         if self.fault("exec-fail"):
             return 8
         return 0
 
     def register(self, args, skiplock):
+        """V82-V84 (OpenVZ 7)."""
+        if not args:
+            raise VzError(20, "Usage: vzctl register <path>")
         if len(args) < 2:
             raise VzError(20, "Usage: vzctl register <path> <ctid>")
         private, given = args[0], args[1]
-        force = "--force" in args[2:]
         ctid = given.lower() if is_uuid(given) else str(int(given)) if given.isdigit() else None
-        if ctid is None:
+        if ctid is None:   # V84
             raise VzError(21, "Invalid ctid is specified: %s" % given)
+        flags = self.parse_register_flags(args[2:])
+        if self.kernel() == "none":   # V9
+            raise VzError(5, "Your kernel does not support working with virtual "
+                          "environments or necessary modules are not loaded")
+        if not skiplock and self.fault("lock"):   # V11
+            raise VzError(9, "Cannot lock the Container")
         veconf = os.path.join(private, "ve.conf")
-        if not exists(veconf):
-            raise VzError(140, "Error: Broken Container, no %s file found" % veconf)
+        if not os.path.isdir(private) or not exists(veconf):   # V83
+            raise VzError(255, "Error: Broken Container, no %s file found\nContainer "
+                          "registration failed: broken private area" % veconf)
         owner = self.owner_of(private)
-        if owner and owner != self.node and not force:
-            raise VzError(140, "Owner check failed on the server %s; Container is registered "
-                          "for %s" % (self.node, owner))
-        with open(os.path.join(private, ".owner"), "w") as f:
-            f.write(self.node + "\n")
+        if "--force" not in flags and not self.owner_ok(private):   # V83, V90
+            raise VzError(255, "Owner check failed on the server %s; Container is registered "
+                          "for %s\nContainer registration failed: owner check" % (self.node,
+                                                                                owner))
+        with open(os.path.join(private, ".owner"), "w") as f:   # V82
+            f.write(self.node)
         conf = self.conf_path(ctid)
         os.makedirs(os.path.dirname(conf), exist_ok=True)
         if exists(conf):
@@ -567,11 +858,19 @@ class Vzctl(object):
         say("Container %s was successfully registered" % ctid)
         return 0
 
+    @staticmethod
+    def parse_register_flags(words):
+        known = ("--skip_cluster", "--force", "--renew", "--start")
+        for word in words:
+            if word not in known:
+                raise VzError(20, "vzctl: unrecognized option '%s'" % word)
+        return words
 
-def is_uuid(text):
-    parts = text.split("-")
-    return ([len(p) for p in parts] == [8, 4, 4, 4, 12]
-            and all(c in "0123456789abcdefABCDEF" for p in parts for c in p))
+
+def exit_code(status):
+    if os.WIFEXITED(status):
+        return os.WEXITSTATUS(status)
+    return 128 + os.WTERMSIG(status)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -611,7 +910,7 @@ class Node(object):
             os.makedirs(os.path.join(self.state, "names"), exist_ok=True)
             with open(os.path.join(self.state, "names", name), "w") as f:
                 f.write(ctid)
-        if self.dialect == "vz7":
+        if not GENERATIONS[self.dialect].legacy:
             with open(os.path.join(private, "ve.conf"), "w") as f:
                 f.write(text)
             with open(os.path.join(private, ".owner"), "w") as f:
@@ -659,12 +958,34 @@ class Node(object):
     def default_dump(self, ctid="101"):
         return self.vz.default_dump(ctid)
 
-    def calls(self):
+    def set_kernel(self, kind):
+        """"openvz" (the default), "none" (V9) or "upstream" (legacy 4.x with CRIU: V61)."""
+        assert kind in ("openvz", "none", "upstream"), kind
+        with open(os.path.join(self.state, "kernel"), "w") as f:
+            f.write(kind)
+
+    def set_shared_fs(self, on=True):
+        """The private areas lie on GFS2/NFS/FUSE (on), or ext4/xfs over DRBD (off): V90."""
+        path = os.path.join(self.state, "shared-fs")
+        if on:
+            open(path, "w").close()
+        elif os.path.lexists(path):
+            os.unlink(path)
+
+    def log_entries(self):
         try:
             with open(os.path.join(self.state, "calls.log")) as f:
-                return [json.loads(line)["argv"] for line in f]
+                return [json.loads(line) for line in f]
         except OSError:
             return []
+
+    def calls(self):
+        """The argv of every vzctl call, oldest first."""
+        return [entry["argv"] for entry in self.log_entries() if "argv" in entry]
+
+    def dump_workers(self):
+        """The checkpoint workers vzctl forked: {"worker", "pid", "ppid", "vzctl"} each."""
+        return [entry for entry in self.log_entries() if "worker" in entry]
 
     def forget_calls(self):
         path = os.path.join(self.state, "calls.log")
