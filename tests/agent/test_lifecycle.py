@@ -148,10 +148,16 @@ def test_a_dump_while_the_container_runs_is_stale(pair):
     assert any("already running" in line for line in start.lines)
 
 
-def test_a_dump_without_provenance_is_never_restored(pair):
+def test_a_dump_without_provenance_is_never_restored_nor_touched(pair):
+    """Without its record it is not the agent's dump: left where it is, for the operator."""
     a, b = stopped_with_dump(pair)
     os.unlink(a.dumpfile + ".provenance")
-    assert_set_aside_and_cold(b, b.checkpointing("start"), "no provenance record")
+    start = b.checkpointing("start")
+    assert start.rc == 0, start
+    assert b.node.running() and "restore" not in commands(b)
+    assert os.path.lexists(b.dumpfile) and not [n for n in dump_names(b) if ".stale-" in n]
+    assert any("no provenance record" in line and "leaving it alone" in line
+               for line in start.lines), start.lines
 
 
 def test_a_dump_of_another_container_is_never_restored(pair):
@@ -192,9 +198,11 @@ def test_an_old_dump_in_the_way_of_a_checkpoint_is_set_aside(pair):
     assert a.checkpointing("start").rc == 0
     with open(a.dumpfile, "w") as f:
         f.write("an old dump\n")
+    with open(a.dumpfile + ".provenance", "w") as f:
+        f.write("container=101\nkind=stop\nnode=a\ntime=1\n")
     assert a.checkpointing("stop").rc == 0
     stale = [n for n in dump_names(a) if ".stale-" in n]
-    assert len(stale) == 1
+    assert len(stale) == 2 and stale[0] + ".provenance" == stale[1]   # with its record
     with open(os.path.join(os.path.dirname(a.dumpfile), stale[0])) as f:
         assert f.read() == "an old dump\n"
     assert read_record(a.dumpfile + ".provenance")["kind"] == "stop"
