@@ -334,18 +334,20 @@ def test_migrate_from_on_a_running_container_sets_the_dump_aside(pair):
     assert any(".stale-" in n for n in dump_names(b))
 
 
-# -- OpenVZ 7: the private area changes owner on failover -------------------------------------
+# -- OpenVZ 7: a node without the container's config registers its private area --------------
+# On ext4/xfs over DRBD the `.owner` check (vzctl exit 141) never applies (libvzctl
+# lib/cluster.c: GFS2, NFS and FUSE only): what b lacks is /etc/vz/conf/101.conf.
 
 @pytest.fixture
 def vz7_shared(world):
-    """Container 101's private area on the replicated filesystem, owned (registered) by a."""
+    """Container 101's private area on the replicated filesystem, registered on a only."""
     a, b = make_sites(world, "vz7")
     private = os.path.join(a.shared, "private", "101")
     a.node.create("101", private=private)
     return a, b, private
 
 
-def test_probe_on_the_node_that_does_not_own_the_private_area(vz7_shared):
+def test_probe_on_a_node_without_the_containers_config(vz7_shared):
     a, b, private = vz7_shared
     assert b.agent("monitor").rc == 7
     start = b.agent("start")
@@ -365,7 +367,22 @@ def test_start_registers_the_private_area_and_restores(vz7_shared):
     with open(os.path.join(private, ".owner")) as f:
         assert f.read().strip() == "b"
     assert b.node.running() and b.node.memory() == memory
-    assert a.agent("monitor").rc == 7   # a no longer owns it: not running there
+    assert a.agent("monitor").rc == 7   # stopped there
+
+
+def test_register_runs_whenever_the_config_is_missing_here(vz7_shared, world):
+    """Even where vzctl status says the private area exists (found through vz.conf's
+    VE_PRIVATE template), a node without 101.conf registers before it starts."""
+    a, b, private = vz7_shared
+    wrapper = os.path.join(world, "vzctl-b-status")
+    with open(wrapper, "w") as f:
+        f.write("#!/bin/sh\n[ \"$1\" = status ] && [ ! -e %s ] && "
+                "{ echo 'VEID 101 exist unmounted down'; exit 0; }\nexec %s \"$@\"\n"
+                % (b.node.vz.conf_path("101"), b.vzctl))
+    os.chmod(wrapper, 0o755)
+    start = b.agent("start", vzctl=wrapper, register_private=private)
+    assert start.rc == 0, start
+    assert commands(b)[:1] == ["register"] and b.node.running()
 
 
 def test_register_needs_the_private_area_here(vz7_shared, world):
