@@ -259,7 +259,7 @@ def rewrite_record(path, key, value):
 
 
 @pytest.mark.parametrize("value", ["inf", "-inf", "nan", "1e400", "1e30", "-1", "0x10", "",
-                                   "%d" % (time.time() + 7 * 86400)])
+                                   ".", "1.2.3", "0", "%d" % (time.time() + 7 * 86400)])
 def test_provenance_times_are_validated(pair, value):
     a, b = stopped_with_dump(pair)
     rewrite_record(a.dumpfile + ".provenance", "time", value)

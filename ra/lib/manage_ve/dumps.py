@@ -44,9 +44,12 @@ def record_time(rec):
     """The record's time in seconds since the epoch: a plain decimal, positive, and at most
     CLOCK_SKEW ahead of this node's clock; None otherwise (inf, nan, 1e30, -1, 0x10...)."""
     text = rec.get("time", "")
-    if not text or text.count(".") > 1 or set(text) - set("0123456789."):
+    if set(text) - set("0123456789."):
         return None
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:   # "", ".", "1.2.3"
+        return None
     return value if 0 < value <= time.time() + CLOCK_SKEW else None
 
 
