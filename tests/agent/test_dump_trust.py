@@ -251,6 +251,16 @@ def test_a_fifo_as_a_record_never_blocks(pair, record):
     assert stat.S_ISFIFO(os.lstat(path).st_mode)   # never read, renamed or removed
 
 
+def test_a_fifo_in_the_place_of_the_record_stops_without_checkpoint(pair):
+    a, _ = pair
+    assert a.checkpointing("start").rc == 0
+    os.mkfifo(a.dumpfile + ".provenance", 0o600)
+    stop = a.checkpointing("stop")
+    assert stop.rc == 0 and not a.node.running()
+    assert "chkpnt" not in commands(a)   # checked before vzctl kills the container
+    assert stat.S_ISFIFO(os.lstat(a.dumpfile + ".provenance").st_mode)
+
+
 def rewrite_record(path, key, value):
     with open(path) as f:
         lines = [l for l in f.read().splitlines() if not l.startswith(key + "=")]

@@ -352,6 +352,10 @@ class Dumps(object):
         if os.path.lexists(tmp):
             log("ERROR", "not checkpointing container %s: %s is in the way" % (agent.veid, tmp))
             return False
+        why = os.path.lexists(self.record) and trust.entry_problem(self.record)
+        if why:   # checked before vzctl kills the container: its record could not be written
+            log("ERROR", "not checkpointing container %s: %s" % (agent.veid, why))
+            return False
         os.umask(os.umask(0) | 0o022)   # vzctl's image must not be writable by others
         args = ["chkpnt", agent.veid, "--dumpfile", tmp]
         res = agent.run(args, share=0.6)
