@@ -147,7 +147,7 @@ class Dumps(object):
                 why = ("dumpfile %s is the container's private area %s, or overlaps it"
                        % (self.path, private[0]))
             else:
-                why = trust.directory_problem(self.directory)
+                why = trust.directory_problem(os.path.normpath(self.directory))
                 if why:
                     why = "the dump directory %s is not trusted: %s" % (self.directory, why)
             self._unusable = why or ""
@@ -274,9 +274,9 @@ class Dumps(object):
 
     def record_cold_start(self):
         """Record a cold start, so that an older dump is never restored over what the
-        container does from now on.  Where it cannot be written (an untrusted, full or
-        read-only dump directory) no dump of the agent's is left to restore, so the start
-        goes on."""
+        container does from now on.  Where it cannot be written the start goes on: an
+        untrusted directory is never restored from, and in a full or read-only one every dump
+        of the agent's was set aside before (or the start failed)."""
         why = self.unusable()
         if why:
             log("WARNING", "not recording the cold start of container %s: %s"
