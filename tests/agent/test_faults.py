@@ -186,15 +186,19 @@ def test_stop_and_start_are_idempotent(legacy):
     assert commands(legacy) == ["status"]
 
 
-@pytest.mark.parametrize("vzctl_rc, ocf", [(14, 5), (43, 5), (141, 5), (5, 5), (79, 1)])
-def test_start_failures_map_to_ocf_codes(legacy, vzctl_rc, ocf):
+@pytest.mark.parametrize("dialect, vzctl_rc, ocf", [
+    ("legacy", 14, 5), ("legacy", 43, 5), ("legacy", 5, 5), ("legacy", 79, 1),
+    ("vz7", 141, 5)])   # 141: OpenVZ 7's owner check, which exists only on GFS2, NFS and FUSE
+def test_start_failures_map_to_ocf_codes(world, dialect, vzctl_rc, ocf):
     """Config or private area missing, another owner, no OpenVZ kernel: 5, so that Pacemaker
     tries the other node; anything else: 1."""
-    legacy.node.inject("start-fail", vzctl_rc)
-    run = legacy.agent("start")
+    (site,) = make_sites(world, dialect, names=("a",))
+    site.node.create("101")
+    site.node.inject("start-fail", vzctl_rc)
+    run = site.agent("start")
     assert run.rc == ocf, run
     assert run.reasons()[-1].startswith("vzctl start 101 failed (exit %d)" % vzctl_rc)
-    assert not legacy.node.running()
+    assert not site.node.running()
 
 
 def test_a_disabled_container_is_a_configuration_error(legacy):

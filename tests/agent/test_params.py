@@ -101,11 +101,34 @@ def test_stop_with_a_bad_dumpfile_stops_without_checkpoint(a):
     assert len(run.lines) == 2 and "stopping without checkpoint" in run.lines[0]
 
 
+@pytest.mark.parametrize("char", list(" \u00a0*?[]$`'\"\\;&|<>(){}"))
+def test_a_dumpfile_openvz7_would_split_or_glob_is_refused(site, char):
+    """vz-cpt runs `rm -rf $dumpdir` unquoted: refused in every dialect, before any vzctl."""
+    dumpfile = os.path.join(os.path.dirname(site.dumpfile), "ct%s101.dump" % char)
+    run = site.agent("validate-all", dumpfile=dumpfile)
+    assert run.rc == 6, run
+    assert run.lines == ["ocf-exit-reason:dumpfile=%r holds %r: OpenVZ 7's vz-cpt uses the "
+                         "dump path unquoted in a shell script (no whitespace or any of "
+                         "\"$&'()*;<>?[\\]`{|})" % (dumpfile, char)]
+    assert site.node.calls() == []
+
+
+@pytest.mark.parametrize("dumpfile, private", [
+    ("/srv/dump/../etc/ct101.dump", ""), ("/srv/./ct101.dump", ""),
+    ("/vz/private/101", "/vz/private/101"), ("/vz/private/101/dump", "/vz/private/101"),
+    ("/vz/private", "/vz/private/101"), ("/vz//private/101", "/vz/private/101")])
+def test_a_dumpfile_outside_its_own_names_is_refused(a, dumpfile, private):
+    run = a.agent("validate-all", dumpfile=dumpfile, register_private=private)
+    assert run.rc == 6 and len(run.lines) == 1
+    assert run.reasons()[0].startswith("dumpfile=%r " % dumpfile)
+
+
 def test_parameters_reach_vzctl_as_single_arguments(world):
-    """A dump path with spaces and quotes arrives intact: no shell in between."""
+    """A dump path with the characters a shell would still misread arrives intact: no shell
+    in between."""
     (a,) = make_sites(world, "legacy", names=("a",))
     a.node.create("101")
-    odd = os.path.join(world, "shared", "dump dir; 'quoted' $HOME", "ct 101.dump")
+    odd = os.path.join(world, "shared", "dump-dir,+x=y@z%~#!:é", "-ct101.dump")
     os.makedirs(os.path.dirname(odd))
     assert a.checkpointing("start", dumpfile=odd).rc == 0
     assert a.checkpointing("stop", dumpfile=odd).rc == 0

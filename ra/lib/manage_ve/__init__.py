@@ -8,6 +8,7 @@ need it:
   vzctl      vzctl's exit codes, its status line in full, the result of one vzctl call
   monitor    monitor when its common case does not apply: the OCF code, with its reason
   dumps      the lifecycle of the checkpoint image at dumpfile and its records
+  trust      whether root may act on a name in the dump directory
   actions    start, stop, migrate_to, migrate_from
   docs       every text of the meta-data and of the man page, keyed by the table's names
   metadata   meta-data (OCF 1.0 XML) and man-data (JSON), rendered from the table and docs

@@ -5,7 +5,8 @@ import os
 from ManageVE import (Exit, OCF_ERR_CONFIGURED, OCF_ERR_GENERIC, OCF_ERR_INSTALLED, OCF_SUCCESS,
                       exit_reason, getenv, log)
 from manage_ve.agent import report_problems, require_vzctl
-from manage_ve.dumps import Dumps, read_record
+from manage_ve.dumps import Dumps, private_areas, read_record
+from manage_ve.trust import Untrusted, read_record_text
 from manage_ve.vzctl import (VZ_BAD_KERNEL, VZ_ENV_MANAGE_DISABLED, VZ_FS_NOPRVT, VZ_NOCONFIG,
                              VZ_NOVECONFIG, VZ_VE_RUNNING, VZ_VE_START_DISABLED)
 
@@ -18,15 +19,8 @@ def default_dumps(agent, status):
     dumpdir = conf.get("DUMPDIR", "").strip("\"'")
     paths = [os.path.join(directory, "Dump." + ctid)
              for directory in ([dumpdir] if dumpdir else ["/vz/dump", "/vz/tmp"])]
-    private = agent.params["register_private"]
-    if not private:
-        ct_conf = read_record(os.path.join(os.path.dirname(agent.params["vz_conf"]), "conf",
-                                           ctid + ".conf")) or {}
-        private = ct_conf.get("VE_PRIVATE", "").strip("\"'")
-        for var in ("${VEID}", "$VEID", "${CTID}", "$CTID"):
-            private = private.replace(var, ctid)
-    if private:
-        paths.append(os.path.join(private, "dump", "Dump"))
+    paths += [os.path.join(private, "dump", "Dump") for private in
+              private_areas(agent, ctid)[:1]]
     return paths
 
 
@@ -43,21 +37,45 @@ def set_aside_default_dumps(agent, status):
                    "restore that old state" % (agent.veid, agent.params["vz_conf"]))
 
 
+def container_config(agent):
+    """This node's config of the container, /etc/vz/conf/ID.conf beside vz_conf; None for a
+    container given by name (its config is named by its number)."""
+    veid = agent.veid
+    if veid.isdigit():
+        ctid = str(int(veid))
+    elif len(veid) == 36 and veid.count("-") == 4:   # an OpenVZ 7 UUID
+        ctid = veid.lower()
+    else:
+        return None
+    return os.path.join(os.path.dirname(agent.params["vz_conf"]), "conf", ctid + ".conf")
+
+
+def needs_registration(agent, status):
+    """OpenVZ 7: whether this node must register the private area first.  It must whenever it
+    has no config of the container (the container's first failover to this node), on any
+    storage; the `.owner` check (vzctl exit 141) applies only on GFS2, NFS and FUSE."""
+    if not status.exists:
+        return True
+    config = container_config(agent)
+    return bool(agent.params["register_private"]) and config is not None and \
+        not os.path.lexists(config)
+
+
 def register(agent):
-    """OpenVZ 7 after a failover: take the private area over, then re-check."""
+    """OpenVZ 7 on a node without the container's config: register the private area, then
+    re-check."""
     private = agent.params["register_private"]
     if not private:
         raise Exit(OCF_ERR_INSTALLED, "container %s does not exist on this node (its config "
-                   "or private area is missing, or owned by another node: set "
-                   "register_private on OpenVZ 7)" % agent.veid)
+                   "or private area is missing here; on OpenVZ 7 set register_private to "
+                   "register its private area on this node)" % agent.veid)
     if not os.path.isdir(private):
         raise Exit(OCF_ERR_INSTALLED, "register_private=%r does not exist on this node (is the "
                    "replicated filesystem mounted?)" % private)
     try:
-        with open(os.path.join(private, ".owner")) as f:
-            owner = f.read().strip() or "nobody"
-    except (IOError, OSError):
-        owner = "nobody"
+        owner = (read_record_text(os.path.join(private, ".owner")) or "").strip() or "nobody"
+    except Untrusted:
+        owner = "unknown"
     log("INFO", "registering %s (owned by %s) as container %s on this node"
         % (private, owner, agent.veid))
     args = ["register", private, agent.veid, "--force"]
@@ -100,6 +118,31 @@ def start_failure(agent, res, args):
     return Exit(OCF_ERR_GENERIC, why)
 
 
+def restore_at_start(agent, dumps, status):
+    """None once the container runs from its dump; else (logged) the status to start it cold
+    from, with the dump set aside if it is the agent's and unusable, or left alone if it is
+    not the agent's."""
+    dumps.drop_orphan_record()
+    if not dumps.present():
+        return status
+    why = dumps.foreign()
+    if why:
+        log("WARNING", "not restoring container %s from %s and leaving it alone: %s"
+            % (agent.veid, dumps.path, why))
+        return status
+    why = dumps.verdict()
+    if why:
+        dumps.set_aside(dumps.path, "stale", why)
+        return status
+    if restore(agent, dumps):
+        return None
+    status = agent.status(for_start=True)
+    if status.running:
+        log("WARNING", "container %s runs although its restore failed" % agent.veid)
+        return None
+    return status
+
+
 def cold_start(agent, status):
     set_aside_default_dumps(agent, status)
     if agent.dumpfile and os.path.isdir(os.path.dirname(agent.dumpfile)):
@@ -119,7 +162,7 @@ def cold_start(agent, status):
 def set_aside_current_dump(agent, why):
     if agent.dumpfile:
         dumps = Dumps(agent)
-        if dumps.present():
+        if dumps.present() and dumps.foreign() is None:
             dumps.set_aside(dumps.path, "stale", why)
         dumps.drop_orphan_record()
 
@@ -150,22 +193,12 @@ def do_start(agent):
         set_aside_current_dump(agent, "the container is already running")
         log("INFO", "container %s is already running" % agent.veid)
         return OCF_SUCCESS
-    if not status.exists:
+    if needs_registration(agent, status):
         status = register(agent)
     if agent.dumpfile:
-        dumps = Dumps(agent)
-        dumps.drop_orphan_record()
-        if dumps.present():
-            why = dumps.verdict()
-            if why:
-                dumps.set_aside(dumps.path, "stale", why)
-            elif restore(agent, dumps):
-                return OCF_SUCCESS
-            else:
-                status = agent.status(for_start=True)
-                if status.running:
-                    log("WARNING", "container %s runs although its restore failed" % agent.veid)
-                    return OCF_SUCCESS
+        status = restore_at_start(agent, Dumps(agent), status)
+        if status is None:
+            return OCF_SUCCESS
     return cold_start(agent, status)
 
 
@@ -234,10 +267,10 @@ def do_migrate_from(agent):
     dumps = Dumps(agent)
     if not dumps.present():
         raise Exit(OCF_ERR_GENERIC, "no migration dump at %s" % dumps.path)
-    why = dumps.verdict(kinds=("migration",), target=me)
+    why = dumps.foreign() or dumps.verdict(kinds=("migration",), target=me)
     if why:
         raise Exit(OCF_ERR_GENERIC, "not restoring %s: %s" % (dumps.path, why))
-    if not status.exists:
+    if needs_registration(agent, status):
         register(agent)
     if not restore(agent, dumps):
         raise Exit(OCF_ERR_GENERIC, "migration of container %s failed: its restore failed"

@@ -28,6 +28,17 @@ deleted. Before a cold start, the default dump that vzctl start would restore by
 (DUMPDIR/Dump.ID with DUMPDIR from vz_conf, or PRIVATE/dump/Dump on OpenVZ 7, e.g. left by \
 VE_STOP_MODE=suspend) is set aside the same way.
 
+The dump directory is untrusted until proven otherwise: whoever can write to it can plant a \
+symlink or an image for root to restore. The agent reads, renames, removes or checkpoints \
+into it only when it and every directory above it up to its filesystem's mount point are \
+real directories owned by root and not writable by group or others (a sticky directory such \
+as /tmp passes above it), and acts only on regular files (or real directories for OpenVZ 7 \
+images) owned by root and not writable by others. Otherwise nothing there is restored or \
+touched, the reason is logged, and the container starts cold (and stops without checkpoint). \
+A name at dumpfile without a provenance record, a symlink, or the container's private area is \
+not a dump of the agent's and is left alone. Records are never written through a symlink and \
+a FIFO never blocks a read. A full or read-only dump filesystem still allows a cold start.
+
 Native migration: migrate_to (run on the source node) checkpoints the running container into \
 dumpfile, recording the target node; migrate_from (run on the target node) restores only a \
 migration dump meant for that node and verifies that the container runs. This needs \
@@ -35,9 +46,13 @@ allow-migrate=true and storage reachable from both nodes at once (shared or dual
 with active/passive DRBD Pacemaker never migrates, and checkpoint_on_stop is the way to keep \
 the container's state.
 
-OpenVZ 7 marks a private area with the host that owns it. When register_private is set and \
-vzctl reports the container as not existing on this node, start and migrate_from first run \
-vzctl register register_private veid --force.
+OpenVZ 7 knows a container on a node only once its private area is registered there \
+(/etc/vz/conf/ID.conf). When register_private is set and this node has no such config (the \
+container's first failover to it, on any storage) or vzctl reports the container as not \
+existing, start and migrate_from first run vzctl register register_private veid --force. \
+OpenVZ 7's owner check (vzctl exit 141) exists only on GFS2, NFS and FUSE, never on ext4 or \
+xfs over DRBD. With OpenVZ 7, failed checkpoints (dumpfile.tmp.PID.fail, with vzctl's logs) \
+are set aside as dumpfile.failed-TIME, and the restore logs (dumpfile.restore) are removed.
 
 A monitor operation with OCF_CHECK_LEVEL=10 also runs vzctl exec veid true to check that the \
 container answers."""
@@ -58,7 +73,11 @@ PARAMETER_DOCS = {
         "directory on OpenVZ 7), the same path on every node, on the replicated filesystem. "
         "The agent keeps dumpfile.provenance and dumpfile.coldstart beside it and renames "
         "unusable dumps to dumpfile.stale-TIME or dumpfile.failed-TIME. Required when "
-        "checkpoint_on_stop is true and for migrate_to. Give every resource its own dumpfile."),
+        "checkpoint_on_stop is true and for migrate_to. Give every resource its own dumpfile. "
+        "Refused (exit code 6): whitespace or any of *?[]$`'\"\\;&|<>(){} (OpenVZ 7's vz-cpt "
+        "uses the path unquoted in a shell script), a '.' or '..' component, and a path that "
+        "is or overlaps register_private. Its directory must be root's alone (see "
+        "DESCRIPTION), or no dump is written or restored."),
     "checkpoint_on_stop": (
         "Checkpoint on stop, restore on start",
         "If true, stop checkpoints the container into dumpfile instead of shutting it down, "
@@ -77,10 +96,10 @@ PARAMETER_DOCS = {
     "register_private": (
         "OpenVZ 7: private area to register on this node",
         "OpenVZ 7 only: absolute path of the container's private area on the replicated "
-        "filesystem. When set and vzctl reports the container as not existing on this node "
-        "(its .owner names the other node after a failover), start and migrate_from run vzctl "
-        "register register_private veid --force before starting or restoring it. Empty (the "
-        "default): never register."),
+        "filesystem. When set and this node has no /etc/vz/conf/ID.conf (the container's "
+        "first failover to it) or vzctl reports the container as not existing here, start and "
+        "migrate_from run vzctl register register_private veid --force before starting or "
+        "restoring it. Empty (the default): never register."),
 }
 
 # Action docs, for the man page: name -> description.
@@ -129,7 +148,8 @@ MAN_DATA = {
          "private area is missing on this node when starting (Pacemaker then tries the other "
          "node)."),
         (6, "OCF_ERR_CONFIGURED", "A parameter is invalid (malformed veid, relative path, "
-         "bad boolean, checkpointing without dumpfile); one line names each bad parameter."),
+         "bad boolean, checkpointing without dumpfile, a dumpfile with whitespace or shell "
+         "characters); one line names each bad parameter."),
         (7, "OCF_NOT_RUNNING", "monitor: the container is stopped, or does not exist on this "
          "node (passive node whose filesystem is not mounted)."),
     ),
@@ -145,7 +165,11 @@ MAN_DATA = {
         ("dumpfile.coldstart", "when and where the container was last started cold; older "
          "dumps are stale"),
         ("dumpfile.stale-TIME, dumpfile.failed-TIME", "dumps set aside (UTC time), with their "
-         ".provenance; remove them by hand once inspected"),
+         ".provenance, and OpenVZ 7's failed checkpoints with their logs; remove them by hand "
+         "once inspected"),
+        ("dirname(dumpfile)", "must be a real directory owned by root and not writable by "
+         "group or others, as must every directory above it up to its mount point (sticky "
+         "ones pass); otherwise no dump there is written, restored, renamed or removed"),
         ("/etc/vz/vz.conf", "DUMPDIR, where vzctl start looks for a default dump"),
         ("/usr/sbin/vzctl", "the OpenVZ control utility"),
     ),
