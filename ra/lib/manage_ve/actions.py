@@ -124,8 +124,27 @@ def set_aside_current_dump(agent, why):
         dumps.drop_orphan_record()
 
 
-def hard_stop(agent):
-    """vzctl stop, then vzctl stop --fast; 0 once the container is down."""
+def hard_stop(agent, status):
+    """Stop the container without checkpoint (`status` is what vzctl said before the stop
+    began): vzctl stop, then vzctl stop --fast; 0 once the container is down.
+
+    A checkpoint killed at its deadline can leave the container suspended or frozen: legacy
+    vzctl suspends it first and resumes it only when the dump fails (legacy
+    src/lib/hooks_vz.c:617-638), OpenVZ 7 CRIU dumps it with its freezer cgroup frozen
+    (libvzctl scripts/vz-cpt.in:126; status then says "paused").  A frozen container is not
+    stopped by `vzctl stop`, which enters it and waits for it (libvzctl lib/env_nsops.c:
+    1505-1541), so it is resumed first with `vzctl chkpnt ID --resume`: legacy joins the
+    checkpoint context and resumes it (src/lib/cpt.c:74-93; exit 16 when the kernel holds no
+    context, nothing is suspended then), OpenVZ 7 thaws the cgroup (vzctl src/vzctl.c:320,
+    libvzctl lib/env_nsops.c:1775-1784)."""
+    if "chkpnt" in agent.interrupted or (status is not None and status.state == "paused"):
+        args = ["chkpnt", agent.veid, "--resume"]
+        res = agent.run(args, share=0.3)
+        if res.rc == 0:
+            log("INFO", "resumed container %s, left suspended by an interrupted checkpoint"
+                % agent.veid)
+        else:
+            log("WARNING", res.failure(args))
     for args, share in ((["stop", agent.veid], 0.6), (["stop", agent.veid, "--fast"], 1.0)):
         res = agent.run(args, share=share)
         if res.rc != 0:
@@ -191,7 +210,7 @@ def do_stop(agent):
                 return OCF_SUCCESS
         log("WARNING", "the checkpoint did not stop container %s; stopping it without "
             "checkpoint" % agent.veid)
-    return hard_stop(agent)
+    return hard_stop(agent, status)
 
 
 def migration_target():
