@@ -131,24 +131,29 @@ def hard_stop(agent, status):
     A checkpoint killed at its deadline can leave the container suspended or frozen: legacy
     vzctl suspends it first and resumes it only when the dump fails (legacy
     src/lib/hooks_vz.c:617-638), OpenVZ 7 CRIU dumps it with its freezer cgroup frozen
-    (libvzctl scripts/vz-cpt.in:126; status then says "paused").  A frozen container is not
-    stopped by `vzctl stop`, which enters it and waits for it (libvzctl lib/env_nsops.c:
-    1505-1541), so it is resumed first with `vzctl chkpnt ID --resume`: legacy joins the
-    checkpoint context and resumes it (src/lib/cpt.c:74-93; exit 16 when the kernel holds no
-    context, nothing is suspended then), OpenVZ 7 thaws the cgroup (vzctl src/vzctl.c:320,
-    libvzctl lib/env_nsops.c:1775-1784)."""
+    (libvzctl scripts/vz-cpt.in:126; status then says "paused", legacy status cannot tell).
+    Neither stop ends such a container: both need its tasks to run (legacy
+    src/lib/env.c:845-990; OpenVZ 7 `vzctl stop` enters it and waits for it,
+    lib/env_nsops.c:1505-1541).  `vzctl chkpnt ID --resume` resumes it: legacy joins the
+    checkpoint context (src/lib/cpt.c:74-93; exit 16 when there is none, nothing is
+    suspended then), OpenVZ 7 thaws the cgroup (vzctl src/vzctl.c:320, libvzctl
+    lib/env_nsops.c:1775-1784).  It runs first when this action interrupted a checkpoint or
+    status says paused, else between the two stops."""
+    resume = (["chkpnt", agent.veid, "--resume"], 0.3)
+    stop, stop_fast = (["stop", agent.veid], 0.6), (["stop", agent.veid, "--fast"], 1.0)
     if "chkpnt" in agent.interrupted or (status is not None and status.state == "paused"):
-        args = ["chkpnt", agent.veid, "--resume"]
-        res = agent.run(args, share=0.3)
-        if res.rc == 0:
-            log("INFO", "resumed container %s, left suspended by an interrupted checkpoint"
-                % agent.veid)
-        else:
-            log("WARNING", res.failure(args))
-    for args, share in ((["stop", agent.veid], 0.6), (["stop", agent.veid, "--fast"], 1.0)):
+        steps = (resume, stop, stop_fast)
+    else:
+        steps = (stop, resume, stop_fast)
+    for args, share in steps:
         res = agent.run(args, share=share)
         if res.rc != 0:
             log("WARNING", res.failure(args))
+        if args[0] == "chkpnt":
+            if res.rc == 0:
+                log("INFO", "resumed container %s, should a checkpoint have left it suspended "
+                    "or frozen" % agent.veid)
+            continue
         status = agent.status_quiet()
         if status is not None and not status.running:
             log("INFO", "stopped container %s" % agent.veid)
