@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from conftest import make_sites, need_root
+from conftest import AGENT, make_sites, need_root
 from support.vzctl_standin import FREEZER
 
 
@@ -49,6 +49,26 @@ def test_stop_ends_every_helper_of_a_killed_checkpoint(site):
     commands = [argv for argv in calls(site) if argv[0] != "status"]
     assert commands[0][0] == "chkpnt" and commands[1:] == [["chkpnt", "101", "--resume"],
                                                            ["stop", "101"]]
+
+
+def test_the_fork_path_ends_the_whole_group_too(world):
+    """Python 3.6 and 3.7 have no posix_spawn: the forked child makes the group itself."""
+    (a,) = make_sites(world, "legacy", names=("a",))
+    a.node.create("101")
+    launcher = os.path.join(world, "ManageVE-without-posix_spawn")
+    with open(launcher, "w") as f:
+        f.write("#!/usr/bin/python3 -IS\nimport posix, runpy, sys\ndel posix.posix_spawn\n"
+                "sys.argv[0] = %r\nrunpy.run_path(%r, run_name='__main__')\n" % (AGENT, AGENT))
+    os.chmod(launcher, 0o755)
+    try:
+        assert a.checkpointing("start", agent=launcher).rc == 0
+        a.node.inject("chkpnt-workers", 1)
+        run = a.checkpointing("stop", agent=launcher, CRM_meta_timeout="10000")
+        assert run.rc == 0, run
+        assert_helpers_were_there_and_are_gone(a)
+        assert not a.node.running() and dump_dir_names(a) == ["ct101.dump.coldstart"]
+    finally:
+        a.node.end_workers()
 
 
 def test_a_container_left_suspended_by_a_killed_migration_is_stopped(site):
@@ -97,3 +117,23 @@ def test_stop_fails_when_helpers_outlive_sigkill(site):
     assert "still run after SIGKILL" in run.reasons()[0], run
     assert len(site.node.workers()) == 2   # still there: the agent did not claim otherwise
     assert "stop" not in [argv[0] for argv in calls(site)]
+
+
+def test_the_standin_models_a_suspended_container(world):
+    """What the tests above rely on, per generation (the stand-in's docstring cites vzctl)."""
+    legacy, vz7 = (make_sites(world, dialect, names=(dialect,))[0] for dialect in
+                   ("legacy", "vz7"))
+    for site in (legacy, vz7):
+        site.node.create("101")
+        site.node.start_cold()
+    vz = legacy.node.vz
+    assert vz.main(["chkpnt", "101", "--resume"]) == 16   # no checkpoint context
+    assert vz.main(["chkpnt", "101", "--suspend"]) == 0
+    assert vz.main(["stop", "101"]) == 33 and vz.main(["stop", "101", "--fast"]) == 33
+    assert legacy.node.running()
+    assert vz.main(["chkpnt", "101", "--resume"]) == 0 and not legacy.node.paused()
+    assert vz.main(["stop", "101"]) == 0 and not legacy.node.running()
+    vz = vz7.node.vz
+    assert vz.main(["chkpnt", "101", "--resume"]) == 0   # thawing a thawed cgroup
+    assert vz.main(["chkpnt", "101", "--suspend"]) == 0 and vz7.node.paused()
+    assert vz.main(["stop", "101", "--fast"]) == 0 and not vz7.node.running()
