@@ -6,12 +6,14 @@ The stand-in's fault chkpnt-workers makes chkpnt suspend the container and dump 
 forked twice that ignore SIGTERM and keep appending to the image (reopening it each time, so a
 survivor would put the removed partial image back); chkpnt-workers-frozen puts them in a
 frozen freezer cgroup, where SIGKILL cannot end them."""
+import json
 import os
 
 import pytest
 
 from conftest import AGENT, make_sites, need_root
-from support.vzctl_standin import FREEZER
+from support.vzctl_standin import FREEZER, process_state
+from test_library import copy_agent
 
 
 @pytest.fixture(params=["legacy", "vz7"])
@@ -69,6 +71,22 @@ def test_the_fork_path_ends_the_whole_group_too(world):
         assert not a.node.running() and dump_dir_names(a) == ["ct101.dump.coldstart"]
     finally:
         a.node.end_workers()
+
+
+def test_without_its_library_the_agent_still_kills_a_hanging_vzctl(world):
+    """stop_without_library: a hanging vzctl stop is killed, and the stop is not a success."""
+    (a,) = make_sites(world, "legacy", names=("a",))
+    a.node.create("101")
+    assert a.agent("start").rc == 0
+    a.node.inject("hang-stop")
+    a.node.forget_calls()
+    run = a.agent("stop", agent=copy_agent(os.path.join(world, "bare")),
+                  CRM_meta_timeout="6000")
+    assert run.rc == 1, run
+    assert run.reasons()[-1].startswith("container 101 is not known to be down"), run
+    with open(os.path.join(a.node.state, "calls.log")) as f:
+        hung = [json.loads(line)["pid"] for line in f][0]
+    assert a.node.calls()[0] == ["stop", "101"] and process_state(hung) in (None, "Z")
 
 
 def test_a_container_left_suspended_by_a_killed_migration_is_stopped(site):
