@@ -1,6 +1,12 @@
-"""Ending a vzctl call's process group at its deadline (ManageVE's spawn runs vzctl in a group
-of its own): SIGTERM first, so that vzctl and its helpers may clean up, SIGKILL halfway
-through the time left, then a wait until no member runs."""
+"""Ending a vzctl call's process group at its deadline: SIGTERM first, so that vzctl and its
+helpers may clean up, SIGKILL halfway through the time left, then a wait until no member runs.
+
+ManageVE's spawn runs vzctl in a process group of its own, which vzctl's helpers inherit:
+legacy chkpnt works in a grandchild (legacy vzctl src/lib/hooks_vz.c:741-760), OpenVZ 7 runs
+vz-cpt and criu (libvzctl lib/cr_criu.c); none of them calls setsid, while a container's init
+does (legacy src/lib/env.c:175, libvzctl lib/env.c:923), so ending the group ends vzctl's work
+and never the container.
+"""
 import os
 import time
 
