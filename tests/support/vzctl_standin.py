@@ -36,7 +36,7 @@ CPT_DUMP, CPT_RESUME on error, CPT_KILL); OpenVZ 7's CRIU dumps it with its free
 frozen (libvzctl scripts/vz-cpt.in:126).  A chkpnt killed in between leaves it so: here
 run/CTID/paused stays.  Legacy status still says "running" (the container exists); OpenVZ 7
 says "paused" (vzctl src/vzctl.c:1465-1467, the freezer state, libvzctl lib/env_nsops.c:
-1829-1843).  Such a container is stopped as follows:
+1830-1843).  Such a container is stopped as follows:
   legacy  `vzctl stop` and `stop --fast` fail with 33 "operation timed out": both need the
           container's tasks to run (halt, then the reboot syscall inside it; src/lib/env.c:
           845-990), and suspended tasks do not (this is the stand-in's reading of the kernel

@@ -131,14 +131,15 @@ def hard_stop(agent, status):
     A checkpoint killed at its deadline can leave the container suspended or frozen: legacy
     vzctl suspends it first and resumes it only when the dump fails (legacy
     src/lib/hooks_vz.c:617-638), OpenVZ 7 CRIU dumps it with its freezer cgroup frozen
-    (libvzctl scripts/vz-cpt.in:126; status then says "paused", legacy status cannot tell).
-    Neither stop ends such a container: both need its tasks to run (legacy
-    src/lib/env.c:845-990; OpenVZ 7 `vzctl stop` enters it and waits for it,
-    lib/env_nsops.c:1505-1541).  `vzctl chkpnt ID --resume` resumes it: legacy joins the
-    checkpoint context (src/lib/cpt.c:74-93; exit 16 when there is none, nothing is
-    suspended then), OpenVZ 7 thaws the cgroup (vzctl src/vzctl.c:320, libvzctl
-    lib/env_nsops.c:1775-1784).  It runs first when this action interrupted a checkpoint or
-    status says paused, else between the two stops."""
+    (libvzctl scripts/vz-cpt.in:126, status then says "paused", legacy status cannot tell).
+    Stopping it needs its tasks to run: OpenVZ 7 `vzctl stop` enters the frozen container
+    and waits for it (lib/env_nsops.c:1505-1541); legacy stop runs halt, then the reboot
+    syscall, inside it (src/lib/env.c:845-990), which the kernel's side of a suspended
+    container (not in vzctl's sources) is taken not to allow.  `vzctl chkpnt ID --resume`
+    resumes it: legacy joins the checkpoint context (src/lib/cpt.c:74-93; exit 16 when there
+    is none, nothing is suspended then), OpenVZ 7 thaws the cgroup (vzctl src/vzctl.c:320,
+    libvzctl lib/env_nsops.c:1775-1784).  It runs first when this action interrupted a
+    checkpoint or status says paused, else between the two stops."""
     resume = (["chkpnt", agent.veid, "--resume"], 0.3)
     stop, stop_fast = (["stop", agent.veid], 0.6), (["stop", agent.veid, "--fast"], 1.0)
     if "chkpnt" in agent.interrupted or (status is not None and status.state == "paused"):
