@@ -79,7 +79,12 @@ def test_a_failed_checkpoint_still_stops_the_container(pair):
     assert not a.node.running()
     assert commands(a)[-3:] == ["chkpnt", "stop", "status"]
     assert any("checkpoint of container 101 failed" in line for line in stop.lines)
-    assert dump_names(a) == [base(a) + ".coldstart"]   # no dump, no partial image
+    names = dump_names(a)
+    if a.node.dialect == "vz7":   # OpenVZ 7 keeps the failed dump's logs in <dump>.fail: set aside
+        failed = [name for name in names if name.startswith(base(a) + ".failed-")]
+        assert len(failed) == 1 and os.path.isdir(os.path.join(os.path.dirname(a.dumpfile), failed[0]))
+        names.remove(failed[0])
+    assert names == [base(a) + ".coldstart"]   # no dump, no partial image
 
 
 def test_a_partial_image_left_by_a_failed_checkpoint_is_removed(pair):

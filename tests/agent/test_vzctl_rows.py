@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, make_sites
+from support.agent_sites import REPO, make_sites
 
 DOC = os.path.join(REPO, "docs", "vzctl-behaviour.md")
 OLD = ("legacy-3.0.22", "legacy-3.0.23", "legacy-3.0.24")   # <= 3.0.30

@@ -34,6 +34,26 @@ directories sharing a dump directory:
                        carry one)
   calls.log            one JSON line per call: {"argv": [...], "pid": N}, and one per
                        checkpoint worker: {"worker": ..., "pid": N, "ppid": N, "vzctl": N}
+  workers              the pids of chkpnt's helpers (fault chkpnt-workers), one a line
+
+A checkpoint killed mid-dump.  vzctl suspends the container before it dumps it and, on a
+full chkpnt, resumes it only when the dump fails (legacy src/lib/hooks_vz.c:617-638: CPT_SUSPEND,
+CPT_DUMP, CPT_RESUME on error, CPT_KILL); OpenVZ 7's CRIU dumps it with its freezer cgroup
+frozen (libvzctl scripts/vz-cpt.in:126).  A chkpnt killed in between leaves it so: here
+run/CTID/paused stays.  Legacy status still says "running" (the container exists); OpenVZ 7
+says "paused" (vzctl src/vzctl.c:1465-1467, the freezer state, libvzctl lib/env_nsops.c:
+1830-1843).  Such a container is stopped as follows:
+  legacy  `vzctl stop` and `stop --fast` fail with 33 "operation timed out": both need the
+          container's tasks to run (halt, then the reboot syscall inside it; src/lib/env.c:
+          845-990), and suspended tasks do not (this is the stand-in's reading of the kernel
+          side, which is not in vzctl's sources).  `vzctl chkpnt ID --resume` joins the
+          checkpoint context and resumes it (src/lib/cpt.c:45-105, src/vzctl-actions.c:
+          1456-1468); with no context it exits 16 "Can not join cpt context" (cpt.c:74-76).
+  vz7     `vzctl stop` enters the frozen container and waits for it, forever (libvzctl
+          lib/env_nsops.c:1505-1541: its child joins the frozen cgroup, env_wait): it hangs
+          here.  `stop --fast` thaws and kills (env_nsops.c:1426-1450).  `vzctl chkpnt ID
+          --resume` thaws the cgroup (vzctl src/vzctl.c:320, libvzctl lib/env.c:1168-1176,
+          lib/env_nsops.c:1775-1784), also when it is not frozen.
 
 The settings come from the environment, which Pacemaker does not pass to agents: tests point
 the agent's `vzctl` parameter at a wrapper script (support.vzctl_wrapper) that sets them.
@@ -43,6 +63,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import sys
 import time
 import traceback
@@ -68,7 +89,16 @@ FAULTS = {
     "exec-fail": "exec fails (exit 8; V80)",
     "status-rc": "status prints nothing and exits with the code in the file; until cleared",
     "status-garbage": "status prints something that is not a status line",
+    "chkpnt-workers": "chkpnt suspends the container, then dumps in helpers forked twice "
+                      "(legacy hooks_vz.c:741-760) that stay in vzctl's process group, ignore "
+                      "SIGTERM and keep appending to the image; vzctl waits for them (hangs)",
+    "chkpnt-workers-frozen": "with chkpnt-workers: the helpers are in a frozen freezer cgroup "
+                             "(OpenVZ 7 helpers inside the frozen container), where SIGKILL "
+                             "cannot end them until it thaws; needs root and the cgroup v1 "
+                             "freezer",
 }
+WORKER_LIFETIME = 300   # seconds a chkpnt helper writes at most, should nothing end it
+FREEZER = "/sys/fs/cgroup/freezer"
 
 
 class Generation(object):
@@ -600,6 +630,13 @@ class Vzctl(object):
         fast = "--fast" in opts
         say("Killing container ..." if fast else
             "Stopping container ..." if self.legacy else "Stopping the Container ...")
+        if self.paused(ctid):   # suspended or frozen: see the module's docstring
+            if self.legacy:
+                raise VzError(33, "Unable to stop container: operation timed out")
+            if not fast:
+                while True:
+                    time.sleep(3600)
+            self.set_paused(ctid, False)
         if self.fault("stop-fast-fail" if fast else "stop-fail"):   # V43
             raise VzError(33, "Unable to stop container: operation timed out")
         self.kill_ct(ctid)   # V42
@@ -631,7 +668,10 @@ class Vzctl(object):
             say("Setting up checkpoint...\n\tsuspend...\nCheckpointing completed successfully")
             return 0
         if stage == "--resume":
-            self.set_paused(ctid, False)
+            if self.paused(ctid):
+                self.set_paused(ctid, False)
+            elif self.legacy:
+                raise VzError(16, "Can not join cpt context %s: No such process" % ctid)
             say("Resuming...")
             return 0
         if stage == "--kill":
@@ -675,13 +715,22 @@ class Vzctl(object):
         return rc
 
     def cpt_dump(self, ctid, path, stage, fail):
-        """The grandchild's work (V54): 0, or 16 with the container resumed."""
+        """The grandchild's work (V54): 0, or 16 with the container resumed.  A full chkpnt
+        suspends the container first: killed before it resumes or kills it, it stays so."""
         if stage is None:
             say("\tsuspend...")
+            self.set_paused(ctid, True)
         say("\tdump...")
+        if stage is None and self.fault("chkpnt-workers"):
+            self.dump_in_workers(path, bool(self.fault("chkpnt-workers-frozen")))
+            self.set_paused(ctid, False)   # the helpers gave up: vzctl resumes the container
+            err("Error: dump failed (helpers ended)")
+            return 16
         if fail:
             self.write_image(path, ctid, None)
             err("Error: dump failed (injected)")
+            if stage is None:
+                self.set_paused(ctid, False)   # vzctl resumes the container
             return 16
         self.write_image(path, ctid, self.memory(ctid))
         if stage is None:
@@ -694,7 +743,15 @@ class Vzctl(object):
         work = dumpdir + ".tmp" if self.gen.dump_via_tmp else dumpdir   # V58, V59
         remove_image(work)
         os.makedirs(work)
+        if stage is None:   # CRIU dumps the container frozen (libvzctl scripts/vz-cpt.in:126)
+            self.set_paused(ctid, True)
+        if stage is None and self.fault("chkpnt-workers"):
+            self.dump_in_workers(work, bool(self.fault("chkpnt-workers-frozen")))
+            self.set_paused(ctid, False)   # the helpers gave up: the container is thawed
+            say("Failed to checkpoint the Container")
+            return 1
         if fail:
+            self.set_paused(ctid, False)
             self.write_image(work, ctid, None)
             if keep_partial:
                 return 1
@@ -738,6 +795,50 @@ class Vzctl(object):
             finally:
                 os._exit(code)
         return exit_code(os.waitpid(child, 0)[1])
+
+    def dump_in_workers(self, image, frozen):
+        """chkpnt's work done in helpers that outlive a killed vzctl (fault chkpnt-workers):
+        a child and a grandchild, as legacy vzctl forks (hooks_vz.c:741-760), without setsid,
+        ignoring SIGTERM; the grandchild appends to `image` (a file; in an image directory on
+        OpenVZ 7) until WORKER_LIFETIME is over.  vzctl waits for them, as legacy's env_wait."""
+        child = os.fork()
+        if child == 0:
+            try:
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                cgroup = self.freezer_cgroup() if frozen else None
+                if cgroup:
+                    os.makedirs(cgroup, exist_ok=True)
+                    with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
+                        f.write(str(os.getpid()))
+                grandchild = os.fork()
+                if grandchild == 0:
+                    self.keep_writing(image)
+                    os._exit(0)
+                with open(self.path("workers"), "a") as f:
+                    f.write("%d\n%d\n" % (os.getpid(), grandchild))
+                if cgroup:
+                    with open(os.path.join(cgroup, "freezer.state"), "w") as f:
+                        f.write("FROZEN")
+                os.waitpid(grandchild, 0)
+            finally:
+                os._exit(0)
+        os.waitpid(child, 0)
+
+    def keep_writing(self, image):
+        target = image if self.legacy else os.path.join(image, "pages-1.img")
+        end = time.monotonic() + WORKER_LIFETIME
+        while time.monotonic() < end:
+            try:
+                if not self.legacy:
+                    os.makedirs(image, exist_ok=True)   # as vz-cpt's `mkdir -p $dumpdir`
+                with open(target, "ab") as f:
+                    f.write(b"\0" * 4096)
+            except OSError:
+                pass
+            time.sleep(0.01)
+
+    def freezer_cgroup(self):
+        return os.path.join(FREEZER, "vzstandin-%08x" % (hash_path(self.state)))
 
     def restore(self, ctid, opts):
         stage = opts.get("stage")
@@ -873,6 +974,21 @@ def exit_code(status):
     return 128 + os.WTERMSIG(status)
 
 
+def hash_path(path):
+    import zlib
+    return zlib.crc32(os.path.abspath(path).encode())
+
+
+def process_state(pid):
+    """The state letter of process `pid` in /proc (R, S, D, Z...), or None when it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    return stat[stat.rfind(b")") + 2:].split()[0].decode()
+
+
 # ---------------------------------------------------------------------------------------------
 # The tests' view of a node.
 
@@ -971,6 +1087,32 @@ class Node(object):
             open(path, "w").close()
         elif os.path.lexists(path):
             os.unlink(path)
+
+    def workers(self):
+        """The pids of chkpnt's helpers (fault chkpnt-workers) that have not exited."""
+        try:
+            with open(os.path.join(self.state, "workers")) as f:
+                pids = [int(line) for line in f if line.strip()]
+        except OSError:
+            return []
+        return [pid for pid in pids if process_state(pid) not in (None, "Z", "X")]
+
+    def end_workers(self):
+        """Thaw chkpnt's helpers if frozen and kill them: a test's cleanup."""
+        cgroup = self.vz.freezer_cgroup()
+        if os.path.isdir(cgroup):
+            with open(os.path.join(cgroup, "freezer.state"), "w") as f:
+                f.write("THAWED")
+        for pid in self.workers():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        end = time.monotonic() + 10
+        while self.workers() and time.monotonic() < end:
+            time.sleep(0.05)
+        if os.path.isdir(cgroup):
+            os.rmdir(cgroup)
 
     def log_entries(self):
         try:

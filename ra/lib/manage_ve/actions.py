@@ -167,12 +167,37 @@ def set_aside_current_dump(agent, why):
         dumps.drop_orphan_record()
 
 
-def hard_stop(agent):
-    """vzctl stop, then vzctl stop --fast; 0 once the container is down."""
-    for args, share in ((["stop", agent.veid], 0.6), (["stop", agent.veid, "--fast"], 1.0)):
+def hard_stop(agent, status):
+    """Stop the container without checkpoint (`status` is what vzctl said before the stop
+    began): vzctl stop, then vzctl stop --fast; 0 once the container is down.
+
+    A checkpoint killed at its deadline can leave the container suspended or frozen: legacy
+    vzctl suspends it first and resumes it only when the dump fails (legacy
+    src/lib/hooks_vz.c:617-638), OpenVZ 7 CRIU dumps it with its freezer cgroup frozen
+    (libvzctl scripts/vz-cpt.in:126, status then says "paused", legacy status cannot tell).
+    Stopping it needs its tasks to run: OpenVZ 7 `vzctl stop` enters the frozen container
+    and waits for it (lib/env_nsops.c:1505-1541); legacy stop runs halt, then the reboot
+    syscall, inside it (src/lib/env.c:845-990), which the kernel's side of a suspended
+    container (not in vzctl's sources) is taken not to allow.  `vzctl chkpnt ID --resume`
+    resumes it: legacy joins the checkpoint context (src/lib/cpt.c:74-93; exit 16 when there
+    is none, nothing is suspended then), OpenVZ 7 thaws the cgroup (vzctl src/vzctl.c:320,
+    libvzctl lib/env_nsops.c:1775-1784).  It runs first when this action interrupted a
+    checkpoint or status says paused, else between the two stops."""
+    resume = (["chkpnt", agent.veid, "--resume"], 0.3)
+    stop, stop_fast = (["stop", agent.veid], 0.6), (["stop", agent.veid, "--fast"], 1.0)
+    if "chkpnt" in agent.interrupted or (status is not None and status.state == "paused"):
+        steps = (resume, stop, stop_fast)
+    else:
+        steps = (stop, resume, stop_fast)
+    for args, share in steps:
         res = agent.run(args, share=share)
         if res.rc != 0:
             log("WARNING", res.failure(args))
+        if args[0] == "chkpnt":
+            if res.rc == 0:
+                log("INFO", "resumed container %s, should a checkpoint have left it suspended "
+                    "or frozen" % agent.veid)
+            continue
         status = agent.status_quiet()
         if status is not None and not status.running:
             log("INFO", "stopped container %s" % agent.veid)
@@ -224,7 +249,7 @@ def do_stop(agent):
                 return OCF_SUCCESS
         log("WARNING", "the checkpoint did not stop container %s; stopping it without "
             "checkpoint" % agent.veid)
-    return hard_stop(agent)
+    return hard_stop(agent, status)
 
 
 def migration_target():

@@ -2,9 +2,9 @@
 import os
 import time
 
-from ManageVE import (Exit, OCF_ERR_CONFIGURED, OCF_ERR_INSTALLED, OCF_SUCCESS, TRUE_WORDS,
-                      deadline_from_env, exit_reason, getenv, log, param_problems, read_params,
-                      spawn, vzctl_runnable)
+from ManageVE import (Exit, GroupSurvived, OCF_ERR_CONFIGURED, OCF_ERR_INSTALLED, OCF_SUCCESS,
+                      TRUE_WORDS, deadline_from_env, exit_reason, getenv, log, param_problems,
+                      read_params, spawn, vzctl_runnable)
 from manage_ve.vzctl import VZ_LOCKED, Result, status_of
 
 
@@ -32,6 +32,7 @@ class Agent(object):
         self.vzctl = self.params["vzctl"]
         self.checkpoint = self.params["checkpoint_on_stop"].lower() in TRUE_WORDS
         self.end = deadline_from_env()
+        self.interrupted = set()   # vzctl commands this action killed at their deadline
 
     def node(self):
         return getenv("OCF_RESKEY_CRM_meta_on_node") or os.uname()[1]
@@ -53,6 +54,8 @@ class Agent(object):
         while True:
             log("DEBUG", "running %r" % ([self.vzctl] + list(args),))
             res = Result(*spawn([self.vzctl] + list(args), end))
+            if res.timed_out:
+                self.interrupted.add(args[0])
             if res.rc != VZ_LOCKED:
                 return res
             if end - time.monotonic() <= pause:
@@ -73,6 +76,8 @@ class Agent(object):
         """Status for re-checks after an action; None when vzctl cannot tell."""
         try:
             return self.status()
+        except GroupSurvived:
+            raise
         except Exit as e:
             log("WARNING", e.reason)
             return None
