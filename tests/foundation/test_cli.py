@@ -139,13 +139,3 @@ def clean_file(tmp_path):
     path.write_text(CLEAN)
     return path
 
-
-def test_the_command_pads_glibc_heap_growth():
-    """console_main asks glibc to grow heaps 64 MiB at a time (the parsing thread's heap otherwise grows a few
-    pages at a time); glibc accepts the parameter. Elsewhere than glibc it is a no-op that says so."""
-    import platform
-    from crm_ve import cli
-    if platform.libc_ver()[0] != "glibc":
-        assert cli._pad_heap_growth() is False
-        return
-    assert cli._pad_heap_growth() is True
