@@ -13,8 +13,8 @@ bounded here, refused alike: ``regcomp`` copies a bounded repetition (``a{1,1000
 the text's length times the pattern's: :data:`MAX_NODES` limits the compiled size the pattern may expand to,
 :data:`MAX_TEXT` the length of a text, and :data:`MATCH_SECONDS` the time spent on one pattern's texts.
 
-ctypes is imported when a pattern is first matched (most CIBs have none), and the C library is the one this
-process runs with (its regcomp is Pacemaker's).
+ctypes is imported when a pattern is first matched (most CIBs have none); the functions are those of the C
+library this process runs with (no ``ldconfig`` is run to find it).
 """
 import time
 
