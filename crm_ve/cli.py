@@ -102,25 +102,6 @@ def main(argv=None):
         return EXIT_CANNOT_RUN
 
 
-#: glibc's mallopt(3) parameter M_TOP_PAD, and what the command sets it to.
-M_TOP_PAD, HEAP_PAD = -2, 64 << 20
-
-
-def _pad_heap_growth():
-    """Let glibc grow its heaps 64 MiB at a time (``mallopt(M_TOP_PAD)``; the default is 128 KiB).
-
-    ``check`` parses in a second thread, and glibc gives that thread a heap of its own which it grows and
-    trims a few pages at a time: the parser's 150 MB of nodes at 20,000 containers then took a third longer
-    (0.25 s instead of 0.19 s) than in the main thread. Padding costs address space, not memory (untouched
-    pages are never resident). Only the command does it (it owns its process); elsewhere than glibc, nothing.
-    True when glibc took the setting."""
-    try:
-        import ctypes
-        return ctypes.CDLL(None).mallopt(M_TOP_PAD, HEAP_PAD) == 1
-    except (ImportError, OSError, AttributeError):
-        return False
-
-
 def console_main():
     """The ``crm-ve`` command (console script and ``python -m crm_ve``): :func:`main`, then the process ends
     without tearing the interpreter down.
@@ -134,7 +115,6 @@ def console_main():
     model once, a tenth of a second at 5,000 containers, to free nothing the exit does not free.
     """
     gc.disable()
-    _pad_heap_growth()
     code = main()
     atexit._run_exitfuncs()  # what the interpreter would run: weakref finalizers (temporary directories), logging
     try:

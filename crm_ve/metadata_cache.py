@@ -14,8 +14,6 @@ temporary file renamed into place; a read follows no symbolic link.
 import hashlib
 import os
 import stat
-import tempfile
-from pathlib import Path
 from typing import Optional
 
 #: The largest meta-data read from the cache (an agent's own output is a few tens of kilobytes).
@@ -23,9 +21,9 @@ MAX_BYTES = 1 << 20
 _UNSAFE = stat.S_IWGRP | stat.S_IWOTH
 
 
-def cache_directory() -> Path:
+def cache_directory() -> str:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "crm-ve" / "agent-metadata"
+    return os.path.join(base, "crm-ve", "agent-metadata")
 
 
 def _owned_and_private(info):
@@ -47,7 +45,7 @@ def _trusted_directory(create):
     directory = cache_directory()
     if create:
         try:
-            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.makedirs(directory, mode=0o700, exist_ok=True)
         except OSError:
             return None
     try:
@@ -65,7 +63,7 @@ def load(key) -> Optional[bytes]:
     if directory is None or key is None:
         return None
     try:
-        descriptor = os.open(directory / key, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        descriptor = os.open(os.path.join(directory, key), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
     with os.fdopen(descriptor, "rb") as stream:
@@ -80,6 +78,7 @@ def store(key, metadata: bytes):
     directory = _trusted_directory(create=True)
     if directory is None or key is None or len(metadata) > MAX_BYTES:
         return
+    import tempfile  # a miss only: a run that finds every agent cached does not import it
     try:
         descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-")
     except OSError:
@@ -87,7 +86,7 @@ def store(key, metadata: bytes):
     try:
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(metadata)
-        os.replace(temporary, directory / key)
+        os.replace(temporary, os.path.join(directory, key))
     except OSError:
         try:
             os.unlink(temporary)

@@ -12,9 +12,10 @@ bounded here, refused alike: ``regcomp`` copies a bounded repetition (``a{1,1000
 ``+`` (so ``((a+)+)+...`` doubles with each level), and ``regexec`` on a long text takes time that grows with
 the text's length times the pattern's: :data:`MAX_NODES` limits the compiled size the pattern may expand to,
 :data:`MAX_TEXT` the length of a text, and :data:`MATCH_SECONDS` the time spent on one pattern's texts.
+
+ctypes is imported when a pattern is first matched (most CIBs have none); the functions are those of the C
+library this process runs with (no ``ldconfig`` is run to find it).
 """
-import ctypes
-import ctypes.util
 import time
 
 #: the most elements a pattern may expand to (``(a?){250}`` compiles in 0.04 s, ``(a?){4096}`` in 18 s)
@@ -38,7 +39,8 @@ class Unchecked(ValueError):
 
 
 def _libc():
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
     libc.regcomp.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
     libc.regcomp.restype = ctypes.c_int
     libc.regexec.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_int]
@@ -70,6 +72,7 @@ def extended_matches(pattern, texts):
     texts = list(texts)
     if any(len(text) > MAX_TEXT for text in texts):
         raise Unchecked(f"a resource id is longer than {MAX_TEXT} characters")
+    import ctypes
     if _LIBC is None:
         _LIBC = _libc()
     regex = ctypes.create_string_buffer(_REGEX_T_SIZE)

@@ -52,8 +52,6 @@ With ``check --simulate`` a ``simulation`` key is added (absent otherwise)::
 ``not-proven`` (a scenario did not run, did not finish within the time limit, or did not act on the stack's chain)
 makes it 4 when nothing else fails; ``stricter-rules`` is a note. ``summary.exit_code`` includes the simulation's.
 """
-import json
-
 from crm_ve import hookimpl
 from crm_ve.findings import OutputFormat, Severity
 
@@ -77,6 +75,7 @@ def render(report):
     }
     if getattr(report, "simulation", None) is not None:
         document["simulation"] = report.simulation.as_dict()
+    import json  # here, not at import: every check loads this plugin, few render JSON
     return json.dumps(document, indent=2) + "\n"
 
 

@@ -10,7 +10,6 @@ is a ``toolExecutionNotification`` and makes ``executionSuccessful`` false; what
 input (or why there was nothing to cover) is a notification too, and what was not checked (a schema) is a
 notification of level ``note``.
 """
-import json
 import os
 
 from crm_ve import __version__, hookimpl
@@ -175,6 +174,7 @@ def sarif_log(report):
 
 
 def render(report):
+    import json  # here, not at import: every check loads this plugin, few render SARIF
     return json.dumps(sarif_log(report), indent=2) + "\n"
 
 

@@ -10,10 +10,8 @@ tree. The meta-data is parsed without DTDs, entities or network access.
 import functools
 import os
 import re
-import subprocess
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Optional, Tuple
 
 from lxml import etree
@@ -127,6 +125,7 @@ def _metadata_env():
 
 def _start_metadata(argv):
     """The agent's ``meta-data`` process, started and left running (its output waits in the pipe)."""
+    import subprocess  # a cache miss only: a run that finds every agent cached starts no process
     return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
                             env=_metadata_env())
 
@@ -134,6 +133,7 @@ def _start_metadata(argv):
 def _finish_metadata(proc, agent, source, cache_key):
     """The advice read from a started ``meta-data`` process, kept in the cache under ``cache_key`` when it is
     readable meta-data."""
+    import subprocess
     try:
         out, _ = proc.communicate(timeout=METADATA_TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -180,11 +180,11 @@ def _advice(standard, provider, type_, root) -> Optional[AgentAdvice]:
     started = _started.pop((standard, provider, type_, root), None)
     if started is not None:
         process, key = started
-        advice = _finish_metadata(process, agent, str(installed), key)
+        advice = _finish_metadata(process, agent, installed, key)
         if advice is not None:
             return advice
     elif _is_installed(installed):
-        advice = _read_metadata([str(installed), "meta-data"], installed, agent, str(installed))
+        advice = _read_metadata([installed, "meta-data"], installed, agent, installed)
         if advice is not None:
             return advice
     if (provider, type_) == ("crm-ve", "ManageVE"):
@@ -239,7 +239,7 @@ def start_prefetch(resources) -> Prefetch:
             cache_key = metadata_cache.cache_key(installed, root)
             if metadata_cache.load(cache_key) is None:
                 try:
-                    _started[key] = (_start_metadata([str(installed), "meta-data"]), cache_key)
+                    _started[key] = (_start_metadata([installed, "meta-data"]), cache_key)
                 except OSError:
                     continue
             keys.append(key)
@@ -253,11 +253,11 @@ def _runnable(standard, provider, type_, root):
 
 
 def _installed_path(provider, type_, root):
-    return Path(root) / "resource.d" / provider / type_
+    return os.path.join(root, "resource.d", provider, type_)
 
 
 def _is_installed(path):
-    return path.is_file() and os.access(path, os.X_OK)
+    return os.path.isfile(path) and os.access(path, os.X_OK)
 
 
 def prefetch(resources):

@@ -8,7 +8,6 @@ rule does the same for every primitive whose agent's meta-data crm-ve can read (
 OCF agents with plain names, and ocf:crm-ve:ManageVE from the copy shipped with crm-ve), and says which agents
 it could not read, so that a workstation without the agents and a cluster node never disagree silently.
 """
-import difflib
 import re
 
 from crm_ve import command_words, hookimpl
@@ -85,6 +84,7 @@ def _rename_fix(rid, old, new, value) -> Fix:
 
 def _unknown(resource, advice, name, known):
     value = resource.params[name]
+    import difflib  # only for an unknown parameter: not imported by every check
     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
     fix = Fix()
     if close and close[0] not in resource.params and value is not None:

@@ -79,6 +79,27 @@ def test_each_subcommand_imports_only_its_module_and_the_table_is_complete():
         assert name in choices and set(choices) <= {n for n, m in registered.items() if m == registered[name]}
 
 
+def test_a_check_imports_only_what_its_run_needs(tmp_path):
+    """A check of 50 containers (no rsc-pattern, no agent whose meta-data needs a process, text output) imports
+    neither ctypes, subprocess, tempfile, json nor difflib: each is imported where a run needs it."""
+    import os
+    import subprocess
+    import sys
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2] / "bench"))
+    from gen_cib import generate
+    cib = tmp_path / "cib.xml"
+    cib.write_text(generate(50, 5))
+    (tmp_path / "ocf").mkdir()  # an OCF root without agents: no meta-data process to start
+    unneeded = ("ctypes", "subprocess", "tempfile", "json", "difflib")
+    program = ("import sys\nfrom crm_ve.cli import main\ncode = main(['check', sys.argv[1]])\n"
+               f"print(code, *[name for name in {unneeded!r} if name in sys.modules], file=sys.stderr)\n")
+    env = dict(os.environ, OCF_ROOT=str(tmp_path / "ocf"), XDG_CACHE_HOME=str(tmp_path / "cache"),
+               CRM_VE_DISABLE_PLUGIN_AUTOLOAD="1")
+    done = subprocess.run([sys.executable, "-c", program, str(cib)], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=300)
+    assert done.stderr.split() == ["0"], done.stderr
+
+
 def test_the_fast_exit_flushes_everything_and_keeps_the_exit_code(tmp_path):
     """The command exits without tearing the interpreter down (cli.console_main): the whole report is still
     written, the exit code is the check's, and exit handlers still run (temporary directories are removed)."""
@@ -139,13 +160,3 @@ def clean_file(tmp_path):
     path.write_text(CLEAN)
     return path
 
-
-def test_the_command_pads_glibc_heap_growth():
-    """console_main asks glibc to grow heaps 64 MiB at a time (the parsing thread's heap otherwise grows a few
-    pages at a time); glibc accepts the parameter. Elsewhere than glibc it is a no-op that says so."""
-    import platform
-    from crm_ve import cli
-    if platform.libc_ver()[0] != "glibc":
-        assert cli._pad_heap_growth() is False
-        return
-    assert cli._pad_heap_growth() is True
