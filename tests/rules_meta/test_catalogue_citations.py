@@ -1,15 +1,17 @@
-"""The repository explains itself: what crm_ve/ and the rules cite is defined in docs/.
+"""The repository explains itself: what crm_ve/, its tests and the rules cite is defined in docs/.
 
 Rules name the catalogue rows they cover (``covers=("C1", "D7")``), and the code cites the catalogue
 (docs/rule-catalogue.md, also with a ``#heading`` anchor), sections of docs/pacemaker-semantics.md (``§3.4``)
 and its experiments (``E-M5``). Each test fails when one of them names something the docs do not define.
 """
+import json
 import pathlib
 import re
 
 import pytest
 
 from crm_ve.plugins import BUILTIN_CODE_PREFIX, PluginHost
+from support.plugin_dist import run_crm_ve
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 DOCS = ROOT / "docs"
@@ -49,8 +51,9 @@ def _sections():
 
 
 def _texts():
-    docs = sorted(DOCS.glob("*.md"))
-    return {path: path.read_text() for path in [*SOURCES, *docs]}
+    """crm_ve/, the tests (they cite docs/ too) and docs/ itself."""
+    tests = sorted(path for path in (ROOT / "tests").rglob("*.py") if "build" not in path.parts)
+    return {path: path.read_text() for path in [*SOURCES, *tests, *sorted(DOCS.glob("*.md"))]}
 
 
 ROWS = _catalogue_rows()
@@ -65,6 +68,16 @@ def test_the_catalogue_defines_every_row():
 def test_every_row_a_rule_covers_is_defined_in_the_catalogue(rule):
     undefined = [row for row in rule.covers if row not in ROWS]
     assert not undefined, f"{rule.code} covers {undefined}, which docs/rule-catalogue.md does not define"
+
+
+def test_crm_ve_rule_prints_only_defined_rows_and_where_they_are_defined():
+    listed = json.loads(run_crm_ve("rule", "--format", "json").stdout)
+    assert not [(rule["code"], row) for rule in listed for row in rule["covers"] if row not in ROWS]
+    explained = run_crm_ve("rule", "CV101").stdout
+    covers = re.search(r"Covers: (.*?) \(rows of docs/rule-catalogue\.md\)\.", explained)
+    assert covers, explained
+    printed = covers.group(1).split(", ")
+    assert printed and set(printed) <= set(ROWS), printed
 
 
 def test_the_catalogue_names_the_rules_that_cover_each_row():
