@@ -85,7 +85,8 @@ def test_the_catalogue_names_the_rules_that_cover_each_row():
     codes = {rule.code for rule in builtin}
     for rule in builtin:
         listed = {row for row, covering in ROWS.items() if rule.code in covering}
-        assert listed == set(rule.covers), f"{rule.code} covers {sorted(rule.covers)}; the catalogue says {sorted(listed)}"
+        assert listed == set(rule.covers), \
+            f"{rule.code} covers {sorted(rule.covers)}; the catalogue says {sorted(listed)}"
     named = set().union(*ROWS.values())
     assert named <= codes, f"the catalogue names rules that do not exist: {sorted(named - codes)}"
 
