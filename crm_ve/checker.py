@@ -101,7 +101,8 @@ class Report:
 
 
 def rule_matches(rule, selector):
-    """A selector names a rule by code (``CV101``), code prefix (``CV1``, ``CV``) or name (``fs-order...``)."""
+    """A selector names a rule by code (``CV101``), code prefix (``CV1``, ``CV``) or name
+    (``filesystem-not-after-promote``)."""
     selector = selector.strip()
     return rule.name == selector or rule.code.startswith(selector.upper())
 

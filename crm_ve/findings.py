@@ -74,7 +74,7 @@ class Rule:
     :param summary: one line for listings.
     :param doc: What it does / Why is this bad? / Example / Use instead.
     :param check: ``check(context) -> iterable of Finding``; context is a :class:`crm_ve.checker.CheckContext`.
-    :param covers: rows of the semantics reference's catalogue (``C1``, ``D5``...) the rule covers.
+    :param covers: rows of docs/rule-catalogue.md (``C1``, ``D5``...) the rule covers.
     :param suppression_target: which element carries ``# crm-ve: ignore[CODE]`` ("filesystem", "container",
         "drbd clone", "constraint"...), in words for the docs.
     :param prepare: optional ``prepare(context)``, called for every selected rule before any rule's ``check``

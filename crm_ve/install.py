@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crm_ve.errors import CrmVeError
-from crm_ve.resources import agent_library_dir, agent_path, data_dir
+from crm_ve.package_files import agent_library_dir, agent_path, data_dir
 
 OCF_ROOT = "usr/lib/ocf"
 AGENT_TARGET = f"{OCF_ROOT}/resource.d/crm-ve/ManageVE"

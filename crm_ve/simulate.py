@@ -1,6 +1,6 @@
 """Ask the real Pacemaker scheduler what it would do with a CIB: the ``crm_simulate`` harness.
 
-Follows section 13 of ``reference/pacemaker-semantics.md``: a copy of the CIB gets quorum, online nodes,
+Follows docs/pacemaker-semantics.md §13: a copy of the CIB gets quorum, online nodes,
 injected promotion scores (nothing sets ``master-<primitive>`` offline, so nothing would be promoted) and
 ``stonith-enabled=false``; then ``crm_simulate -S -G`` runs the scenarios that expose misordering and
 misplacement of a storage stack (cold start, standby of the primary, swapped promotion scores, an injected

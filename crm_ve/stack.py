@@ -11,7 +11,7 @@ constraints), but with the parameters checked first, since a template or script 
 * :func:`apply_to_file` runs them against a CIB file, all or nothing.
 
 Pacemaker subtleties are referenced to Pacemaker Explained (PE) and to
-``reference/pacemaker-semantics.md`` (PS).
+docs/pacemaker-semantics.md (cited as §N).
 """
 import os
 import re
@@ -372,7 +372,7 @@ class PromotableClone:
 
 @dataclass(frozen=True)
 class Colocation:
-    """``rsc`` runs where ``with_rsc`` runs (in ``with_role``): with-rsc is placed first (PS 3.2)."""
+    """``rsc`` runs where ``with_rsc`` runs (in ``with_role``): with-rsc is placed first (§3.2)."""
     id: str
     rsc: str
     with_rsc: str
@@ -423,7 +423,7 @@ def plan_stack(spec: StackSpec) -> Plan:
         PromotableClone(spec.clone_id, drbd, spec.stopped),
         Primitive(spec.fs_id, FILESYSTEM_AGENT, fs_params, FILESYSTEM_OPS),
         # mount only where DRBD is Promoted and only after the promote; both name the clone, not the
-        # primitive inside it (PS 3.4), and the order's then-action is explicit (PS 4.4: crmsh leaves an
+        # primitive inside it (§3.4), and the order's then-action is explicit (§4.4: crmsh leaves an
         # omitted then-action to default to the first-action, promote)
         Colocation(f"{spec.id}-fs-with-drbd", spec.fs_id, spec.clone_id, PROMOTED),
         Order(f"{spec.id}-drbd-before-fs", spec.clone_id, "promote", spec.fs_id, "start"),
@@ -435,7 +435,7 @@ def plan_container(spec: ContainerSpec, filesystem) -> Plan:
 
 
 # ------------------------------------------------------------------------------------------------------------
-# syntax for a schema (PS 6.1, 6.2)
+# syntax for a schema (§6.1, §6.2)
 
 
 @dataclass(frozen=True)
@@ -445,9 +445,9 @@ class Dialect:
     schema: str
     #: ``<master>`` (crm ``ms``, master-max): schemas before pacemaker-3.0 (Pacemaker 1.1), which predate
     #: promotable clones; ``<clone promotable=true>`` from pacemaker-3.0 (Pacemaker 2.0) on, required from
-    #: pacemaker-4.0 where ``<master>`` is gone (PS 6.1).
+    #: pacemaker-4.0 where ``<master>`` is gone (§6.1).
     legacy_master: bool
-    #: Promoted/Unpromoted are valid role values only from pacemaker-3.7 (PS 6.2); Master/Slave before.
+    #: Promoted/Unpromoted are valid role values only from pacemaker-3.7 (§6.2); Master/Slave before.
     promoted: str
     unpromoted: str
 
@@ -494,7 +494,7 @@ def _clone_meta(clone: PromotableClone, dialect: Dialect):
     maxima = ("master-max", "master-node-max") if dialect.legacy_master else ("promoted-max", "promoted-node-max")
     meta = [] if dialect.legacy_master else [("promotable", "true")]
     meta += [(maxima[0], "1"), (maxima[1], "1"), ("clone-max", "2"), ("clone-node-max", "1"),
-             # the DRBD agent refuses to run without notifications (PS 10)
+             # the DRBD agent refuses to run without notifications (§10)
              ("notify", "true")]
     if clone.stopped:
         meta.append(("target-role", "Stopped"))

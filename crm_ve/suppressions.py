@@ -2,7 +2,7 @@
 
 In the crm shell a comment is written on the line(s) above an object::
 
-    # crm-ve: ignore[CV101, fs-not-ordered-after-drbd]
+    # crm-ve: ignore[CV101, filesystem-not-with-promoted-drbd]
     primitive p_fs Filesystem ...
 
 crmsh stores each such line as an XML comment that is the first child of the object's element

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from crm_ve.errors import EXIT_FINDINGS, CrmVeError, UsageError
-from crm_ve.resources import SOURCE_ROOT
+from crm_ve.package_files import SOURCE_ROOT
 
 _MAN_PAGE = re.compile(r"\.[1-9]$")
 

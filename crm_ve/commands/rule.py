@@ -22,12 +22,21 @@ def rule_as_dict(rule):
     }
 
 
+#: Where the rows a rule covers (C1-C24, D1-D10) are defined.
+CATALOGUE = "docs/rule-catalogue.md"
+
+
+def covered_rows(rule):
+    """The catalogue rows ``rule`` covers, with where they are explained, or ``-``."""
+    return f"{', '.join(rule.covers)} (rows of {CATALOGUE})" if rule.covers else "-"
+
+
 def explain(rule):
     indent = lambda text: "\n".join("    " + line for line in text.splitlines())  # noqa: E731
     return (
         f"{rule.name} ({rule.code})\n\n"
         f"Severity: {rule.severity.label}. Plugin: {rule.plugin}. "
-        f"Covers: {', '.join(rule.covers) or '-'}. Suppress on: {rule.suppression_target}.\n\n"
+        f"Covers: {covered_rows(rule)}. Suppress on: {rule.suppression_target}.\n\n"
         f"## What it does\n{rule.doc.what_it_does}\n\n"
         f"## Why is this bad?\n{rule.doc.why_is_this_bad}\n\n"
         f"## Example\n{indent(rule.doc.example)}\n\n"

@@ -41,7 +41,7 @@ from crm_ve.manpages import DATE, SOURCE, agent_docs
 from crm_ve.manpages.doctree import (
     Page, bold, code, example, italic, manref, para, paragraphs, subsection, terms,
 )
-from crm_ve.resources import agent_path
+from crm_ve.package_files import agent_path
 
 #: The provider directory the installer puts the agent in; the agent's man-data must say the same.
 PROVIDER = install.AGENT_TARGET.split("/")[-2]

@@ -1,7 +1,10 @@
 """The model of a CIB: resources, constraints and the relations Pacemaker derives from them.
 
-Rules read the model, never the XML. ``build_model(document)`` is the one entry point; it follows section 12
-of the semantics reference (resolve objects, derive primitive relations). The queries rules use:
+``build_model(document)`` is the one entry point; it follows docs/pacemaker-semantics.md §12 (resolve objects,
+derive primitive relations). Rules ask the model the questions below. The records keep their XML element
+(``.element``), and some rules still read it for what the model does not offer: the op's ``enabled`` flag (CV306),
+the op and resource elements for the timeout fix (CV504), a constraint's attributes, ``rule`` children and sets
+when it is rewritten or reported void (constraint_rewrite.py, CV203). The queries:
 
 * ``model.resources[id]`` (:class:`Resource`: ``.id .kind .agent .params .line .parent .children .element``),
   ``model.top(id)``, ``model.ancestors(id)``, ``model.primitives_under(id)``, ``model.group_of(id)``;
@@ -248,7 +251,7 @@ class CibModel:
         resource = self.resources.get(rid)
         return resource is not None and resource.is_primitive and resource.type == type_name
 
-    # -- meta attributes (reference section 7.2; 2.1.5 get_meta_attributes)
+    # -- meta attributes (docs/pacemaker-semantics.md §7.2; 2.1.5 get_meta_attributes)
 
     def meta(self, rid, name) -> MetaValue:
         """The effective meta attribute: own blocks, then every ancestor's own blocks (innermost first), then
@@ -501,8 +504,9 @@ class CibModel:
     # -- stacks
 
     def stacks(self, workload_agents=()) -> Stacks:
-        """Stack recognition (validator.md) for these workload agents (records with ``.spec`` and
-        ``.dump_parameter``, or ``class:provider:type`` strings); cached per set of agents."""
+        """Stack recognition (docs/rule-catalogue.md#which-container-sits-on-which-storage) for these workload
+        agents (records with ``.spec`` and ``.dump_parameter``, or ``class:provider:type`` strings); cached per set
+        of agents."""
         key = tuple(sorted(a if isinstance(a, str) else f"{a.spec}|{getattr(a, 'dump_parameter', None)}"
                            for a in workload_agents))
         if key not in self._stacks:

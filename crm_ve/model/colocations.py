@@ -13,7 +13,8 @@ Pacemaker Explained, "Placing Resources Relative to other Resources" and "Coloca
   ``score`` applies inside it, the constraint's between sets;
 * a group places each member with the previous one unless ``collocated=false``; a group's or clone's own
   colocations apply through its first member (every member if not collocated) or its instances;
-* a role of Promoted on a resource that cannot be promoted makes the edge a silent no-op (reference E-R4).
+* a role of Promoted on a resource that cannot be promoted makes the edge a silent no-op
+  (docs/pacemaker-semantics.md §3.3, E-R4).
 """
 from collections import deque
 from dataclasses import dataclass, field

@@ -6,7 +6,7 @@ the constraint into resource sets: the tag side becomes a set of its members wit
 constraint's ``first-action``/``rsc-role`` moved onto it as ``action``/``role``; the other side becomes a
 one-member set. A tag inside a set is expanded in place. An unknown id (or a tag naming one) makes Pacemaker
 ignore the whole constraint. A constraint naming the primitive inside a clone is applied to the clone only
-when the cluster has history for it (reference section 3.4); the model applies it to the clone and marks it.
+when the cluster has history for it (docs/pacemaker-semantics.md §3.4); the model applies it to the clone and marks it.
 """
 from dataclasses import dataclass, field
 from operator import itemgetter

@@ -4,7 +4,7 @@ Pacemaker Explained, "Deciding Which Nodes a Resource Can Run On" and "Rules": a
 score on a ``node`` or, through ``rule`` elements, on every node where the rule passes; ``-INFINITY`` wins
 over any other score, so one certain ``-INFINITY`` bans the node. ``role`` (on the constraint, the set or the
 rule) limits it to that role; ``Started``/``Unpromoted`` locations affect every instance of a promotable clone,
-``Promoted`` only which instance is promoted (reference section 8). In a rule only ``#uname`` (and ``#id``,
+``Promoted`` only which instance is promoted (docs/pacemaker-semantics.md §8). In a rule only ``#uname`` (and ``#id``,
 the same on nodes made by the tools) is known from the configuration; every other node attribute, the date
 and parameter references "may apply" (MAYBE).
 """

@@ -1,7 +1,8 @@
 """Which nodes are left for a resource together with everything it must be placed with, and the tickets it
 needs: the queries behind the "no node" / "single node" / ticket checks of a storage stack.
 
-Builds on :mod:`crm_ve.model.locations` (nodes, per-node bans of one constraint). Reference sections 3.2 and 8:
+Builds on :mod:`crm_ve.model.locations` (nodes, per-node bans of one constraint).
+docs/pacemaker-semantics.md §3.2 and §8:
 
 * INFINITY colocation makes the dependent run only where its primary can, and with a Promoted-role primary only
   where the primary may be promoted (:func:`placement_requirements` follows those edges, groups and clones);

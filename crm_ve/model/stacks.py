@@ -1,4 +1,5 @@
-"""Which container sits on which Filesystem, and which Filesystem on which DRBD clone (validator.md).
+"""Which container sits on which Filesystem, and which Filesystem on which DRBD clone
+(docs/rule-catalogue.md#which-container-sits-on-which-storage).
 
 The CIB does not say it: ManageVE names no Filesystem, ``/dev/drbdN`` names no DRBD resource. Decided in
 this order, and the reason is kept so findings can say it:

@@ -1,6 +1,6 @@
 """Which words a CIB's schema accepts, so fixes are written in the vocabulary the CIB can take.
 
-Pacemaker Explained, "Deprecated Terminology" and the schema files (reference section 6.2):
+Pacemaker Explained, "Deprecated Terminology" and the schema files (docs/pacemaker-semantics.md §6.2):
 ``Promoted``/``Unpromoted`` are accepted from ``pacemaker-3.7``; ``Master``/``Slave`` by every schema; the
 ``<master>`` element (crmsh ``ms``) is gone from ``pacemaker-4.0``. pcs 0.11+ spells the role keyword
 ``promoted`` whatever the schema (and writes ``Master`` itself on schemas older than 3.7).

@@ -3,7 +3,7 @@
 Read from the installed agent when there is one (``$OCF_ROOT/resource.d/PROVIDER/TYPE meta-data``, OCF_ROOT
 defaulting to /usr/lib/ocf, run with a short timeout; kept per agent for the run, and across runs in
 :mod:`crm_ve.metadata_cache` while the agent file is unchanged), else for ``ocf:crm-ve:ManageVE``
-from the agent shipped with crm-ve (``crm_ve.resources.agent_path()``), else there is no advice. Only ``ocf``
+from the agent shipped with crm-ve (``crm_ve.package_files.agent_path()``), else there is no advice. Only ``ocf``
 agents are read; provider and type must be plain names, so a CIB cannot make us run anything outside the OCF
 tree. The meta-data is parsed without DTDs, entities or network access.
 """
@@ -188,7 +188,7 @@ def _advice(standard, provider, type_, root) -> Optional[AgentAdvice]:
         if advice is not None:
             return advice
     if (provider, type_) == ("crm-ve", "ManageVE"):
-        from crm_ve.resources import agent_path
+        from crm_ve.package_files import agent_path
         shipped = agent_path()
         if shipped.is_file():
             return _read_metadata([sys.executable, str(shipped), "meta-data"], shipped, agent,

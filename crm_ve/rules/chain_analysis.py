@@ -1,14 +1,14 @@
 """The storage-chain analysis shared by rules CV101-CV104 (one pass per CIB, cached on the model).
 
 For each recognised stack (DRBD clone M -> Filesystem F -> containers VE) the four required relations of the
-semantics reference's section 12, step C:
+docs/pacemaker-semantics.md §12, step C:
 
 * CV101 (P1): F is placed with M's Promoted role, INFINITY (``colocation_path(F, M, Promoted)``);
 * CV102 (P2): F's start waits for M's promote, and M's demote for F's stop, Mandatory;
 * CV103 (P3): VE is placed with F, INFINITY, dependent -> primary (``F with VE`` does not count);
 * CV104 (P4): VE's start waits for F's start, F's stop for VE's stop, Mandatory.
 
-A relation that does not hold is diagnosed in the form the user wrote it (catalogue rows C1-C17), and a
+A relation that does not hold is diagnosed in the form the user wrote it (docs/rule-catalogue.md rows C1-C17), and a
 relation that holds *backwards* (an inverted dependency) is an error even if the right one also exists. Each
 problem names the constraint(s) responsible and is its rule's finding, with a fix that repairs it alone;
 problems that one fix must repair together (the same constraint deleted, the same relation added) share a

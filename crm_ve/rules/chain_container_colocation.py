@@ -1,7 +1,7 @@
 """CV103 container-not-with-filesystem: a container is not placed with the Filesystem it lives on.
 
 Covers C4/C10 (reversed), C8 (colocation set read the wrong way), C13, C14, C15 (missing) for the container ->
-Filesystem relation (reference sections 3, 4.3, 5, 11).
+Filesystem relation (docs/pacemaker-semantics.md §3, §4.3, §5, §11).
 """
 from crm_ve import hookimpl
 from crm_ve.findings import Rule, RuleDoc, Severity

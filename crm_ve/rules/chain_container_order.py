@@ -1,8 +1,8 @@
 """CV104 container-not-after-filesystem: a container's start does not wait for its Filesystem's start (or the
 Filesystem's stop for the container's stop).
 
-Covers C11, C12, C16 (missing), C17 (reversed) for the Filesystem -> container order (reference sections 2,
-4.2, 5, 11).
+Covers C11, C12, C16 (missing), C17 (reversed) for the Filesystem -> container order (docs/pacemaker-semantics.md
+§2, §4.2, §5, §11).
 """
 from crm_ve import hookimpl
 from crm_ve.findings import Rule, RuleDoc, Severity

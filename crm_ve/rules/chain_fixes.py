@@ -1,7 +1,7 @@
 """Fixes for the storage-chain rules, as ordered ``crm configure ...`` and ``pcs ...`` command lists.
 
 A wrong constraint is deleted before its replacement is added. Orders always spell both actions (an omitted
-then-action defaults to the first-action, reference section 2.2), roles are written in the vocabulary the
+then-action defaults to the first-action, docs/pacemaker-semantics.md §2.2), roles are written in the vocabulary the
 CIB's schema accepts (``Promoted`` from pacemaker-3.7, else ``Master``), pcs uses its 0.11 keywords
 (``promoted``). Group and clone meta go through ``crm resource meta`` / ``pcs resource meta``.
 """

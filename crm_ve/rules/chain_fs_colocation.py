@@ -1,7 +1,7 @@
 """CV101 filesystem-not-with-promoted-drbd: the Filesystem is not placed with its DRBD clone's Promoted role.
 
 Covers C3 (no role), C4/C10 (reversed), C5 (void role), C8/C9 (colocation set read the wrong way), C13 (no or
-zero score), C14 (finite score) for the Filesystem -> DRBD relation (reference sections 3, 4.3, 11).
+zero score), C14 (finite score) for the Filesystem -> DRBD relation (docs/pacemaker-semantics.md §3, §4.3, §11).
 """
 from crm_ve import hookimpl
 from crm_ve.findings import Rule, RuleDoc, Severity

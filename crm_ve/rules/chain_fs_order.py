@@ -3,7 +3,7 @@ demote for the Filesystem's stop).
 
 Covers C1 (after start), C2 (then-action omitted), C7 (order on a later group member), C11
 (symmetrical=false), C12 (Optional / score 0 / Serialize), C17 (reversed) for the DRBD -> Filesystem order
-(reference sections 2, 4.2, 5, 11).
+(docs/pacemaker-semantics.md §2, §4.2, §5, §11).
 """
 from crm_ve import hookimpl
 from crm_ve.findings import Rule, RuleDoc, Severity

@@ -3,7 +3,7 @@
 Pacemaker Explained, "Clone Contents": "You should never reference the name of a clone's child". 2.1.5
 ``pcmk__find_constraint_resource`` finds the child only through the status section's instance history, so the
 constraint is dropped on a fresh cluster ("Ignoring constraint ... not a valid resource or tag") and applied
-to the clone once history exists (reference section 3.4, E-M5): its behaviour flips with cluster history.
+to the clone once history exists (docs/pacemaker-semantics.md §3.4, E-M5): its behaviour flips with cluster history.
 """
 from crm_ve import hookimpl
 from crm_ve.findings import Finding, Fix, Rule, RuleDoc, Severity

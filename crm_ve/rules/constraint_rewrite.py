@@ -8,7 +8,7 @@ loss-policy, resource-discovery, rules) are kept as written. Supported, in both 
 * two-resource ``rsc_order``, ``rsc_colocation``, ``rsc_ticket``, ``rsc_location`` (``node`` and ``score``,
   or rules of node-attribute expressions and ``date gt|lt|in_range``);
 * ``rsc_order`` and ``rsc_colocation`` resource sets (crmsh brackets: ``( ... sequential=true )`` keeps every
-  set a set of its own, which matters for colocation sets, reference section 4.3).
+  set a set of its own, which matters for colocation sets, docs/pacemaker-semantics.md §4.3).
 
 Anything else (nested rules, ``date_spec``, ``score-attribute``, ``rsc-pattern``, set-level ``kind`` or
 ``score``, ``influence``) is not rewritten: :func:`rewrite` returns None and the finding says what to change.

@@ -1,4 +1,5 @@
-"""CV204 dangling-reference: a constraint names an id that is no resource, or a tag naming one (reference 7.1).
+"""CV204 dangling-reference: a constraint names an id that is no resource, or a tag naming one
+(docs/pacemaker-semantics.md §7.1).
 
 2.1.5 ``pcmk__valid_resource_or_tag``: an id that is neither a resource nor a tag or template makes Pacemaker
 ignore the whole constraint. A tag is expanded into a resource set first (``pcmk__tag_to_set``), and the set

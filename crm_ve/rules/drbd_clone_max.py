@@ -2,9 +2,9 @@
 
 One DRBD instance per node holding a replica: ``clone-max`` is the number of DRBD peers (2 for the classic
 pair, LINBIT's User's Guide and Clusters from Scratch), ``clone-node-max=1`` (an anonymous clone runs at most
-one instance per node; larger values are reset with a configuration error, reference D4). Unset, clone-max
-is the number of nodes. Warnings: one instance means no failover, more than the peers means instances on
-nodes without the DRBD resource (their start fails).
+one instance per node; larger values are reset with a configuration error: docs/rule-catalogue.md D4).
+Unset, clone-max is the number of nodes. Warnings: one instance means no failover, more than the peers means
+instances on nodes without the DRBD resource (their start fails).
 """
 from crm_ve import hookimpl
 from crm_ve.findings import Finding, Rule, RuleDoc, Severity

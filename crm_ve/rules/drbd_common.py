@@ -2,8 +2,8 @@
 
 A DRBD resource is a primitive of type ``drbd`` (``ocf:linbit:drbd``, or the deprecated ``ocf:heartbeat:drbd``
 that CV301 reports). Meta attributes of the promotable clone are changed with ``crm resource meta`` /
-``pcs resource meta`` (validator.md), under the name the CIB already uses (``master-max`` or
-``promoted-max``: when both are set ``promoted-max`` wins, reference section 6.1), else the name of its era.
+``pcs resource meta`` (docs/rule-catalogue.md#fix-commands), under the name the CIB already uses (``master-max`` or
+``promoted-max``: when both are set ``promoted-max`` wins, docs/pacemaker-semantics.md §6.1), else the name of its era.
 """
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
@@ -111,7 +111,7 @@ def join(*fixes) -> Fix:
 
 
 def filesystems_on(context, clone_id) -> List[str]:
-    """Filesystems recognised as sitting on ``clone_id`` (validator.md, "Which container sits on which
-    storage")."""
+    """Filesystems recognised as sitting on ``clone_id``
+    (docs/rule-catalogue.md#which-container-sits-on-which-storage)."""
     stacks = context.model.stacks(context.workload_agents)
     return [stack.filesystem for stack in stacks.stacks if stack.drbd == clone_id]

@@ -1,4 +1,5 @@
-"""CV405 drbd-fence-constraint-left and CV406 drbd-without-fencing (reference section 10, D9).
+"""CV405 drbd-fence-constraint-left and CV406 drbd-without-fencing
+(docs/pacemaker-semantics.md §8, docs/rule-catalogue.md D9).
 
 DRBD's fencing handler ``crm-fence-peer.sh`` (``crm-fence-peer.9.sh``) adds
 ``<rsc_location id="drbd-fence-by-handler-RES-CLONE" rsc="CLONE"><rule role="Master" score="-INFINITY">

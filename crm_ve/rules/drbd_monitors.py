@@ -2,7 +2,8 @@
 
 Pacemaker Explained, "Monitoring Promotable Clone Resources": a monitor per role, "it is crucial that every
 monitor operation has a different interval" - two recurring monitors with the same interval are refused by
-crm_verify ("Operation ... is duplicate of ...", reference E-OP1): error. A monitor without a role runs only on
+crm_verify ("Operation ... is duplicate of ...",
+docs/pacemaker-semantics.md §13, E-OP1): error. A monitor without a role runs only on
 instances that are not promoted (checked with crm_simulate: no recurring monitor on the promoted instance), so
 without a ``role=Promoted`` (``Master``) monitor the DRBD Primary is never monitored, and without an
 ``Unpromoted`` (``Slave``) or role-less one the Secondary is not: warnings.

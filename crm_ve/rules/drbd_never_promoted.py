@@ -1,8 +1,10 @@
-"""CV307 drbd-never-promoted: a promotable DRBD clone that can never be promoted (validator.md, severities).
+"""CV307 drbd-never-promoted: a promotable DRBD clone that can never be promoted
+(docs/rule-catalogue.md#severities).
 
-Reference section 7.2 (E-X1, E-X1c): effective ``target-role=Stopped`` (nothing runs) or ``Unpromoted``/``Slave``
+docs/pacemaker-semantics.md §7.2 (E-X1, E-X1c):
+effective ``target-role=Stopped`` (nothing runs) or ``Unpromoted``/``Slave``
 (DRBD starts, never promotes) on the clone or its primitive - own meta, a parent's, or ``rsc_defaults``;
-``promoted-max``/``master-max`` 0; ``clone-max`` 0; and section 8: ``rsc_location`` with role Promoted (or
+``promoted-max``/``master-max`` 0; ``clone-max`` 0; and §8: ``rsc_location`` with role Promoted (or
 without a role) and ``-INFINITY`` on every node, by node or by a rule that certainly applies (``#uname``,
 ``defined #uname``; rules on other node attributes such as ping connectivity are how a working cluster steers
 the Primary and are not reported). The Filesystem and containers on it never

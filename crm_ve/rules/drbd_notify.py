@@ -1,10 +1,10 @@
 """CV303 drbd-notify-disabled: the DRBD clone does not enable notifications (C21, D2).
 
-The ``ocf:linbit:drbd`` agent (``drbd_validate``, reference DRBD-RA) refuses start and promote with
+The ``ocf:linbit:drbd`` agent (``drbd_validate``, docs/pacemaker-semantics.md §10) refuses start and promote with
 OCF_ERR_CONFIGURED "you really should enable notify when using this RA (or set
 ignore_missing_notifications=true)" unless the clone has ``notify=true``; ``notify`` defaults to false
 (Pacemaker Explained, "Clone Options"), also from ``rsc_defaults``. The agent's refusal cannot be shown by an
-offline simulation (crm_simulate does not run agents). Error, as validator.md lists C21.
+offline simulation (crm_simulate does not run agents). Error, as docs/rule-catalogue.md#severities lists C21.
 """
 from crm_ve import hookimpl
 from crm_ve.findings import Finding, Rule, RuleDoc, Severity

@@ -1,11 +1,11 @@
 """CV302 drbd-not-promotable: DRBD is not inside a promotable clone, so it is never promoted (C18, D1).
 
-Reference section 6.1 and E-R3: a ``<clone>`` without ``promotable=true`` (crmsh ``clone`` instead of ``ms``,
+docs/pacemaker-semantics.md §6.1 and E-R3: a ``<clone>`` without ``promotable=true`` (crmsh ``clone`` instead of ``ms``,
 or the meta lost in a conversion) starts DRBD Secondary everywhere and never promotes it; everything
 colocated with the Promoted role or ordered after the promote is blocked ("unrunnable ... promote
 (blocked)"), crm_verify clean. A DRBD primitive in no clone at all runs once, Secondary (reported when an
 order, a colocation or a Filesystem's ``/dev/drbd/by-res`` device uses it). Warning, as
-validator.md's severities table lists C18 (nothing is damaged: the stack just never starts).
+docs/rule-catalogue.md#severities lists C18 (nothing is damaged: the stack just never starts).
 """
 from crm_ve import command_words, hookimpl
 from crm_ve.command_words import crm_name, pcs_id

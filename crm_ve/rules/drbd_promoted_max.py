@@ -1,10 +1,12 @@
 """CV304 drbd-promoted-max: more than one promoted DRBD instance in total or per node (D3).
 
 The ``ocf:linbit:drbd`` agent refuses start and promote with OCF_ERR_CONFIGURED when ``master-max`` > 1 and the
-DRBD resource does not ``allow-two-primaries`` (reference DRBD-RA); Pacemaker passes ``promoted-max`` to it as
+DRBD resource does not ``allow-two-primaries`` (docs/pacemaker-semantics.md §10);
+Pacemaker passes ``promoted-max`` to it as
 ``CRM_meta_master_max`` too. Dual-primary is only right under a cluster file system that is itself cloned;
 a single (non-cloned) Filesystem on the clone means single-primary: error, because the agent refuses to
-promote (validator.md's error class "the primary refusing to promote", as for C21). Without a Filesystem, or
+promote (an error in docs/rule-catalogue.md#severities: DRBD refusing to promote, as for C21).
+Without a Filesystem, or
 for ``promoted-node-max`` > 1 (one DRBD instance per node can be promoted at most once), a warning.
 """
 from crm_ve import hookimpl

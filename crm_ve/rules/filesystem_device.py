@@ -1,5 +1,5 @@
 """CV506 filesystem-on-unmanaged-drbd and CV507 filesystem-drbd-resource-mismatch: a Filesystem's DRBD device
-against the DRBD clones of the CIB (reference section 10, D7 and D8).
+against the DRBD clones of the CIB (docs/rule-catalogue.md D7 and D8).
 
 ``/dev/drbd/by-res/RES[/VOL]`` names the DRBD resource; ``/dev/drbdN`` does not. A Filesystem on a DRBD
 device that no clone is tied to (stack recognition: by-res name, a relation, or the only clone) is mounted

@@ -2,7 +2,7 @@
 
 Pacemaker Explained, "Groups": "it is usually preferable to reference the group itself"; a constraint on a
 member applies to that member only. On the first member it happens to cover the group (the later members follow
-it), on a later member the members before it are left out (reference section 5, E-G2/E-G3). Where that breaks
+it), on a later member the members before it are left out (docs/pacemaker-semantics.md §5, E-G2/E-G3). Where that breaks
 a storage chain the chain rules (CV101-CV104) report an error and this rule stays silent about the constraint.
 """
 from crm_ve import hookimpl

@@ -4,7 +4,7 @@ The members of a stack must share a node (the Filesystem with the Promoted DRBD 
 the Filesystem); a negative colocation between two of them contradicts that. A resource runs only on nodes
 where its score is >= 0, so even a finite negative score is enough: with ``colocation c -1000: p_fs
 ms_drbd_r0:Master`` beside the INFINITY colocation crm_simulate leaves p_fs (and the containers) stopped
-(reference sections 3 and 8).
+(docs/pacemaker-semantics.md §3 and §8).
 """
 from crm_ve import hookimpl
 from crm_ve.findings import Finding, Rule, RuleDoc, Severity

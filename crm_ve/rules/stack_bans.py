@@ -2,7 +2,7 @@
 single node, for a whole storage stack.
 
 A container runs only where its Filesystem is mounted, which is only where DRBD is promoted (INFINITY
-colocation, reference sections 3.2 and 8), so the nodes left for the stack are the nodes no ban (on the
+colocation, docs/pacemaker-semantics.md §3.2 and §8), so the nodes left for the stack are the nodes no ban (on the
 container, the Filesystem, the DRBD clone's promotion, their groups, anything else they are INFINITY-colocated
 with) takes away. Each member may keep some node while together they keep none: ``p_fs -inf: node1`` with
 ``ms_drbd_r0`` Promoted banned from node2 makes crm_simulate promote DRBD on node1 and leave p_fs and p_ve

@@ -1,7 +1,8 @@
 """Helpers shared by the contradiction (CV4xx) and workload (CV5xx) rules: the stacks of a check, their
 members in words, fresh constraint ids and fixes that delete constraints or set attributes.
 
-Fix commands follow validator.md: a wrong constraint is deleted before anything is added; meta attributes go
+Fix commands follow docs/rule-catalogue.md#fix-commands:
+a wrong constraint is deleted before anything is added; meta attributes go
 through ``crm resource meta`` / ``pcs resource meta``, instance attributes through ``crm resource param`` /
 ``pcs resource update``; roles are spelled in the CIB's vocabulary (``crm_ve.rules.chain_fixes``).
 """

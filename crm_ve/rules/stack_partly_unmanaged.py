@@ -1,11 +1,11 @@
 """CV601 stack-partly-unmanaged: some members of a storage stack are unmanaged or in maintenance, others not
 (D10, C22).
 
-Reference section 7.2, E-X3 (and Pacemaker PR #39, "un-managed resources should not be able to prevent clone
+docs/pacemaker-semantics.md §7.2, E-X3 (and Pacemaker PR #39, "un-managed resources should not be able to prevent clone
 resources from shutting down"): with ``is-managed=false`` or ``maintenance=true`` on the Filesystem, a standby
 of the primary stops the container and *demotes and stops DRBD under the still-mounted Filesystem*; the
 scheduler misorders the stack, so an unmanaged member above a managed one (Filesystem over a managed DRBD
-clone, container over a managed Filesystem) is an error (catalogue C22 in validator.md's error row). An
+clone, container over a managed Filesystem) is an error (C22 in the error row of docs/rule-catalogue.md#severities). An
 unmanaged member *below* managed ones (the DRBD clone under a managed Filesystem) cannot misorder anything -
 the managed members above just cannot move - and is a warning (D10 in the warning row). Cluster-wide
 ``maintenance-mode=true``, or the same value on every member (``rsc_defaults``, the group), is consistent.

@@ -1,11 +1,11 @@
 """CV203 void-constraint: a constraint, or part of one, that Pacemaker silently never applies (C5).
 
-Reference sections 3.3 and 11 (C5, E-R4, E-SR): a ``Promoted`` role on a resource that cannot be promoted
+docs/pacemaker-semantics.md §3.3 and §11 (C5, E-R4, E-SR): a ``Promoted`` role on a resource that cannot be promoted
 makes a colocation a no-op, crm_verify clean; pcs's ``colocation add master vip with ms`` puts the role on the
 wrong side; a set's ``role`` applies to every member, so ``[ms p_fs] role=Promoted`` says nothing about p_fs.
 A colocation without a score (or score 0) is ignored entirely (Pacemaker Explained, "Colocation Properties").
 An order's ``promote``/``demote`` on a resource that cannot be promoted never happens: as the *then* action the
-order is a no-op (an omitted then-action defaults to the first-action, reference section 2.1), as the *first*
+order is a no-op (an omitted then-action defaults to the first-action, docs/pacemaker-semantics.md §2.1), as the *first*
 action the scheduler blocks the then-action forever ("unrunnable ... promote (blocked)", checked with
 crm_simulate). A location whose role cannot apply, and a colocation of two tags, are dropped as well.
 Constraints the storage-chain rules already report as the cause of an error are left to them.

@@ -5,7 +5,7 @@ Live migration needs the container's storage active on both nodes at once (PE-AO
 depends on a non-migratable resource, and both need to be moved, the migratable resource will be restarted").
 Over single-primary DRBD the Filesystem is a primitive mounted where DRBD is promoted, so every move is stop,
 demote, promote, mount, start (E-MG1..6: crm_simulate shows p_ve stop + start, never migrate_to). Migration
-happens only with dual-primary DRBD and a cloned cluster Filesystem (reference section 9).
+happens only with dual-primary DRBD and a cloned cluster Filesystem (docs/pacemaker-semantics.md §9).
 """
 import posixpath
 

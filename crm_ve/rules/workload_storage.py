@@ -1,5 +1,5 @@
-"""CV505 container-without-storage: a container tied to no Filesystem (validator.md, "Which container sits on
-which storage").
+"""CV505 container-without-storage: a container tied to no Filesystem
+(docs/rule-catalogue.md#which-container-sits-on-which-storage).
 
 A container is tied to a Filesystem by a group, an order, colocation or set relation, its dump file under the
 Filesystem's directory, or by being the only DRBD-backed Filesystem in the CIB. A container tied by none of

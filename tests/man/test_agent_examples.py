@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from crm_ve.manpages import agent as agent_page
-from crm_ve.resources import agent_path
+from crm_ve.package_files import agent_path
 from support.cib_build import cibadmin, empty_cib
 from support.ocf_install import installed_agent
 from support.tools import in_ci, require_tools

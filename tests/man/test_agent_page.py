@@ -6,7 +6,7 @@ import pytest
 
 from crm_ve.manpages import agent as agent_page
 from crm_ve.manpages import agent_docs
-from crm_ve.resources import agent_path
+from crm_ve.package_files import agent_path
 from support.man_render import AGENT_PAGE, flat, section
 
 #: The committed pages are docutils 0.22's roff (Debian 12 has 0.19): not in the package build's tests.

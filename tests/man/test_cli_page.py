@@ -9,7 +9,7 @@ import pytest
 from crm_ve import cli
 from crm_ve.errors import UsageError
 from crm_ve.manpages import cli as cli_page
-from crm_ve.resources import SOURCE_ROOT
+from crm_ve.package_files import SOURCE_ROOT
 from support.man_render import CLI_PAGE, flat, section
 
 #: The committed pages are docutils 0.22's roff (Debian 12 has 0.19): not in the package build's tests.

@@ -1,6 +1,6 @@
 """Helpers for the structure-rule tests (CV2xx references, CV3xx the DRBD clone, CV6xx management).
 
-CIBs come from the real tools: the reference stack (pacemaker-semantics.md section 1) built by crmsh (``ms``,
+CIBs come from the real tools: the reference stack (docs/pacemaker-semantics.md §1) built by crmsh (``ms``,
 Master/Slave) and by pcs (promotable clone, Promoted), changed with the same tool (forced where the tool refuses
 on purpose) or with cibadmin; findings come from the real checker with every built-in rule; fixes are run with
 the real tools (crm with ``CIB_file``, pcs with ``-f``); crm_verify and crm_simulate say what Pacemaker makes of

@@ -1,4 +1,4 @@
-"""CV301-CV307: the DRBD clone itself (reference section 10, D1-D6; catalogue C18, C20, C21; a clone that can
+"""CV301-CV307: the DRBD clone itself (docs/rule-catalogue.md rows D1-D6, C18, C20, C21; a clone that can
 never promote). Failing CIBs from the real crmsh (``ms``, Master/Slave) and pcs (promotable clone, Promoted),
 forced where the tools refuse the form; the fixes run with the same tool; crm_verify and crm_simulate where the
 scheduler can show the problem (an agent's own refusal, C21 and D3, cannot be shown offline: crm_simulate

@@ -8,7 +8,7 @@ import importlib.machinery
 import importlib.util
 import sys
 
-from crm_ve.resources import agent_path
+from crm_ve.package_files import agent_path
 
 
 def load_agent():

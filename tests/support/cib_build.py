@@ -95,7 +95,7 @@ def cibadmin(path, *argv):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The reference configuration (pacemaker-semantics.md section 1): DRBD r0 -> /vz on /dev/drbd0 -> VE 101.
+# The reference configuration (docs/pacemaker-semantics.md §1): DRBD r0 -> /vz on /dev/drbd0 -> VE 101.
 
 #: crmsh, old syntax (``ms``, Master/Slave). Each line is named by the id it defines; override by name.
 REFERENCE_CRM = {

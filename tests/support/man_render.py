@@ -3,7 +3,7 @@ import os
 import re
 import subprocess
 
-from crm_ve.resources import SOURCE_ROOT
+from crm_ve.package_files import SOURCE_ROOT
 from support.tools import require_tools
 
 #: The committed pages.

@@ -31,7 +31,7 @@ from typing import Iterator
 
 import pytest
 
-from crm_ve.resources import agent_path
+from crm_ve.package_files import agent_path
 from support.tools import in_ci
 
 OCF_RESOURCE_DIR = Path("/usr/lib/ocf/resource.d")

@@ -1,4 +1,4 @@
-"""The experiments of pacemaker-semantics.md section 13, replayed with the real tools and the harness.
+"""The experiments of docs/pacemaker-semantics.md §13, replayed with the real tools and the harness.
 
 Each CIB is built by the real crmsh (``ms``, Master) and, where pcs can express it, by the real pcs
 (promotable clone, Promoted). Dependencies are read from the transition graph with ``waits_for``.

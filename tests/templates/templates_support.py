@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from crm_ve.resources import data_dir
+from crm_ve.package_files import data_dir
 from support.cib_build import empty_cib
 
 TEMPLATES = data_dir("templates")

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_ve import stack
-from crm_ve.resources import agent_path
+from crm_ve.package_files import agent_path
 from support.agent_module import load_agent
 from templates_support import (apply_template, assert_stack_orders, crm_verify, crm_ve, crm_ve_check_clean,
                                examples_params, new_cib, stack_summary, template_examples, xml)

@@ -1,7 +1,7 @@
 """Helpers for the storage-chain tests: build CIBs with the real tools, check them, apply a finding's fix with
 the real tools, and ask crm_simulate whether the defect shows.
 
-Every CIB starts from the reference configuration (pacemaker-semantics.md section 1) built once per tool
+Every CIB starts from the reference configuration (docs/pacemaker-semantics.md §1) built once per tool
 (crmsh: ``ms``, Master/Slave; pcs: promotable clone, Promoted); a form removes the constraints it replaces
 with ``cibadmin -D`` and adds its own with the same tool that built the base.
 """

@@ -1,4 +1,4 @@
-"""Rules CV101-CV104, form by form (catalogue rows C1-C17 of pacemaker-semantics.md section 11).
+"""Rules CV101-CV104, form by form (docs/rule-catalogue.md rows C1-C17).
 
 For every form and for both tools (crmsh with ``ms`` and Master/Slave, pcs with a promotable clone and
 Promoted): the failing CIB gets exactly the expected error findings, each naming its form; crm_simulate shows

@@ -1,5 +1,5 @@
 """The model's reading of a CIB, piece by piece: values, roles, vocabulary, meta precedence, templates, ids,
-constraint resolution, edges and stack recognition (reference sections 2-7 and 12).
+constraint resolution, edges and stack recognition (docs/pacemaker-semantics.md §2-§7 and §12).
 
 Effective meta values that decide what runs are also checked against crm_simulate.
 """
