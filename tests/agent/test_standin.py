@@ -1,5 +1,5 @@
-"""The vzctl stand-in answers like real vzctl: the fidelity checklist of
-shared/design/reference/ra-vzctl-man.md section 5.3, run through the generated wrapper."""
+"""The vzctl stand-in answers like real vzctl (docs/vzctl-behaviour.md; tests/agent/test_vzctl_rows.py checks it
+row by row), run through the generated wrapper."""
 import os
 import subprocess
 
