@@ -24,6 +24,9 @@ directories sharing a dump directory:
   run/CTID/memory      the container runs; `memory` is its memory, a token a cold start makes
                        up and a checkpoint/restore must carry over; run/CTID/paused: frozen
   mounted/CTID         the container's filesystem is mounted
+  veinfo               the kernel's list of running containers, as /proc/vz/veinfo ("ID CLASS
+                       NPROC" per line, ID 0 the host), rewritten whenever one starts or stops:
+                       the agent reads it when its test sets MANAGEVE_TEST_VEINFO
   faults/NAME          fault injection (see FAULTS); the content is a count of calls to
                        affect, or empty for every call (an exit code for the faults that
                        carry one)
@@ -208,6 +211,18 @@ class Vzctl(object):
         os.makedirs(d, exist_ok=True)
         with open(os.path.join(d, "memory"), "w") as f:
             f.write(memory)
+        self.write_veinfo()
+
+    def write_veinfo(self):
+        """The kernel's list (/proc/vz/veinfo): the host, then each running container."""
+        try:
+            running = sorted(os.listdir(self.path("run")))
+        except OSError:
+            running = []
+        text = "".join("%10s %5d %5d\n" % (ctid, 0, 1) for ctid in ["0"] + running)
+        with open(self.path("veinfo.tmp"), "w") as f:
+            f.write(text)
+        os.rename(self.path("veinfo.tmp"), self.path("veinfo"))
 
     def memory(self, ctid):
         with open(os.path.join(self.run_dir(ctid), "memory")) as f:
@@ -215,6 +230,7 @@ class Vzctl(object):
 
     def kill_ct(self, ctid):
         shutil.rmtree(self.run_dir(ctid), ignore_errors=True)
+        self.write_veinfo()
 
     # -- dumps: a file (legacy) or a CRIU image directory (vz7) --------------------------
     def write_dump(self, path, ctid, memory, partial=False):
@@ -268,7 +284,7 @@ class Vzctl(object):
         command = args.pop(0)
         commands = {"status": self.status, "start": self.start, "stop": self.stop,
                     "chkpnt": self.chkpnt, "restore": self.restore, "exec": self.exec_,
-                    "register": self.register}
+                    "register": self.register, "umount": self.umount}
         if self.dialect != "legacy-3.0.22":
             commands["suspend"] = self.chkpnt
             commands["resume"] = self.restore
@@ -412,6 +428,16 @@ class Vzctl(object):
             raise VzError(33, "Unable to stop container: operation timed out")
         self.kill_ct(ctid)
         say("Container was stopped")
+        self.set_mounted(ctid, False)
+        return 0
+
+    def umount(self, ctid, opts):
+        """legacy src/lib/fs.c vps_umount: 40 when not mounted, 32 when running."""
+        if not self.mounted(ctid) and not self.running(ctid):
+            raise VzError(40, "CT is not mounted" if self.legacy else "Container is not mounted")
+        if self.running(ctid):
+            raise VzError(32, "Container is running -- stop it first" if self.legacy else
+                          "Container is running")
         self.set_mounted(ctid, False)
         return 0
 
@@ -589,6 +615,12 @@ class Node(object):
         self.dumpdir = dumpdir or os.path.join(state, "dump")
         self.write_vz_conf()
         self.vz = Vzctl(state, dialect, name)
+        self.vz.write_veinfo()
+
+    @property
+    def veinfo(self):
+        """This node's stand-in for /proc/vz/veinfo."""
+        return os.path.join(self.state, "veinfo")
 
     @property
     def vz_conf(self):
