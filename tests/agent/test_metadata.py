@@ -250,4 +250,4 @@ def test_fork_path_for_python_without_posix_spawn(world):
         f.write('#!/bin/sh\necho "CTID 101 exist mounted running"\n')
     proc = subprocess.run(["/usr/bin/python3", "-IS", "-c", code], env=env,
                           capture_output=True, text=True)
-    assert proc.returncode == 1 and "reported container 101" in proc.stderr
+    assert proc.returncode == 1 and "reported container '101'" in proc.stderr

@@ -1,6 +1,6 @@
 """vzctl as the agent reads it: its exit codes, its status line in full, the result of one call."""
 from ManageVE import (Exit, OCF_ERR_GENERIC, OCF_ERR_INSTALLED, log, matches, one_line,
-                      parse_status)
+                      parse_status, shown)
 
 # vzctl exit codes the agent acts on (legacy include/vzerror.h, OpenVZ 7 lib/vzerror.h).
 VZ_BAD_KERNEL = 5   # any vzctl command on a kernel without OpenVZ (legacy vz_open, vz7 lib_init)
@@ -49,7 +49,8 @@ def status_of(veid, rc, out, for_start=False):
         raise Exit(OCF_ERR_GENERIC, "cannot understand the output of vzctl status %s: %r"
                    % (veid, out.strip()[:200]))
     if not matches(veid, words[1]):
-        raise Exit(OCF_ERR_GENERIC, "vzctl status %s reported container %s" % (veid, words[1]))
+        raise Exit(OCF_ERR_GENERIC, "vzctl status %s reported container %s"
+                   % (veid, shown(words[1])))
     return Status(words)
 
 
