@@ -342,6 +342,8 @@ class Op:
     interval: str
     timeout: str
     role: Optional[str] = None
+    #: OCF_CHECK_LEVEL of a deeper monitor (the agent's action of that ``depth``)
+    check_level: Optional[str] = None
 
 
 #: Operations: the agents' advised timeouts (their meta-data), distinct monitor intervals per role (PE
@@ -352,7 +354,8 @@ DRBD_OPS = (
     Op("demote", "0s", "90s"), Op("notify", "0s", "90s"),
 )
 FILESYSTEM_OPS = (Op("monitor", "20s", "40s"), Op("start", "0s", "60s"), Op("stop", "0s", "60s"))
-CONTAINER_OPS = (Op("monitor", "10s", "20s"), Op("start", "0s", "120s"), Op("stop", "0s", "120s"))
+CONTAINER_OPS = (Op("monitor", "10s", "20s"), Op("monitor", "60s", "30s", check_level="10"),
+                 Op("start", "0s", "120s"), Op("stop", "0s", "120s"))
 
 
 @dataclass(frozen=True)
@@ -506,6 +509,8 @@ def _op_words(op: Op, dialect: Dialect):
     if op.role:
         words.append(f"role={dialect.role(op.role)}")
     words.append(f"timeout={op.timeout}")
+    if op.check_level:  # after timeout: crmsh reads the op's attributes first, then its instance attributes
+        words.append(f"OCF_CHECK_LEVEL={op.check_level}")
     return words
 
 
