@@ -29,8 +29,9 @@ from crm_ve.reader import read_cib
 # ------------------------------------------------------------------------------------------------------------
 # parameters and their grammar
 
-#: The agent's veid grammar (ra/ManageVE ``veid_problem``): 101-2147483644, or a name, or an OpenVZ 7 UUID.
-VEID_MIN, VEID_MAX = 101, 2147483644
+#: The agent's veid grammar (ra/ManageVE ``veid_problem``): 1-2147483644 (0 is the host), or a name, or an
+#: OpenVZ 7 UUID.
+VEID_MIN, VEID_MAX = 1, 2147483644
 _VEID_NAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*\Z")
 #: A Pacemaker id is an XML ID (an NCName); kept to ASCII, as crmsh and pcs write them.
 _XML_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
@@ -60,7 +61,7 @@ def veid_problem(veid):
     number = decimal_up_to(veid, VEID_MAX + 1)
     if number is not None:
         if number < VEID_MIN:
-            return "is reserved (container ids up to 100 are reserved)"
+            return "is 0, the host, not a container"
         if number > VEID_MAX:
             return f"is larger than {VEID_MAX}"
         return None

@@ -122,3 +122,11 @@ def test_the_kernel_list_is_the_stand_in_s_truth(site):
     assert listed() == ["0"]
     assert site.agent("start").rc == 0 and listed() == ["0", "101"]
     assert site.agent("stop").rc == 0 and listed() == ["0"]
+
+
+def test_an_invalid_vzctl_fails_stop_only_while_the_kernel_may_run_it(site):
+    assert site.agent("stop", vzctl="vzctl").rc == 0   # a relative path: nothing runs
+    assert site.agent("start").rc == 0
+    stop = site.agent("stop", vzctl="vzctl")
+    assert stop.rc == 6 and site.node.running()
+    assert stop.reasons() == ["vzctl='vzctl' is not an absolute path"]

@@ -171,7 +171,7 @@ def test_printed_crm_for_a_named_schema():
 
 
 @pytest.mark.parametrize("change, message", [
-    (["--veid", "100"], "--veid '100' is reserved"),
+    (["--veid", "0"], "--veid '0' is 0, the host"),
     (["--veid", "2147483645"], "--veid '2147483645' is larger than 2147483644"),
     (["--veid=-web"], "--veid '-web' must not start with '-'"),
     (["--veid", "web server"], "--veid 'web server' contains ' '"),

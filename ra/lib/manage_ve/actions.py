@@ -240,15 +240,15 @@ def do_stop(agent):
         # the node fenced (Pacemaker Explained, "Resource Operations": on-fail for stop).
         exit_reason(agent.problem_of("veid")[0] + "; nothing to stop")
         return OCF_SUCCESS
+    if (agent.problem_of("vzctl") or not vzctl_runnable(agent.vzctl)) and container_running(
+            agent.veid, agent.params["vz_conf"]) is False:
+        log("WARNING", "vzctl=%s cannot be run; container %s is not running here, according "
+            "to %s" % (shown(agent.vzctl), agent.veid, source()))
+        return OCF_SUCCESS
     if agent.problem_of("vzctl"):
         report_problems(agent.problems)
     for _name, msg in agent.problems:
         log("ERROR", msg + "; stopping without checkpoint")
-    if not vzctl_runnable(agent.vzctl) and container_running(
-            agent.veid, agent.params["vz_conf"]) is False:
-        log("WARNING", "vzctl=%s is not installed or not executable; container %s is not "
-            "running here, according to %s" % (shown(agent.vzctl), agent.veid, source()))
-        return OCF_SUCCESS
     require_vzctl(agent.vzctl)
     state, status = stop_view(agent)
     if state == "down":

@@ -154,7 +154,8 @@ MAN_DATA = {
          "vzctl is missing and the container may still run."),
         (6, "OCF_ERR_CONFIGURED", "Wrong on every node: a parameter is invalid (malformed "
          "veid, relative path, bad boolean, checkpointing without dumpfile) or OCF_CHECK_LEVEL "
-         "is not a number; one line names each. Never from stop."),
+         "is not a number; one line names each. From stop only for an invalid vzctl while the "
+         "kernel may still run the container."),
         (7, "OCF_NOT_RUNNING", "monitor: the container is stopped, does not exist on this "
          "node (passive node whose filesystem is not mounted), or this is not an OpenVZ "
          "kernel."),
