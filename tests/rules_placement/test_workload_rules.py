@@ -165,7 +165,7 @@ def test_cv504_compares_each_monitor_with_the_advice_for_its_check_level(tmp_pat
     """ManageVE advises 20s for its monitor and 30s for the deep one (depth 10, OCF_CHECK_LEVEL=10)."""
     path = DEEP_MONITOR.build(tool, tmp_path)
     (found,) = [f for f in findings(path, "CV504") if f.resources == ("p_ve",)]
-    assert "monitor (every 1m) 20s from op" in found.message and "advised 30s" in found.message
+    assert "monitor (every 60s) 20s from op" in found.message and "advised 30s" in found.message
     assert "every 10s" not in found.message
     apply_fix(path, found, tool)
     assert [f for f in findings(path, "CV504") if f.resources == ("p_ve",)] == []
