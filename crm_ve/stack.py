@@ -29,8 +29,9 @@ from crm_ve.reader import read_cib
 # ------------------------------------------------------------------------------------------------------------
 # parameters and their grammar
 
-#: The agent's veid grammar (ra/ManageVE ``veid_problem``): 101-2147483644, or a name, or an OpenVZ 7 UUID.
-VEID_MIN, VEID_MAX = 101, 2147483644
+#: The agent's veid grammar (ra/ManageVE ``veid_problem``): 1-2147483644 (0 is the host), or a name, or an
+#: OpenVZ 7 UUID.
+VEID_MIN, VEID_MAX = 1, 2147483644
 _VEID_NAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*\Z")
 #: A Pacemaker id is an XML ID (an NCName); kept to ASCII, as crmsh and pcs write them.
 _XML_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
@@ -60,7 +61,7 @@ def veid_problem(veid):
     number = decimal_up_to(veid, VEID_MAX + 1)
     if number is not None:
         if number < VEID_MIN:
-            return "is reserved (container ids up to 100 are reserved)"
+            return "is 0, the host, not a container"
         if number > VEID_MAX:
             return f"is larger than {VEID_MAX}"
         return None
@@ -342,6 +343,8 @@ class Op:
     interval: str
     timeout: str
     role: Optional[str] = None
+    #: OCF_CHECK_LEVEL of a deeper monitor (the agent's action of that ``depth``)
+    check_level: Optional[str] = None
 
 
 #: Operations: the agents' advised timeouts (their meta-data), distinct monitor intervals per role (PE
@@ -352,7 +355,8 @@ DRBD_OPS = (
     Op("demote", "0s", "90s"), Op("notify", "0s", "90s"),
 )
 FILESYSTEM_OPS = (Op("monitor", "20s", "40s"), Op("start", "0s", "60s"), Op("stop", "0s", "60s"))
-CONTAINER_OPS = (Op("monitor", "10s", "20s"), Op("start", "0s", "120s"), Op("stop", "0s", "120s"))
+CONTAINER_OPS = (Op("monitor", "10s", "20s"), Op("monitor", "60s", "30s", check_level="10"),
+                 Op("start", "0s", "120s"), Op("stop", "0s", "120s"))
 
 
 @dataclass(frozen=True)
@@ -506,6 +510,8 @@ def _op_words(op: Op, dialect: Dialect):
     if op.role:
         words.append(f"role={dialect.role(op.role)}")
     words.append(f"timeout={op.timeout}")
+    if op.check_level:  # after timeout: crmsh reads the op's attributes first, then its instance attributes
+        words.append(f"OCF_CHECK_LEVEL={op.check_level}")
     return words
 
 

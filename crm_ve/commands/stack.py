@@ -43,7 +43,7 @@ ADD_EXAMPLE = """example:
 
 def _common_options(parser):
     parser.add_argument("--container", metavar="ID", help="id of the container's resource (default: veVEID)")
-    parser.add_argument("--veid", required=True, help="the container: 101-2147483644, a name or an OpenVZ 7 UUID")
+    parser.add_argument("--veid", required=True, help="the container: 1-2147483644, a name or an OpenVZ 7 UUID")
     parser.add_argument("--dumpfile", required=True, metavar="PATH",
                         help="checkpoint image: an absolute path below the Filesystem's mount point")
     parser.add_argument("--format", choices=("pcs", "crm"), default="pcs",

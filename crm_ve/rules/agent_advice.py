@@ -31,6 +31,8 @@ class AdvisedAction:
     timeout_ms: int
     role: Role
     interval_ms: int
+    #: the monitor's check level (``depth``; an op asks for it with OCF_CHECK_LEVEL), "0" when unset
+    depth: str = "0"
 
 
 @dataclass(frozen=True)
@@ -63,21 +65,21 @@ class AgentAdvice:
     def _timeouts(self):
         return {}
 
-    def timeout_ms(self, name, role: Role = Role.ANY) -> Optional[int]:
-        """The advised timeout of ``name`` (for a monitor, of the same role when the agent advises per role;
-        the largest when several apply), or None."""
+    def timeout_ms(self, name, role: Role = Role.ANY, depth: Optional[str] = None) -> Optional[int]:
+        """The advised timeout of ``name`` (for a monitor, of the same role when the agent advises per role,
+        and of the same ``depth`` when given and advertised; the largest when several apply), or None."""
         # asked for each operation of thousands of resources of a handful of agents: answered once per
-        # (name, role) (the dict lives on this advice, not across checks of different meta-data)
+        # (name, role, depth) (the dict lives on this advice, not across checks of different meta-data)
         timeouts = self._timeouts
-        key = (name, role)
+        key = (name, role, depth)
         try:
             return timeouts[key]
         except KeyError:
             pass
-        timeouts[key] = advised = self._timeout_ms(name, role)
+        timeouts[key] = advised = self._timeout_ms(name, role, depth)
         return advised
 
-    def _timeout_ms(self, name, role):
+    def _timeout_ms(self, name, role, depth):
         candidates = [a for a in self.actions if a.name == name]
         if not candidates:
             return None
@@ -85,7 +87,17 @@ class AgentAdvice:
             same = [a for a in candidates if a.role is role]
             if same:
                 candidates = same
+        if depth is not None:
+            same = [a for a in candidates if a.depth == _depth(depth)]
+            if same:
+                candidates = same
         return max(a.timeout_ms for a in candidates)
+
+
+def _depth(text):
+    """A check level as text, "10" for "010"; "0" when unset."""
+    text = (text or "0").strip()
+    return (text.lstrip("0") or "0") if text.isdigit() and text.isascii() else text
 
 
 def ocf_root():
@@ -107,7 +119,7 @@ def parse_metadata(text, agent, source) -> Optional[AgentAdvice]:
         if not action.get("name") or timeout < 0:
             continue
         actions.append(AdvisedAction(action.get("name"), timeout, Role.parse(action.get("role")),
-                                     parse_interval_ms(action.get("interval"))))
+                                     parse_interval_ms(action.get("interval")), _depth(action.get("depth"))))
     parameters = []
     for parameter in root.iterfind("parameters/parameter"):
         if parameter.get("name"):

@@ -5,7 +5,8 @@ else Pacemaker's 20 s (``model.op_timeout``); the agent's meta-data advises a mi
 (``crm_ve.rules.agent_advice``: the installed agent, else the ManageVE shipped with crm-ve, else nothing to
 compare with). Checked for the containers (every workload agent), the Filesystems and the DRBD primitives of
 the storage stacks: start and stop always, promote/demote in a promotable clone, notify when the clone has
-``notify=true``, every recurring monitor configured, migrate_to/migrate_from with ``allow-migrate=true``.
+``notify=true``, every recurring monitor configured (against the agent's monitor of its OCF_CHECK_LEVEL, the
+action's ``depth``), migrate_to/migrate_from with ``allow-migrate=true``.
 """
 import copy
 
@@ -31,7 +32,8 @@ RULE = Rule(
     doc=RuleDoc(
         what_it_does=(
             "For the containers, Filesystems and DRBD primitives of the storage stacks, compares the effective "
-            "timeout of start, stop, promote, demote, notify, each recurring monitor and (with "
+            "timeout of start, stop, promote, demote, notify, each recurring monitor (against the agent's "
+            "monitor of the same depth, its OCF_CHECK_LEVEL) and (with "
             "allow-migrate) migrate_to/migrate_from - the op's own timeout, else op_defaults, else "
             "Pacemaker's 20 s - with the timeout the agent's meta-data advises. The meta-data is read from the "
             "installed agent (for ocf:crm-ve:ManageVE from the copy shipped with crm-ve when it is not "
@@ -142,13 +144,25 @@ def _low_timeouts(model, rid, operations, advice, wanted):
     for op in operations:
         if op.name != "monitor" or op.interval_ms <= 0:
             continue
-        advised = advice.timeout_ms("monitor", op.role)
+        advised = advice.timeout_ms("monitor", op.role, check_level(op))
         if advised is None:
             continue
         below = _below_advice(model, rid, operations, "monitor", op.interval_ms, op.role, advised)
         if below is not None:
             low.append(("monitor", op.interval_ms, op.role, op) + below + (advised,))
     return low
+
+
+def check_level(op):
+    """The monitor's OCF_CHECK_LEVEL (an nvpair of the op's instance_attributes), "0" when unset: an agent
+    may advise a longer timeout for a deeper check (ocf:crm-ve:ManageVE: 20s, 30s at depth 10)."""
+    element = op.element
+    if element is None or not len(element):
+        return "0"
+    for nvpair in element.iterfind("instance_attributes/nvpair"):
+        if nvpair.get("name") == "OCF_CHECK_LEVEL":
+            return nvpair.get("value") or "0"
+    return "0"
 
 
 def _below_advice(model, rid, operations, name, interval_ms, role, advised):

@@ -57,7 +57,7 @@ def test_the_passive_node_probe_is_not_running(legacy):
     assert start.rc == 5   # not startable here: Pacemaker tries the peer
 
 
-@pytest.mark.parametrize("rc, ocf", [(5, 5), (10, 5), (1, 1), (3, 1)])
+@pytest.mark.parametrize("rc, ocf", [(10, 5), (1, 1), (3, 1)])   # 5: test_stop_semantics
 def test_a_failing_vzctl_status_is_never_read_as_stopped(legacy, rc, ocf):
     """Upstream reads awk's exit code: a vzctl that fails without output is "not running"."""
     legacy.node.inject("status-rc", rc)
@@ -199,14 +199,6 @@ def test_start_failures_map_to_ocf_codes(world, dialect, vzctl_rc, ocf):
     assert run.rc == ocf, run
     assert run.reasons()[-1].startswith("vzctl start 101 failed (exit %d)" % vzctl_rc)
     assert not site.node.running()
-
-
-def test_a_disabled_container_is_a_configuration_error(legacy):
-    with open(legacy.node.vz.conf_path("101"), "a") as f:
-        f.write("DISABLED=yes\n")
-    run = legacy.agent("start")
-    assert run.rc == 6 and run.reasons() == ["vzctl start 101 failed (exit 105): Container "
-                                             "start disabled"]
 
 
 def test_logging_to_syslog_as_well(legacy):

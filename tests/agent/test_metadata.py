@@ -40,7 +40,8 @@ def test_meta_data_describes_the_contract():
     assert list(params) == ["veid", "dumpfile", "checkpoint_on_stop", "vzctl", "vz_conf",
                             "register_private"]
     veid = params["veid"]
-    assert (veid.get("required"), veid.get("unique")) == ("1", "1")
+    # unique=0 as upstream's: IDs are per host, so one cluster may run a CT 101 on each DRBD pair
+    assert (veid.get("required"), veid.get("unique")) == ("1", "0")
     for name, param in params.items():
         content = param.find("content")
         assert content.get("type") in ("string", "boolean", "integer")
@@ -50,7 +51,7 @@ def test_meta_data_describes_the_contract():
     assert params["vzctl"].find("content").get("default") == "/usr/sbin/vzctl"
     assert params["vz_conf"].find("content").get("default") == "/etc/vz/vz.conf"
     actions = [a.get("name") for a in root.iter("action")]
-    assert actions == ["start", "stop", "monitor", "migrate_to", "migrate_from",
+    assert actions == ["start", "stop", "monitor", "monitor", "migrate_to", "migrate_from",
                        "validate-all", "meta-data"]
     for action in root.iter("action"):
         assert action.get("timeout").endswith("s")
@@ -107,7 +108,7 @@ def test_meta_data_works_as_nobody_and_without_binaries():
     assert meta_data_text({"OCF_TESTER_FAIL_HAVE_BINARY": "1"}) == proc.stdout
 
 
-@pytest.mark.parametrize("argv, rc", [([], 2), (["start", "stop"], 2), (["notify"], 3),
+@pytest.mark.parametrize("argv, rc", [([], 2), (["notify"], 3),
                                       (["promote"], 3), (["reload"], 3), (["bogus"], 3)])
 def test_wrong_calls(argv, rc):
     proc = subprocess.run([AGENT] + argv, capture_output=True, text=True, env={})
@@ -250,4 +251,4 @@ def test_fork_path_for_python_without_posix_spawn(world):
         f.write('#!/bin/sh\necho "CTID 101 exist mounted running"\n')
     proc = subprocess.run(["/usr/bin/python3", "-IS", "-c", code], env=env,
                           capture_output=True, text=True)
-    assert proc.returncode == 1 and "reported container 101" in proc.stderr
+    assert proc.returncode == 1 and "reported container '101'" in proc.stderr

@@ -50,12 +50,16 @@ def test_pcs_resource_create(ocf_agent, cib):
     assert proc.returncode == 0, proc.stderr
     p = primitive(cib, "ct101")
     assert (p.get("class"), p.get("provider"), p.get("type")) == ("ocf", "crm-ve", "ManageVE")
-    params = {nv.get("name"): nv.get("value") for nv in p.iter("nvpair")}
+    params = {nv.get("name"): nv.get("value") for nv in p.findall("instance_attributes/nvpair")}
     assert params == {"veid": "101", "dumpfile": "/vz/dump/ct101.dump",
                       "checkpoint_on_stop": "true"}
-    ops = {(op.get("name"), op.get("interval"), op.get("timeout")) for op in p.iter("op")}
-    # pcs copied the operations, with their timeouts, from the agent's meta-data
-    assert ("start", "0s", "120s") in ops and ("monitor", "10s", "20s") in ops
+    ops = {(op.get("name"), op.get("interval"), op.get("timeout"),
+            tuple((nv.get("name"), nv.get("value")) for nv in op.iter("nvpair")))
+           for op in p.iter("op")}
+    # pcs copied the operations, with their timeouts, from the agent's meta-data: both monitors,
+    # the deep one (depth="10") with OCF_CHECK_LEVEL=10
+    assert ("start", "0s", "120s", ()) in ops and ("monitor", "10s", "20s", ()) in ops
+    assert ("monitor", "60s", "30s", (("OCF_CHECK_LEVEL", "10"),)) in ops
     assert {"migrate_to", "migrate_from"} <= {op[0] for op in ops}
 
 
@@ -68,12 +72,19 @@ def test_pcs_checks_parameters_against_the_meta_data(ocf_agent, cib):
            "'veid', 'vz_conf', 'vzctl'" in unknown.stderr
 
 
-def test_pcs_refuses_two_resources_on_one_container(ocf_agent, cib):
-    assert pcs(cib, "resource", "create", "a", "ocf:crm-ve:ManageVE", "veid=101").returncode == 0
+def test_pcs_takes_one_veid_twice_but_not_one_dumpfile(ocf_agent, cib):
+    """veid is unique=0 as in ocf:heartbeat:ManageVE: container IDs are per host, so a cluster
+    with two DRBD pairs may run a container 101 on each; a dump path is one file."""
+    assert pcs(cib, "resource", "create", "a", "ocf:crm-ve:ManageVE", "veid=101",
+               "dumpfile=/vz1/dump/101.dump").returncode == 0
     assert pcs(cib, "resource", "create", "b", "ocf:crm-ve:ManageVE",
                "veid=102").returncode == 0   # unset dumpfiles do not clash
-    clash = pcs(cib, "resource", "create", "c", "ocf:crm-ve:ManageVE", "veid=101")
-    assert clash.returncode != 0 and "veid" in clash.stderr and "unique" in clash.stderr
+    same_id = pcs(cib, "resource", "create", "c", "ocf:crm-ve:ManageVE", "veid=101",
+                  "dumpfile=/vz2/dump/101.dump")
+    assert same_id.returncode == 0, same_id.stderr
+    clash = pcs(cib, "resource", "create", "d", "ocf:crm-ve:ManageVE", "veid=103",
+                "dumpfile=/vz1/dump/101.dump")
+    assert clash.returncode != 0 and "dumpfile" in clash.stderr and "unique" in clash.stderr
 
 
 def test_crm_configure_primitive(ocf_agent, cib):

@@ -148,6 +148,29 @@ def test_cv504_configured_timeouts_below_the_advice_are_raised_in_place(tmp_path
     assert [f for f in findings(path, "CV504") if f.resources == ("p_fs",)] == []
 
 
+DEEP_MONITOR = Case(
+    "deep-monitor",
+    crm_changes={"p_ve": "primitive p_ve ocf:crm-ve:ManageVE params veid=101 "
+                         "op start timeout=120s interval=0s op stop timeout=120s interval=0s "
+                         "op monitor interval=10s timeout=20s "
+                         "op monitor interval=60s timeout=20s OCF_CHECK_LEVEL=10"},
+    pcs_changes={"p_ve": ["resource", "create", "p_ve", "ocf:crm-ve:ManageVE", "veid=101", "op",
+                          "start", "timeout=120s", "interval=0s", "stop", "timeout=120s", "interval=0s",
+                          "monitor", "interval=10s", "timeout=20s",
+                          "monitor", "interval=60s", "timeout=20s", "OCF_CHECK_LEVEL=10", "--no-default-ops"]})
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_cv504_compares_each_monitor_with_the_advice_for_its_check_level(tmp_path, tool, manage_ve_agent):
+    """ManageVE advises 20s for its monitor and 30s for the deep one (depth 10, OCF_CHECK_LEVEL=10)."""
+    path = DEEP_MONITOR.build(tool, tmp_path)
+    (found,) = [f for f in findings(path, "CV504") if f.resources == ("p_ve",)]
+    assert "monitor (every 60s) 20s from op" in found.message and "advised 30s" in found.message
+    assert "every 10s" not in found.message
+    apply_fix(path, found, tool)
+    assert [f for f in findings(path, "CV504") if f.resources == ("p_ve",)] == []
+
+
 @pytest.mark.parametrize("tool", TOOLS)
 def test_cv504_passes_op_defaults_and_the_generated_stack(tmp_path, tool, manage_ve_agent, good_stack):
     assert findings(OP_DEFAULTS.build(tool, tmp_path), "CV504") == []

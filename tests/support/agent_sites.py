@@ -96,6 +96,7 @@ class Site(object):
                 params[key] = value
         env = {"OCF_RESKEY_" + k: v for k, v in params.items() if v is not None}
         env.update({"OCF_RESKEY_" + k: v for k, v in meta.items()})
+        env["MANAGEVE_TEST_VEINFO"] = self.node.veinfo   # the stand-in's /proc/vz/veinfo
         env.update(other)
         return env
 

@@ -29,6 +29,9 @@ directories sharing a dump directory:
   kernel               "none": not an OpenVZ kernel (exit 5); "upstream": legacy 4.x on an
                        upstream kernel (CRIU, --dumpfile ignored); absent: an OpenVZ kernel
   shared-fs            present: the private areas lie on GFS2/NFS/FUSE (OpenVZ 7 owner check)
+  veinfo               the kernel's list of running containers, as /proc/vz/veinfo ("ID CLASS
+                       NPROC" per line, ID 0 the host), rewritten whenever one starts or stops:
+                       the agent reads it when its test sets MANAGEVE_TEST_VEINFO
   faults/NAME          fault injection (see FAULTS); the content is a count of calls to
                        affect, or empty for every call (an exit code for the faults that
                        carry one)
@@ -376,6 +379,18 @@ class Vzctl(object):
         os.makedirs(d, exist_ok=True)
         with open(os.path.join(d, "memory"), "w") as f:
             f.write(memory)
+        self.write_veinfo()
+
+    def write_veinfo(self):
+        """The kernel's list (/proc/vz/veinfo): the host, then each running container."""
+        try:
+            running = sorted(os.listdir(self.path("run")))
+        except OSError:
+            running = []
+        text = "".join("%10s %5d %5d\n" % (ctid, 0, 1) for ctid in ["0"] + running)
+        with open(self.path("veinfo.tmp"), "w") as f:
+            f.write(text)
+        os.rename(self.path("veinfo.tmp"), self.path("veinfo"))
 
     def memory(self, ctid):
         with open(os.path.join(self.run_dir(ctid), "memory")) as f:
@@ -383,6 +398,7 @@ class Vzctl(object):
 
     def kill_ct(self, ctid):
         shutil.rmtree(self.run_dir(ctid), ignore_errors=True)
+        self.write_veinfo()
 
     # -- dumps: a file (legacy) or a CRIU image directory (vz7) --------------------------
     def write_image(self, path, ctid, memory):
@@ -1004,6 +1020,12 @@ class Node(object):
         self.dumpdir = dumpdir or os.path.join(state, "dump")
         self.write_vz_conf()
         self.vz = Vzctl(state, dialect, name)
+        self.vz.write_veinfo()
+
+    @property
+    def veinfo(self):
+        """This node's stand-in for /proc/vz/veinfo."""
+        return os.path.join(self.state, "veinfo")
 
     @property
     def vz_conf(self):

@@ -1,12 +1,12 @@
 """``crm-ve stack new`` / ``add-container``: checked parameters, pcs and crm output for the CIB's schema, and
 all-or-nothing application with the real pcs and crmsh; the result equals what the crmsh template gives."""
-import re
 import shlex
 import subprocess
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from crm_ve import stack
 from crm_ve.package_files import agent_path
@@ -106,9 +106,11 @@ def test_printed_pcs_commands_run_by_pcs_give_the_same_cib(pcs_tool_module, mana
 
 def test_container_timeouts_are_the_agents_advice():
     proc = subprocess.run(["python3", str(agent_path()), "meta-data"], capture_output=True, text=True, check=True)
-    advised = {m.group(1): m.group(2) for m in re.finditer(r'<action name="(\w+)" timeout="(\w+)"', proc.stdout)}
+    advised = {(a.get("name"), a.get("depth") or "0"): (a.get("timeout"), a.get("interval") or "0s")
+               for a in etree.fromstring(proc.stdout.encode()).iter("action")}
     for op in stack.CONTAINER_OPS:
-        assert advised[op.name] == op.timeout, op
+        assert advised[(op.name, op.check_level or "0")] == (op.timeout, op.interval), op
+    assert {op.check_level for op in stack.CONTAINER_OPS if op.name == "monitor"} == {None, "10"}
 
 
 # ------------------------------------------------------------------------------------------------ schemas
@@ -168,7 +170,7 @@ def test_printed_crm_for_a_named_schema():
 
 
 @pytest.mark.parametrize("change, message", [
-    (["--veid", "100"], "--veid '100' is reserved"),
+    (["--veid", "0"], "--veid '0' is 0, the host"),
     (["--veid", "2147483645"], "--veid '2147483645' is larger than 2147483644"),
     (["--veid=-web"], "--veid '-web' must not start with '-'"),
     (["--veid", "web server"], "--veid 'web server' contains ' '"),

@@ -6,6 +6,7 @@ need it:
 
   agent      what the actions work with: the parameters, the deadline, vzctl; validate-all
   vzctl      vzctl's exit codes, its status line in full, the result of one vzctl call
+  kernel     the kernel's list of running containers, for stop when vzctl cannot tell
   processes  ending a vzctl call's process group at its deadline
   monitor    monitor when its common case does not apply: the OCF code, with its reason
   dumps      the lifecycle of the checkpoint image at dumpfile and its records

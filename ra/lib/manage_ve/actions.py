@@ -2,13 +2,15 @@
 they share."""
 import os
 
-from ManageVE import (Exit, OCF_ERR_CONFIGURED, OCF_ERR_GENERIC, OCF_ERR_INSTALLED, OCF_SUCCESS,
-                      exit_reason, getenv, log)
+from ManageVE import (Exit, OCF_ERR_GENERIC, OCF_ERR_INSTALLED, OCF_SUCCESS, exit_reason, getenv,
+                      log, one_line, shown, vzctl_runnable)
 from manage_ve.agent import report_problems, require_vzctl
 from manage_ve.dumps import Dumps, private_areas, read_record
+from manage_ve.kernel import container_running, source
 from manage_ve.trust import Untrusted, read_record_text
-from manage_ve.vzctl import (VZ_BAD_KERNEL, VZ_ENV_MANAGE_DISABLED, VZ_FS_NOPRVT, VZ_NOCONFIG,
-                             VZ_NOVECONFIG, VZ_VE_RUNNING, VZ_VE_START_DISABLED)
+from manage_ve.vzctl import (VZ_BAD_KERNEL, VZ_ENV_MANAGE_DISABLED, VZ_FS_NOPRVT,
+                             VZ_FS_NOT_MOUNTED, VZ_NOCONFIG, VZ_NOVECONFIG, VZ_VE_RUNNING,
+                             VZ_VE_START_DISABLED, status_of)
 
 
 def default_dumps(agent, status):
@@ -32,7 +34,7 @@ def set_aside_default_dumps(agent, status):
             Dumps.set_aside(path, "stale", "vzctl start would restore this default dump by "
                             "itself; a cold start must not resume an old state")
     if status is not None and status.suspended and not found:
-        raise Exit(OCF_ERR_GENERIC, "vzctl reports a default dump for container %s that the "
+        raise Exit(OCF_ERR_INSTALLED, "vzctl reports a default dump for container %s that the "
                    "agent cannot find (DUMPDIR in %s?); not starting it, since vzctl would "
                    "restore that old state" % (agent.veid, agent.params["vz_conf"]))
 
@@ -70,8 +72,8 @@ def register(agent):
                    "or private area is missing here; on OpenVZ 7 set register_private to "
                    "register its private area on this node)" % agent.veid)
     if not os.path.isdir(private):
-        raise Exit(OCF_ERR_INSTALLED, "register_private=%r does not exist on this node (is the "
-                   "replicated filesystem mounted?)" % private)
+        raise Exit(OCF_ERR_INSTALLED, "register_private=%s does not exist on this node (is the "
+                   "replicated filesystem mounted?)" % shown(private))
     try:
         owner = (read_record_text(os.path.join(private, ".owner")) or "").strip() or "nobody"
     except Untrusted:
@@ -109,12 +111,13 @@ def restore(agent, dumps):
 
 
 def start_failure(agent, res, args):
+    """OCF_ERR_INSTALLED (this node only: Pacemaker tries the peer) for what is wrong on this
+    node alone: its container config (missing, unparsable, DISABLED=yes: /etc/vz/conf is per
+    node), private area, owner, kernel; OCF_ERR_GENERIC for the rest."""
     why = res.failure(args)
     if res.rc in (VZ_NOVECONFIG, VZ_FS_NOPRVT, VZ_ENV_MANAGE_DISABLED, VZ_BAD_KERNEL,
-                  VZ_NOCONFIG):
-        return Exit(OCF_ERR_INSTALLED, why)   # not startable here: Pacemaker tries the peer
-    if res.rc == VZ_VE_START_DISABLED:
-        return Exit(OCF_ERR_CONFIGURED, why)
+                  VZ_NOCONFIG, VZ_VE_START_DISABLED):
+        return Exit(OCF_ERR_INSTALLED, why)
     return Exit(OCF_ERR_GENERIC, why)
 
 
@@ -167,9 +170,69 @@ def set_aside_current_dump(agent, why):
         dumps.drop_orphan_record()
 
 
+def stop_view(agent, quiet=False):
+    """What stop knows of the container: ("down", Status or None) when it certainly does not
+    run here, ("running", Status or None), or ("unclear", None) with the reason logged.
+
+    Beyond vzctl status: exit 5 means no OpenVZ kernel, where no container runs; on exit 10
+    (a configuration vzctl cannot parse) the kernel's own list decides.  Exit when vzctl cannot
+    tell otherwise, or ("unclear", None) if `quiet`."""
+    res = agent.run(["status", agent.veid])
+    if res.rc == VZ_BAD_KERNEL:
+        log("INFO", "vzctl status %s: this is not an OpenVZ kernel (exit 5: %s); no container "
+            "runs here" % (agent.veid, one_line(res.out)))
+        return "down", None
+    if res.rc == VZ_NOCONFIG:
+        return kernel_view(agent, "vzctl status %s cannot read a configuration (exit 10: %s)"
+                           % (agent.veid, one_line(res.out)))
+    try:
+        status = status_of(agent.veid, res.rc, res.out)
+    except Exit as e:
+        if not quiet:
+            raise
+        log("WARNING", e.reason)
+        return "unclear", None
+    if status is None or not status.running:
+        return "down", status
+    return "running", status
+
+
+def kernel_view(agent, why):
+    """stop_view from the kernel's list of running containers, when vzctl cannot tell."""
+    running = container_running(agent.veid, agent.params["vz_conf"])
+    if running is False:
+        log("WARNING", "%s; not running here, according to %s" % (why, source()))
+        return "down", None
+    log("WARNING", "%s; %s according to %s" % (why, "running" if running else "perhaps running",
+                                               source()))
+    return ("running" if running else "unclear"), None
+
+
+def release_mount(agent, status):
+    """vzctl umount a container that is down but still mounted ("exist mounted down", after
+    vzctl mount or a crash): vzctl stop leaves it so, and the mount inside the replicated
+    filesystem would keep the Filesystem from unmounting."""
+    if status is None or not status.mounted or status.running:
+        return
+    if not status.exists:
+        log("WARNING", "container %s is down but still mounted, and vzctl does not know it on "
+            "this node: not unmounting it" % agent.veid)
+        return
+    args = ["umount", agent.veid]
+    res = agent.run(args)
+    if res.rc in (0, VZ_FS_NOT_MOUNTED):
+        log("INFO", "unmounted container %s, which was down but still mounted" % agent.veid)
+        return
+    state, status = stop_view(agent, quiet=True)
+    if state == "down" and (status is None or not status.mounted):
+        return
+    raise Exit(OCF_ERR_GENERIC, "container %s is down but stays mounted: %s"
+               % (agent.veid, res.failure(args)))
+
+
 def hard_stop(agent, status):
     """Stop the container without checkpoint (`status` is what vzctl said before the stop
-    began): vzctl stop, then vzctl stop --fast; 0 once the container is down.
+    began): vzctl stop, then vzctl stop --fast; 0 once the container is certainly down.
 
     A checkpoint killed at its deadline can leave the container suspended or frozen: legacy
     vzctl suspends it first and resumes it only when the dump fails (legacy
@@ -189,6 +252,7 @@ def hard_stop(agent, status):
         steps = (resume, stop, stop_fast)
     else:
         steps = (stop, resume, stop_fast)
+    state = "running"
     for args, share in steps:
         res = agent.run(args, share=share)
         if res.rc != 0:
@@ -198,12 +262,14 @@ def hard_stop(agent, status):
                 log("INFO", "resumed container %s, should a checkpoint have left it suspended "
                     "or frozen" % agent.veid)
             continue
-        status = agent.status_quiet()
-        if status is not None and not status.running:
+        state, status = stop_view(agent, quiet=True)
+        if state == "down":
+            release_mount(agent, status)
             log("INFO", "stopped container %s" % agent.veid)
             return OCF_SUCCESS
-    raise Exit(OCF_ERR_GENERIC, "container %s is still running after vzctl stop and vzctl "
-               "stop --fast" % agent.veid)
+    raise Exit(OCF_ERR_GENERIC, "container %s %s after vzctl stop and vzctl stop --fast"
+               % (agent.veid, "is still running" if state == "running" else
+                  "may still be running (vzctl cannot tell, see the log)"))
 
 
 def do_start(agent):
@@ -233,19 +299,26 @@ def do_stop(agent):
         # the node fenced (Pacemaker Explained, "Resource Operations": on-fail for stop).
         exit_reason(agent.problem_of("veid")[0] + "; nothing to stop")
         return OCF_SUCCESS
+    if (agent.problem_of("vzctl") or not vzctl_runnable(agent.vzctl)) and container_running(
+            agent.veid, agent.params["vz_conf"]) is False:
+        log("WARNING", "vzctl=%s cannot be run; container %s is not running here, according "
+            "to %s" % (shown(agent.vzctl), agent.veid, source()))
+        return OCF_SUCCESS
     if agent.problem_of("vzctl"):
         report_problems(agent.problems)
     for _name, msg in agent.problems:
         log("ERROR", msg + "; stopping without checkpoint")
     require_vzctl(agent.vzctl)
-    status = agent.status()
-    if status is None or not status.running:
+    state, status = stop_view(agent)
+    if state == "down":
+        release_mount(agent, status)
         log("INFO", "container %s is already stopped" % agent.veid)
         return OCF_SUCCESS
-    if agent.checkpoint and not agent.problems:
+    if state == "running" and status is not None and agent.checkpoint and not agent.problems:
         if Dumps(agent).checkpoint("stop"):
-            status = agent.status_quiet()
-            if status is not None and not status.running:
+            state, status = stop_view(agent, quiet=True)
+            if state == "down":
+                release_mount(agent, status)
                 return OCF_SUCCESS
         log("WARNING", "the checkpoint did not stop container %s; stopping it without "
             "checkpoint" % agent.veid)
@@ -256,22 +329,35 @@ def migration_target():
     return getenv("OCF_RESKEY_CRM_meta_migrate_target")
 
 
+def default_dump_migration(agent, action):
+    """migrate_to/migrate_from without dumpfile, as ocf:heartbeat:ManageVE does them: vzctl
+    chkpnt ID / vzctl restore ID, with vzctl's own default dump (DUMPDIR/Dump.ID, on OpenVZ 7
+    PRIVATE/dump/Dump), which must be on storage both nodes reach.  No provenance is kept."""
+    args = [action, agent.veid]
+    res = agent.run(args)
+    if res.rc != 0:
+        raise Exit(OCF_ERR_GENERIC, res.failure(args))
+    log("INFO", "vzctl %s %s: done with vzctl's default dump (dumpfile is not set)"
+        % (action, agent.veid))
+
+
 def do_migrate_to(agent):
     agent.require_config()
-    if not agent.dumpfile:
-        raise Exit(OCF_ERR_CONFIGURED, "dumpfile is not set, but migrate_to needs it (a path "
-                   "on storage that the target node can read)")
     require_vzctl(agent.vzctl)
     status = agent.status()
     if status is None or not status.running:
         raise Exit(OCF_ERR_GENERIC, "container %s is not running here; nothing to migrate"
                    % agent.veid)
-    target = migration_target()
-    if not target:
-        log("WARNING", "no migration target given (OCF_RESKEY_CRM_meta_migrate_target); only "
-            "a start will restore this dump")
-    if not Dumps(agent).checkpoint("migration", target):
-        raise Exit(OCF_ERR_GENERIC, "checkpoint of container %s for migration failed" % agent.veid)
+    if not agent.dumpfile:
+        default_dump_migration(agent, "chkpnt")
+    else:
+        target = migration_target()
+        if not target:
+            log("WARNING", "no migration target given (OCF_RESKEY_CRM_meta_migrate_target); "
+                "only a start will restore this dump")
+        if not Dumps(agent).checkpoint("migration", target):
+            raise Exit(OCF_ERR_GENERIC, "checkpoint of container %s for migration failed"
+                       % agent.veid)
     status = agent.status_quiet()
     if status is None or status.running:
         raise Exit(OCF_ERR_GENERIC, "container %s still runs after its checkpoint" % agent.veid)
@@ -280,13 +366,20 @@ def do_migrate_to(agent):
 
 def do_migrate_from(agent):
     agent.require_config()
-    if not agent.dumpfile:
-        raise Exit(OCF_ERR_CONFIGURED, "dumpfile is not set, but migrate_from needs it")
     require_vzctl(agent.vzctl)
     status = agent.status(for_start=True)
     if status.running:
         set_aside_current_dump(agent, "the container is already running on this node")
         log("INFO", "container %s is already running" % agent.veid)
+        return OCF_SUCCESS
+    if not agent.dumpfile:
+        if not status.exists:
+            register(agent)
+        default_dump_migration(agent, "restore")
+        status = agent.status()
+        if status is None or not status.running:
+            raise Exit(OCF_ERR_GENERIC, "vzctl restore %s returned but the container is not "
+                       "running" % agent.veid)
         return OCF_SUCCESS
     me = migration_target() or agent.node()
     dumps = Dumps(agent)

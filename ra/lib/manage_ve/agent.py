@@ -3,8 +3,8 @@ import os
 import time
 
 from ManageVE import (Exit, GroupSurvived, OCF_ERR_CONFIGURED, OCF_ERR_INSTALLED, OCF_SUCCESS,
-                      TRUE_WORDS, deadline_from_env, exit_reason, getenv, log, param_problems,
-                      read_params, spawn, vzctl_runnable)
+                      TRUE_WORDS, check_level, check_level_problem, deadline_from_env, exit_reason,
+                      getenv, log, param_problems, read_params, shown, spawn, vzctl_runnable)
 from manage_ve.vzctl import VZ_LOCKED, Result, status_of
 
 
@@ -17,7 +17,7 @@ def report_problems(problems):
 
 def require_vzctl(path):
     if not vzctl_runnable(path):
-        raise Exit(OCF_ERR_INSTALLED, "vzctl=%r: not installed or not executable" % path)
+        raise Exit(OCF_ERR_INSTALLED, "vzctl=%s: not installed or not executable" % shown(path))
 
 
 class Agent(object):
@@ -84,8 +84,10 @@ class Agent(object):
 
 
 def do_validate(agent):
+    level = check_level_problem()
+    if level:
+        agent.problems.append(("OCF_CHECK_LEVEL", level))
     agent.require_config()
-    level = getenv("OCF_CHECK_LEVEL", "0")
-    if level.isdigit() and int(level) >= 10:   # OCF 1.1: only level 10 checks this host
+    if check_level() >= 10:   # OCF 1.1: only level 10 checks this host
         require_vzctl(agent.vzctl)
     return OCF_SUCCESS

@@ -5,10 +5,17 @@ Unindented text (consumers print it verbatim); paragraphs separated by a blank l
 
 LONGDESC = """\
 Manages an OpenVZ container (legacy OpenVZ with vzctl 3.x/4.x, or OpenVZ 7 / Virtuozzo). It \
-is a drop-in superset of ocf:heartbeat:ManageVE: with only veid set it starts, stops and \
-monitors the container the same way, but reads vzctl's own exit status, calls vzctl status \
+is a drop-in superset of ocf:heartbeat:ManageVE: with only veid set it starts, stops, monitors \
+and migrates the container the same way, but reads vzctl's own exit status, calls vzctl status \
 once per check, understands the status lines of every vzctl version, accepts container names \
 and OpenVZ 7 UUIDs, and returns exit code 6 for a malformed veid.
+
+Stop succeeds whenever the container certainly does not run on this node: when vzctl status \
+says so, when it exits 5 (not an OpenVZ kernel), and when vzctl cannot read a configuration \
+(exit 10) or is not installed but the kernel's list of running containers (/proc/vz/veinfo) \
+does not show it; otherwise stop runs vzctl stop and fails if the container may still run. A \
+container that is down but still mounted (exist mounted down, after a crash or vzctl mount) is \
+unmounted with vzctl umount, so that the filesystem below it can be unmounted.
 
 Checkpoint on stop, restore on start: with checkpoint_on_stop=true, stop checkpoints the \
 container (vzctl chkpnt) into dumpfile, which should lie on the replicated filesystem that \
@@ -41,7 +48,10 @@ a FIFO never blocks a read. A full or read-only dump filesystem still allows a c
 
 Native migration: migrate_to (run on the source node) checkpoints the running container into \
 dumpfile, recording the target node; migrate_from (run on the target node) restores only a \
-migration dump meant for that node and verifies that the container runs. This needs \
+migration dump meant for that node and verifies that the container runs. Without dumpfile they \
+run vzctl chkpnt veid and vzctl restore veid as ocf:heartbeat:ManageVE does, with vzctl's own \
+default dump (DUMPDIR/Dump.veid, on OpenVZ 7 in the private area), which must then be on \
+storage both nodes reach. This needs \
 allow-migrate=true and storage reachable from both nodes at once (shared or dual-primary); \
 with active/passive DRBD Pacemaker never migrates, and checkpoint_on_stop is the way to keep \
 the container's state.
@@ -55,7 +65,8 @@ xfs over DRBD. With OpenVZ 7, failed checkpoints (dumpfile.tmp.PID.fail, with vz
 are set aside as dumpfile.failed-TIME, and the restore logs (dumpfile.restore) are removed.
 
 A monitor operation with OCF_CHECK_LEVEL=10 also runs vzctl exec veid true to check that the \
-container answers."""
+container answers. The meta-data advertises it as a second monitor (depth 10, every 60s), so \
+pcs 0.11 creates both monitors by default, the deep one with OCF_CHECK_LEVEL=10."""
 
 SHORTDESC = "Manages an OpenVZ container, with checkpoint on stop and restore on start"
 
@@ -63,17 +74,22 @@ SHORTDESC = "Manages an OpenVZ container, with checkpoint on stop and restore on
 PARAMETER_DOCS = {
     "veid": (
         "OpenVZ container ID or name",
-        "The container: a number from 101 to 2147483644 (IDs up to 100 are reserved), a "
+        "The container: a number from 1 to 2147483644 (OpenVZ reserves IDs up to 100 by "
+        "convention, but vzctl and ocf:heartbeat:ManageVE accept them; 0 is the host), a "
         "container name set with vzctl set --name (letters, digits, '-', '_' and '.', not "
         "starting with '-'), or on OpenVZ 7 a UUID. Anything else, including spaces and shell "
-        "metacharacters, is refused with exit code 6 (OCF_ERR_CONFIGURED)."),
+        "metacharacters, is refused with exit code 6 (OCF_ERR_CONFIGURED), except by stop, "
+        "which succeeds: no container can run under such an ID. Not unique, as upstream: "
+        "container IDs are per host, so a cluster of two DRBD pairs may run a container 101 "
+        "on each."),
     "dumpfile": (
         "Absolute path of the checkpoint image",
         "Absolute path of the checkpoint image (a file with legacy vzctl, a CRIU image "
         "directory on OpenVZ 7), the same path on every node, on the replicated filesystem. "
         "The agent keeps dumpfile.provenance and dumpfile.coldstart beside it and renames "
         "unusable dumps to dumpfile.stale-TIME or dumpfile.failed-TIME. Required when "
-        "checkpoint_on_stop is true and for migrate_to. Give every resource its own dumpfile. "
+        "checkpoint_on_stop is true; without it migrate_to and migrate_from use vzctl's "
+        "default dump, as ocf:heartbeat:ManageVE does. Give every resource its own dumpfile. "
         "Refused (exit code 6): whitespace or any of *?[]$`'\"\\;&|<>(){} (OpenVZ 7's vz-cpt "
         "uses the path unquoted in a shell script), a '.' or '..' component, and a path that "
         "is or overlaps register_private. Its directory must be root's alone (see "
@@ -111,16 +127,20 @@ ACTION_DOCS = {
     "stop":
         "With checkpoint_on_stop=true checkpoints the container into dumpfile; otherwise, or "
         "if the checkpoint fails, runs vzctl stop and then vzctl stop --fast. Succeeds if the "
-        "container is already stopped, without touching any dump.",
+        "container is already stopped, without touching any dump, or cannot run here (not "
+        "an OpenVZ kernel; a configuration vzctl cannot read, or no vzctl, and the kernel does "
+        "not list it); unmounts it if it is down but mounted. Fails while it may still run.",
     "monitor":
         "Runs vzctl status once: 0 if the container runs, 7 if it is stopped or not present "
-        "on this node. With OCF_CHECK_LEVEL=10 also runs vzctl exec veid true.",
+        "on this node (or this is not an OpenVZ kernel). With OCF_CHECK_LEVEL=10 (the second, "
+        "deeper monitor) also runs vzctl exec veid true; an OCF_CHECK_LEVEL that is not a "
+        "number is exit code 6.",
     "migrate_to":
         "Runs on the source node: checkpoints the running container into dumpfile as a "
-        "migration dump for the target node.",
+        "migration dump for the target node; without dumpfile, vzctl chkpnt veid.",
     "migrate_from":
-        "Runs on the target node: restores the migration dump meant for this node and "
-        "verifies that the container runs.",
+        "Runs on the target node: restores the migration dump meant for this node (without "
+        "dumpfile, vzctl restore veid) and verifies that the container runs.",
     "validate-all":
         "Checks the parameters (exit code 6 with one line per bad parameter); with "
         "OCF_CHECK_LEVEL=10 also that vzctl is installed (5).",
@@ -141,17 +161,23 @@ MAN_DATA = {
         (0, "OCF_SUCCESS", "Success; monitor: the container is running."),
         (1, "OCF_ERR_GENERIC", "vzctl failed (checkpoint, restore, stop, start) or its output "
          "could not be understood; monitor: the container is paused or did not answer."),
-        (2, "OCF_ERR_ARGS", "The agent was not called with exactly one action."),
+        (2, "OCF_ERR_ARGS", "The agent was called without an action (further arguments are "
+         "ignored)."),
         (3, "OCF_ERR_UNIMPLEMENTED", "Unknown action."),
-        (5, "OCF_ERR_INSTALLED", "vzctl is missing, this is not an OpenVZ kernel, the agent's "
-         "library is missing, damaged or of another version, or the container's configuration or "
-         "private area is missing on this node when starting (Pacemaker then tries the other "
-         "node)."),
-        (6, "OCF_ERR_CONFIGURED", "A parameter is invalid (malformed veid, relative path, "
-         "bad boolean, checkpointing without dumpfile, a dumpfile with whitespace or shell "
-         "characters); one line names each bad parameter."),
-        (7, "OCF_NOT_RUNNING", "monitor: the container is stopped, or does not exist on this "
-         "node (passive node whose filesystem is not mounted)."),
+        (5, "OCF_ERR_INSTALLED", "Something on this node only (Pacemaker then tries the other "
+         "node): vzctl is missing, cannot read its configuration (exit 10) or this is not an "
+         "OpenVZ kernel, the agent's library is missing, damaged or of another version, or when "
+         "starting the container's configuration or private area is missing on this node, "
+         "its start is disabled there (vzctl exit 105: DISABLED=yes in this node's container "
+         "config), or vzctl has a default dump the agent cannot find. Stop returns 5 only when "
+         "vzctl is missing and the container may still run."),
+        (6, "OCF_ERR_CONFIGURED", "Wrong on every node: a parameter is invalid (malformed "
+         "veid, relative path, bad boolean, checkpointing without dumpfile, a dumpfile with whitespace or shell "
+         "characters) or OCF_CHECK_LEVEL is not a number; one line names each. From stop only for an invalid vzctl while the "
+         "kernel may still run the container."),
+        (7, "OCF_NOT_RUNNING", "monitor: the container is stopped, does not exist on this "
+         "node (passive node whose filesystem is not mounted), or this is not an OpenVZ "
+         "kernel."),
     ),
     "files": (
         ("/usr/lib/ocf/resource.d/crm-ve/ManageVE", "the agent"),
@@ -171,6 +197,10 @@ MAN_DATA = {
          "group or others, as must every directory above it up to its mount point (sticky "
          "ones pass); otherwise no dump there is written, restored, renamed or removed"),
         ("/etc/vz/vz.conf", "DUMPDIR, where vzctl start looks for a default dump"),
+        ("/etc/vz/names/NAME", "a container name's link to its configuration: how stop finds "
+         "a named container in the kernel's list"),
+        ("/proc/vz/veinfo", "the kernel's list of running containers, which stop reads when "
+         "vzctl cannot tell"),
         ("/usr/sbin/vzctl", "the OpenVZ control utility"),
     ),
     "examples": (
@@ -185,7 +215,8 @@ MAN_DATA = {
          "pcs resource create ct101 ocf:crm-ve:ManageVE veid=101 \\\n"
          "    dumpfile=/vz/dump/ct101.dump checkpoint_on_stop=true \\\n"
          "    op start timeout=120s op stop timeout=120s \\\n"
-         "    op monitor interval=10s timeout=20s"),
+         "    op monitor interval=10s timeout=20s \\\n"
+         "    op monitor interval=60s timeout=30s OCF_CHECK_LEVEL=10"),
         ("The full stack on DRBD: DRBD, filesystem, container (crm shell)", "crm",
          "crm configure <<'EOF'\n"
          "primitive drbd_vz ocf:linbit:drbd params drbd_resource=vz \\\n"

@@ -3,7 +3,7 @@
 import sys
 
 from ManageVE import (ACTIONS, AGENT, HIDDEN_ACTIONS, OCF_SUCCESS, PARAMETERS, PROVIDER, VERSION,
-                      usage_line)
+                      action_names, usage_line)
 from manage_ve.docs import (ACTION_DOCS, HIDDEN_ACTION_DOCS, LONGDESC, MAN_DATA, PARAMETER_DOCS,
                             SHORTDESC)
 
@@ -55,9 +55,8 @@ def do_man_data():
     data = {
         "agent": AGENT, "provider": PROVIDER, "version": VERSION,
         "usage": usage_line(),
-        "actions": [{"name": name, "timeout": timeout, "interval": interval, "depth": depth,
-                     "description": ACTION_DOCS[name]}
-                    for name, timeout, interval, depth in ACTIONS],
+        # timeouts, intervals and depths are in the meta-data, one row per advertised operation
+        "actions": [{"name": name, "description": ACTION_DOCS[name]} for name in action_names()],
         "hidden_actions": [{"name": name, "description": HIDDEN_ACTION_DOCS[name]}
                            for name in HIDDEN_ACTIONS],
         "exit_status": [{"code": code, "name": name, "meaning": meaning}

@@ -1,6 +1,7 @@
 """monitor, when its common case (in the agent file) does not apply: the OCF code, with its
 reason."""
-from ManageVE import Exit, OCF_ERR_GENERIC, OCF_NOT_RUNNING, OCF_SUCCESS, param_problems
+from ManageVE import (Exit, OCF_ERR_GENERIC, OCF_NOT_RUNNING, OCF_SUCCESS, check_level_problem,
+                      param_problems)
 from manage_ve.agent import report_problems, require_vzctl
 from manage_ve.vzctl import Result, status_of
 
@@ -8,6 +9,9 @@ from manage_ve.vzctl import Result, status_of
 def explain_monitor(params, answer=None, deep=None):
     """monitor, when its common case does not apply: the OCF code, with its reason."""
     problems = param_problems(params)
+    level = check_level_problem()
+    if level:
+        problems.append(("OCF_CHECK_LEVEL", level))
     if problems:
         report_problems(problems)
     require_vzctl(params["vzctl"])
