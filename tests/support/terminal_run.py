@@ -11,8 +11,8 @@ import termios
 STYLE_VARIABLES = ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "TERM")
 
 
-def run_on_pty(*args, env=None, columns=80):
-    """``python -m crm_ve ARGS`` on a terminal ``columns`` wide (TERM=xterm unless ``env`` says otherwise);
+def run_on_pty(*args, env=None, columns=80, cwd=None):
+    """``python -m crm_ve ARGS`` (in ``cwd``) on a terminal ``columns`` wide (TERM=xterm unless ``env`` says otherwise);
     return its exit code, what it wrote there (``\\r\\n`` as ``\\n``) and its standard error."""
     environment = {k: v for k, v in os.environ.items() if k not in STYLE_VARIABLES}
     environment.update({"CRM_VE_DISABLE_PLUGIN_AUTOLOAD": "1", "TERM": "xterm", **(env or {})})
@@ -20,7 +20,7 @@ def run_on_pty(*args, env=None, columns=80):
     try:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
         proc = subprocess.Popen([sys.executable, "-m", "crm_ve", *map(str, args)],
-                                stdout=slave, stderr=subprocess.PIPE, env=environment)
+                                stdout=slave, stderr=subprocess.PIPE, env=environment, cwd=cwd)
         os.close(slave)
         slave = None
         chunks = []
