@@ -6,6 +6,8 @@ import os
 
 #: Narrower terminals are wrapped as if this wide: indented lines keep room for a few words.
 NARROWEST = 40
+#: The width of a terminal that does not say its own (a pseudo-terminal nobody sized).
+DEFAULT_WIDTH = 80
 
 
 def use_color(stream):
@@ -23,10 +25,17 @@ def use_color(stream):
 
 
 def wrap_width(stream):
-    """The columns to wrap the text report to: the terminal's width when ``stream`` is a terminal ($COLUMNS
-    first, as :func:`shutil.get_terminal_size` reads it), else None: output into a pipe or a file, which tools
-    and logs parse, is never wrapped."""
+    """The columns to wrap the text report to when ``stream`` is a terminal: COLUMNS when it is a positive
+    number (as :func:`shutil.get_terminal_size` reads it), else the width of ``stream``'s own terminal (80 when it
+    has none). None when ``stream`` is not a terminal: output into a pipe or a file, which tools and logs parse,
+    is never wrapped."""
     if not stream.isatty():
         return None
-    import shutil  # only on a terminal: a check in a pipe or a hook does not pay for it
-    return max(shutil.get_terminal_size().columns, NARROWEST)
+    columns = os.environ.get("COLUMNS", "")
+    columns = int(columns) if columns.isdigit() else 0
+    if not columns:
+        try:
+            columns = os.get_terminal_size(stream.fileno()).columns
+        except OSError:
+            columns = 0
+    return max(columns or DEFAULT_WIDTH, NARROWEST)
