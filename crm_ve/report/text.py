@@ -64,7 +64,7 @@ def _plural(count, word):
 def render(report):
     if report.input_errors and not report.files:  # nothing was checked: standard error says why, in one line each
         return ""
-    width = getattr(report, "width", None)
+    width = report.width
     out = [render_finding(finding, report.color, width) for finding in report.findings]
     prose = [f"{failure.file}: rule {failure.code} of plugin {failure.plugin!r} failed: {failure.error}"
              for failure in report.failures]
