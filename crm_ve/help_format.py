@@ -7,8 +7,9 @@ the way crm-ve(1) reads the same texts (:mod:`crm_ve.manpages.cli`).
 import argparse
 import re
 
-#: A table row: an indented key and a gap of two spaces or more before its text (``  2  could not run: ...``).
-_ROW = re.compile(r"\s+\S{1,12}\s{2,}(?=\S)")
+#: A table row: an indented key and a gap of two spaces or more before its text (``  2  could not run: ...``);
+#: compiled on the first --help, not on every run.
+_ROW = r"\s+\S{1,12}\s{2,}(?=\S)"
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -38,6 +39,6 @@ def _rows(lines):
         if rows and rows[-1][2] and indent == len(rows[-1][1]):
             rows[-1][0] += " " + line.strip()
             continue
-        match = _ROW.match(line)
+        match = re.match(_ROW, line)
         rows.append([line, " " * (match.end() if match else indent), bool(match)])
     return [(line, hang) for line, hang, _ in rows]
