@@ -68,6 +68,8 @@ class Report:
     rules: Sequence = ()
     strict: bool = False
     color: bool = False
+    #: the columns the text report is wrapped to (a terminal's); None: not wrapped
+    width: Optional[int] = None
     notes: List[str] = field(default_factory=list)
     #: document name -> its ``source_kind`` ("xml", "crm", "shadow", "live"): which names are files of the user's.
     sources: Dict[str, str] = field(default_factory=dict)

@@ -12,6 +12,7 @@ import sys
 
 from crm_ve import __version__
 from crm_ve.errors import EXIT_CANNOT_RUN, CrmVeError, UsageError
+from crm_ve.help_format import HelpFormatter
 from crm_ve.printable import printable
 
 #: Subcommand modules; each has ``register(subparsers)`` which adds its parser and sets ``func(args) -> int``.
@@ -71,7 +72,7 @@ def build_parser(argv=None):
             "the crm shell and pcs commands that fix them."
         ),
         epilog=EXIT_STATUS_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"crm-ve {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)

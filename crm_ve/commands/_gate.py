@@ -36,7 +36,7 @@ from typing import Optional, Tuple
 from lxml import etree
 
 from crm_ve.checker import check_documents, select_rules
-from crm_ve.commands.check import add_check_options, add_plugin_options, check_settings, plugin_host, use_color
+from crm_ve.commands.check import add_check_options, add_plugin_options, check_settings, plugin_host, style_text
 from crm_ve.config import load_config
 from crm_ve.errors import (EXIT_CANNOT_RUN, EXIT_CONCURRENT_CHANGE, EXIT_FINDINGS, CrmVeError, InputError,
                            ToolMissingError)
@@ -112,7 +112,7 @@ def check_candidate(document, args):
     report = check_documents([document], host, select=select, ignore=ignore, strict=strict,
                              per_resource_ignores=config.per_resource_ignores)
     report.config = config.path
-    report.color = output == "text" and use_color(sys.stdout)
+    style_text(report, output, sys.stdout)
     sys.stdout.write(host.output_formats[output].render(report))
     sys.stdout.flush()
     return report

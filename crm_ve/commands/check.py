@@ -6,7 +6,6 @@ starts reading the inputs in a thread (:class:`InputsReading`), and the imports 
 import argparse
 import contextlib
 import gc
-import os
 import sys
 import threading
 
@@ -53,9 +52,12 @@ def plugin_host(args):
     return PluginHost(blocked=blocked)
 
 
-def use_color(stream):
-    """Colour only on a terminal, and never when NO_COLOR is set to a non-empty value (no-color.org)."""
-    return stream.isatty() and not os.environ.get("NO_COLOR")
+def style_text(report, output, stream):
+    """Colour and wrap the text report as ``stream`` and the environment ask (:mod:`crm_ve.terminal`); the
+    machine formats are never coloured nor wrapped."""
+    from crm_ve.terminal import use_color, wrap_width
+    if output == "text":
+        report.color, report.width = use_color(stream), wrap_width(stream)
 
 
 def register(subparsers):
@@ -209,6 +211,6 @@ def run(args):
         report.simulation = simulate_documents(documents, report, host.workload_agents,
                                                time_limit=args.simulate_timeout or DEFAULT_TIME_LIMIT,
                                                progress=sys.stderr if sys.stderr.isatty() else None)
-    report.color = output == "text" and use_color(sys.stdout)
+    style_text(report, output, sys.stdout)
     sys.stdout.write(host.output_formats[output].render(report))
     return report.exit_code

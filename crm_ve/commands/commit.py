@@ -9,8 +9,6 @@ crmsh has no plugin point in its own ``configure commit``, so the flow is::
 The record (``<shadow file>.crm-ve-base``, beside the shadow) holds the live configuration the shadow was copied
 from; ``commit`` refuses (exit 3) when the live configuration is no longer that one.  See :mod:`._gate`.
 """
-import argparse
-import textwrap
 import json
 import os
 import re
@@ -20,6 +18,7 @@ from lxml import etree
 
 from crm_ve.commands import _gate
 from crm_ve.errors import EXIT_CLEAN, CrmVeError, InputError, UsageError
+from crm_ve.help_format import HelpFormatter
 from crm_ve.inputs import read_shadow, shadow_path
 from crm_ve.reader import parse_cib
 
@@ -37,15 +36,11 @@ EXIT_STATUS = """exit status:
 """
 
 
-def _wrap(text):
-    return textwrap.fill(text, 79, break_on_hyphens=False)
-
-
 def register(subparsers):
     commit = subparsers.add_parser(
         "commit",
         help="check a crm_shadow CIB and commit its configuration to the live cluster when clean",
-        description=_wrap("Check the crm_shadow CIB NAME like 'crm-ve check --shadow NAME'; when it is clean, write "
+        description=("Check the crm_shadow CIB NAME like 'crm-ve check --shadow NAME'; when it is clean, write "
         "the shadow's configuration section over the live cluster's as one patch, which the cluster applies only "
         "while the live CIB is still the version the patch was made from (the status section and the <cib> "
         "attributes are never written; a schema change only with --allow-schema-change). When the shadow was "
@@ -53,7 +48,7 @@ def register(subparsers):
         "summary of the changes; otherwise only Pacemaker's own version rule applies (a shadow older than the "
         "live CIB is refused) and a warning says so."),
         epilog=EXIT_STATUS,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     commit.add_argument("name", metavar="NAME", help="the shadow CIB (as in crm_shadow --create NAME)")
     _gate.add_gate_options(commit, "commit")

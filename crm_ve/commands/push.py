@@ -12,12 +12,11 @@ result is what is checked and pushed.  The push is the gate's conditional patch 
 versioned ``crm_diff``), not ``pcs cluster cib-push``, whose patch and replace apply to whatever CIB is live:
 only FILE's configuration section is pushed, never its status nor its ``<cib>`` attributes.  See :mod:`._gate`.
 """
-import argparse
 import tempfile
-import textwrap
 
 from crm_ve.commands import _gate
 from crm_ve.errors import EXIT_CLEAN, UsageError
+from crm_ve.help_format import HelpFormatter
 from crm_ve.reader import read_cib
 
 EXIT_STATUS = """exit status:
@@ -29,22 +28,18 @@ EXIT_STATUS = """exit status:
 """
 
 
-def _wrap(text):
-    return textwrap.fill(text, 79, break_on_hyphens=False)
-
-
 def register(subparsers):
     parser = subparsers.add_parser(
         "push",
         help="check a CIB file made with pcs and push its configuration to the live cluster when clean",
-        description=_wrap("Check FILE (made with 'pcs cluster cib FILE' and edited with 'pcs -f FILE ...') like "
+        description=("Check FILE (made with 'pcs cluster cib FILE' and edited with 'pcs -f FILE ...') like "
         "'crm-ve check FILE'; when it is clean, push its configuration section as one patch, which the cluster "
         "applies only while the live CIB is still the version the patch was made from (FILE's status section and "
         "<cib> attributes are never pushed; a schema change only with --allow-schema-change). With "
         "--diff-against ORIG a live configuration that is no longer ORIG's is refused (exit 3); without it only "
         "Pacemaker's own version rule applies (a FILE older than the live CIB is refused) and a warning says so."),
         epilog=EXIT_STATUS,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("file", metavar="FILE", help="the CIB to push (pcs cluster cib FILE, then pcs -f FILE ...)")
     parser.add_argument("--diff-against", metavar="ORIG",

@@ -3,10 +3,10 @@
 The pcs and crm shell counterpart of the crmsh templates and cluster scripts ``ve-drbd-stack`` and
 ``ve-add-container``: same ids, operations and constraints, with the parameters checked first.
 """
-import argparse
 import sys
 
 from crm_ve.errors import UsageError
+from crm_ve.help_format import HelpFormatter
 from crm_ve.stack import (DEFAULT_FSTYPE, ContainerSpec, StackSpec, TargetCib, apply_to_file, container_problem,
                           default_container_id, default_device, dialect_for, filesystem_directory, known_schema,
                           plan_container, plan_stack, render_crm, render_pcs, stack_problem, stack_warnings,
@@ -62,7 +62,7 @@ def register(subparsers):
         help="print or apply a checked DRBD -> Filesystem -> container stack (pcs or crm shell)",
         description="Generate the DRBD -> Filesystem -> container stack, or one more container on it,\n"
         "as pcs commands or crm shell text, after checking every parameter.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG, formatter_class=HelpFormatter,
     )
     actions = parser.add_subparsers(dest="stack_command", metavar="ACTION", parser_class=type(parser))
     actions.required = True
@@ -71,7 +71,7 @@ def register(subparsers):
         "new", help="the whole stack: DRBD promotable clone, Filesystem, one checkpointed container",
         description="The whole stack: a DRBD promotable clone (ID-drbd, ID-drbd-clone), a Filesystem on its "
         "device (ID-fs), one container checkpointed into a dump file on it, and the four constraints.",
-        epilog=NEW_EXAMPLE + "\n" + EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=NEW_EXAMPLE + "\n" + EPILOG, formatter_class=HelpFormatter)
     new.add_argument("id", metavar="ID", help="stack id, the prefix of the resource and constraint ids")
     new.add_argument("--drbd-resource", required=True, metavar="NAME", help="DRBD resource (drbdadm name)")
     new.add_argument("--device", metavar="PATH", help="DRBD device (default: /dev/drbd/by-res/NAME/0)")
@@ -87,7 +87,7 @@ def register(subparsers):
         "add-container", help="one more checkpointed container on an existing stack's Filesystem",
         description="One more container on the Filesystem FILESYSTEM of an existing stack: the container, "
         "colocated with the Filesystem and started after it.",
-        epilog=ADD_EXAMPLE + "\n" + EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=ADD_EXAMPLE + "\n" + EPILOG, formatter_class=HelpFormatter)
     add.add_argument("filesystem", metavar="FILESYSTEM", help="id of the existing Filesystem resource")
     add.add_argument("--directory", metavar="PATH",
                      help="the Filesystem's mount point (read from -f FILE when given)")

@@ -40,7 +40,23 @@ ENVIRONMENT = (
      "When set to a non-empty value, no third-party plugin is loaded (built-in rules only), as if every "
      "entry point of the `crm_ve` group were blocked."),
     ("NO_COLOR",
-     "When set (to anything), the text report is not coloured even on a terminal (https://no-color.org/)."),
+     "When set to a non-empty value, the text report is not coloured, even on a terminal or with FORCE_COLOR "
+     "(https://no-color.org/). Colour is decided in this order, as pytest and Python decide it: a non-empty "
+     "NO_COLOR turns it off; else a non-empty FORCE_COLOR turns it on; else the text report is coloured on a "
+     "terminal whose TERM is not `dumb`. The json, sarif and github formats are never coloured."),
+    ("FORCE_COLOR",
+     "When set to a non-empty value (and NO_COLOR is not), the text report is coloured even into a pipe or a "
+     "file and on a `dumb` terminal (https://force-color.org/). It is still not wrapped there: only a "
+     "terminal's report is."),
+    ("TERM",
+     "When `dumb`, the text report is not coloured (unless FORCE_COLOR is set); it is still wrapped to the "
+     "terminal's width."),
+    ("COLUMNS",
+     "The width the text report is wrapped to on a terminal, instead of the terminal's own (at least 40). A "
+     "report into a pipe or a file is never wrapped: each finding is one line, then its resources and its fix "
+     "commands, as tools and logs read them. On a terminal the message is wrapped, resources and constraints "
+     "get a line each, and fix commands are never broken, so that each copies and pastes whole. `--help` is "
+     "wrapped to COLUMNS too."),
     ("CIB_file",
      "Honoured by cibadmin, as by every Pacemaker tool: with `--live`, crm-ve checks this CIB file instead of "
      "the running cluster's, and names the document `live(CIB_file=PATH)` in the report."),

@@ -6,9 +6,11 @@ from crm_ve.cli import main
 
 @pytest.fixture
 def crm_ve(capsys, monkeypatch):
-    """``crm_ve(*argv) -> (exit code, stdout, stderr)``, with third-party plugin autoload off and no NO_COLOR."""
+    """``crm_ve(*argv) -> (exit code, stdout, stderr)``, with third-party plugin autoload off and neither NO_COLOR
+    nor FORCE_COLOR."""
     monkeypatch.setenv("CRM_VE_DISABLE_PLUGIN_AUTOLOAD", "1")
     monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
 
     def run(*argv):
         code = main([str(arg) for arg in argv])
