@@ -32,8 +32,8 @@ RULE = Rule(
             "its Promoted role, so the Filesystem that mounts its device is placed with no regard to DRBD: "
             "crm_simulate mounts it on a node where DRBD is Secondary or does not run at all, unless an order "
             "after DRBD's promote (which never happens) blocks the mount. crm_verify accepts the "
-            "configuration. An error when a Filesystem mounts the DRBD device or a constraint ties one to it; "
-            "a warning when only other resources use it. A common cause is a conversion or a deployment tool "
+            "configuration. Findings are errors when a Filesystem mounts the DRBD device or a constraint ties "
+            "one to it, warnings when only other resources use it. A common cause is a conversion or a deployment tool "
             "that dropped `ms` / `promotable=true`."
         ),
         example=(

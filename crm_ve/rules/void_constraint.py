@@ -47,9 +47,9 @@ RULE = Rule(
             "Pacemaker never applies these, without a word, and crm_verify accepts them: the virtual IP that was "
             "meant to follow the DRBD Primary runs anywhere. pcs's `colocation add master vip with ms` puts the "
             "role on the IP instead of the clone. An order whose first action is a promote that cannot happen "
-            "is worse than void: its then-action is blocked forever. A warning; an error when the role or "
-            "action is that of a DRBD that is never promoted (CV302): a Filesystem colocated with its "
-            "Promoted role is mounted with no regard to DRBD, even where DRBD does not run."
+            "is worse than void: its then-action is blocked forever. Findings are warnings, and errors where "
+            "the role or action is that of a DRBD that is never promoted (CV302): a Filesystem colocated with "
+            "its Promoted role is mounted with no regard to DRBD, even where DRBD does not run."
         ),
         example=(
             "primitive p_vip ocf:heartbeat:IPaddr2 params ip=192.0.2.10\n"
