@@ -3,8 +3,8 @@ against the DRBD clones of the CIB (reference section 10, D7 and D8).
 
 ``/dev/drbd/by-res/RES[/VOL]`` names the DRBD resource; ``/dev/drbdN`` does not. A Filesystem on a DRBD
 device that no clone is tied to (stack recognition: by-res name, a relation, or the only clone) is mounted
-with nothing promoting DRBD before it, wherever the scheduler likes (an error); a Filesystem placed with one clone whose by-res device names another
-DRBD resource mounts a device that clone does not promote.
+with nothing promoting DRBD before it, wherever the scheduler likes (an error); a Filesystem placed with one
+clone whose by-res device names another DRBD resource mounts a device that clone does not promote.
 """
 import re
 

@@ -3,8 +3,9 @@
 Reference sections 3.3 and 11 (C5, E-R4, E-SR): a ``Promoted`` role on a resource that cannot be promoted
 makes a colocation place nothing, crm_verify clean (as the primary's role, Pacemaker 2.1.5 still weighs the
 dependent's node scores when it places the primary: the trace says "Incorporating ... assignment scores", and
-"Skipping colocation ... primary limited to Promoted role" where it would place the dependent); pcs's ``colocation add master vip with ms`` puts the role on the
-wrong side; a set's ``role`` applies to every member, so ``[ms p_fs] role=Promoted`` says nothing about p_fs.
+"Skipping colocation ... primary limited to Promoted role" where it would place the dependent); pcs's
+``colocation add master vip with ms`` puts the role on the wrong side; a set's ``role`` applies to every
+member, so ``[ms p_fs] role=Promoted`` says nothing about p_fs.
 A colocation without a score (or score 0) is ignored entirely (Pacemaker Explained, "Colocation Properties").
 An order's ``promote``/``demote`` on a resource that cannot be promoted never happens: as the *then* action the
 order is a no-op (an omitted then-action defaults to the first-action, reference section 2.1), as the *first*
@@ -27,7 +28,7 @@ from crm_ve.model.values import format_score_xml
 from crm_ve.rules.chain_analysis import analyse
 from crm_ve.rules.chain_fixes import ColocationSpec, delete_constraints, render_fix
 from crm_ve.rules.constraint_rewrite import rewrite
-from crm_ve.rules.drbd_common import DRBD_TYPE
+from crm_ve.rules.drbd_common import holds_drbd
 
 RULE = Rule(
     code="CV203",
@@ -79,10 +80,6 @@ class _Void:
 
 def _promotable(model, rid):
     return model.promotable(rid).possible
-
-
-def _holds_drbd(model, rid):
-    return rid in model.resources and any(model.resources[p].type == DRBD_TYPE for p in model.primitives_under(rid))
 
 
 # -------------------------------------------------------------------------------------------- colocations
@@ -145,14 +142,14 @@ def _role_reason(model, edge, void):
     words = _words(model, edge)
     primary = edge.primary
     if edge.primary_role is Role.PROMOTED and not _promotable(model, primary):
-        if _holds_drbd(model, primary):
+        if holds_drbd(model, primary):
             void.drbd.append(primary)
-            return (f"{primary} is a DRBD resource that is never promoted (CV302), so \"{words}\" places nothing: Pacemaker "
-                    f"places {edge.dependent} with no regard to DRBD, also on a node where DRBD is Secondary or "
-                    f"does not run")
+            return (f"{primary} is a DRBD resource that is never promoted (CV302), so \"{words}\" places "
+                    f"nothing: Pacemaker places {edge.dependent} with no regard to DRBD, also on a node where DRBD "
+                    f"is Secondary or does not run")
         return (f"{primary} cannot be promoted, so \"{words}\" never places {edge.dependent} with it (Pacemaker "
                 f"only weighs {edge.dependent}'s node scores when it places {primary})")
-    if _holds_drbd(model, edge.dependent):
+    if holds_drbd(model, edge.dependent):
         void.drbd.append(edge.dependent)
     return (f"{edge.dependent} cannot be promoted, so \"{words}\" never applies: {edge.dependent} is placed as if "
             f"it did not exist")
@@ -215,7 +212,7 @@ def _order(model, constraint):
         then_action = (then_text or first_action).lower()
         attributes = {}
         if first_action in _ACTION_FIX and not _promotable(model, first):
-            if _holds_drbd(model, first):
+            if holds_drbd(model, first):
                 void.drbd.append(first)
             void.reasons.append(f"{first} cannot be promoted, so its {first_action} never happens and "
                                 f"{then}:{then_action} is blocked forever")

@@ -6,6 +6,9 @@ real crmsh and pcs and shown with crm_simulate.
 * c: a reversed colocation ``ms with group, with-rsc-role=Master`` is obeyed, not dropped: the Filesystem stays
   on the demoted node. Kept beside the right colocation it forms a loop, an error; its fix deletes it and adds
   the right one.
+* b: DRBD's order and colocation name the first member of the disk group g_disk, and the containers' group g_ve
+  is ordered after g_disk: on a DRBD failure Pacemaker 2.1.5 restarts g_disk without stopping g_ve; CV202 is
+  an error there.
 * g: a clone with interleave=true ordered after the promote is never mounted where DRBD is Secondary, so its
   colocation without a role is a warning; a primitive Filesystem with the same constraints stays an error.
 
@@ -74,11 +77,38 @@ CASES = {
                                       "id=c_fs_on_drbd"], **NO_CONTAINER},
         pcs_extra=(["constraint", "location", "p_fs", "prefers", "node2=50"],)),
 }
+    # b: an LVM + Filesystem disk group and a container group ordered after it; DRBD's constraints (FORCED)
+    # name the disk group's first member
+    "member-of-disk-group": Case(
+        "member-of-disk-group",
+        crm_changes={"p_fs": "primitive p_fs Filesystem params device=/dev/vg0/lv0 directory=/vz fstype=ext4",
+                     "c_fs_on_drbd": None, "o_drbd_before_fs": None, "c_ve_on_fs": None, "o_fs_before_ve": None},
+        crm_extra=("primitive p_lvm ocf:heartbeat:LVM-activate params vgname=vg0 vg_access_mode=system_id",
+                   "primitive p_ip ocf:heartbeat:Dummy", "group g_disk p_lvm p_fs", "group g_ve p_ve p_ip",
+                   "order o_disk_before_ve Mandatory: g_disk g_ve", "colocation c_ve_on_disk inf: g_ve g_disk"),
+        pcs_changes={"p_fs": ["resource", "create", "p_fs", "ocf:heartbeat:Filesystem", "device=/dev/vg0/lv0",
+                              "directory=/vz", "fstype=ext4", "--no-default-ops"],
+                     "c_fs_on_drbd": None, "o_drbd_before_fs": None, "c_ve_on_fs": None, "o_fs_before_ve": None},
+        pcs_extra=(["resource", "create", "p_lvm", "ocf:heartbeat:LVM-activate", "vgname=vg0",
+                    "vg_access_mode=system_id", "--no-default-ops"],
+                   ["resource", "create", "p_ip", "ocf:heartbeat:Dummy", "--no-default-ops"],
+                   ["resource", "group", "add", "g_disk", "p_lvm", "p_fs"],
+                   ["resource", "group", "add", "g_ve", "p_ve", "p_ip"],
+                   ["constraint", "order", "g_disk", "then", "g_ve", "id=o_disk_before_ve"],
+                   ["constraint", "colocation", "add", "g_ve", "with", "g_disk", "INFINITY", "id=c_ve_on_disk"])),
+}
 
 #: What the tools refuse without force (a Promoted role on a group), added to a case after it is built.
 FORCED = {"reversed": {"crm": "colocation c_rev inf: ms_drbd_r0 g_vz:Master",
                        "pcs": ["constraint", "colocation", "add", "ms_drbd_r0", "with", "promoted", "g_vz",
-                               "INFINITY", "id=c_rev"]}}
+                               "INFINITY", "id=c_rev"]},
+          "member-of-disk-group": {
+              "crm": "colocation c_disk_on_drbd inf: p_lvm ms_drbd_r0:Master\n"
+                     "order o_drbd_before_disk Mandatory: ms_drbd_r0:promote p_lvm:start",
+              "pcs": ["constraint", "colocation", "add", "p_lvm", "with", "promoted", "ms_drbd_r0", "INFINITY",
+                      "id=c_disk_on_drbd"],
+              "pcs-2": ["constraint", "order", "promote", "ms_drbd_r0", "then", "start", "p_lvm",
+                        "id=o_drbd_before_disk"]}}
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +126,8 @@ def built(tmp_path_factory):
                 crm_load(originals[name, tool], forced, force=True)
             elif forced:
                 pcs_run(originals[name, tool], *forced, force=True)
+                if "pcs-2" in FORCED[name]:
+                    pcs_run(originals[name, tool], *FORCED[name]["pcs-2"], force=True)
         copy = directory / f"{name}-{tool}-{next(counter)}.xml"
         shutil.copyfile(originals[name, tool], copy)
         return str(copy)
@@ -172,6 +204,35 @@ def test_c_reversed_colocation_kept_beside_the_right_one_is_a_loop(built, tool, 
     apply_fix(path, loop, tool)
     assert errors(path) == []
     assert [p for facts in stack_facts(path, "ms_drbd_r0", "p_fs", "p_ve") for p in facts.problems()] == []
+
+
+# ------------------------------------------------------- b: DRBD's constraints on a disk group's member
+
+def drbd_failure(path):
+    """crm_simulate: a cold start, then the monitor of the Promoted DRBD instance fails."""
+    with Simulator(path) as sim:
+        return sim.monitor_failure()
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_b_drbd_constraints_on_a_member_with_a_group_ordered_after_are_an_error(built, tool, crm_ve):
+    path = built("member-of-disk-group", tool)
+    failure = drbd_failure(path)
+    # g_disk is stopped and started again under the running container: g_ve is not stopped
+    assert failure.graph.has(("p_fs", "stop")) and not failure.graph.has(("p_ve", "stop")), failure.summary
+    assert failure.after.nodes("p_ve") == failure.before.nodes("p_ve") != []
+    findings = {f.constraints[0]: f for f in by_code(path, "CV202")}
+    assert set(findings) == {"c_disk_on_drbd", "o_drbd_before_disk"}
+    for finding in findings.values():
+        assert finding.severity.label == "error"
+        assert "restarts g_disk without stopping g_ve" in finding.message and "stays first" not in finding.message
+    code, _, _ = crm_ve("check", "--select", "CV202", path)
+    assert code == 1
+    for finding in findings.values():
+        apply_fix(path, finding, tool)
+    assert by_code(path, "CV202") == [] and errors(path) == []
+    failure = drbd_failure(path)
+    assert failure.graph.waits_for(("p_fs", "stop"), ("p_ve", "stop"))  # the container stops first now
 
 
 # ------------------------------------------------------------- g: an interleaved clone after the promote
