@@ -65,23 +65,30 @@ def _grouped(model):
             and resources[resource.parent].kind == "group" and len(resources[resource.parent].children) >= 2}
 
 
-def _groups_ordered_after(model, group):
-    """(group, order id) for each other group an order starts after ``group``."""
-    return list(dict.fromkeys((edge.then, edge.constraint) for edge in model.order_edges
-                              if edge.first == group and edge.then != group and edge.constraint is not None
-                              and not edge.inverse
-                              and getattr(model.resources.get(edge.then), "kind", None) == "group"))
+def _groups_ordered_after(model):
+    """{group: [(group, order id)...]}: the other groups an order starts after each group (one pass over the
+    order edges)."""
+    after = {}
+    for edge in model.order_edges:
+        if (edge.constraint is not None and not edge.inverse and edge.first != edge.then
+                and getattr(model.resources.get(edge.first), "kind", None) == "group"
+                and getattr(model.resources.get(edge.then), "kind", None) == "group"):
+            pairs = after.setdefault(edge.first, [])
+            if (edge.then, edge.constraint) not in pairs:
+                pairs.append((edge.then, edge.constraint))
+    return after
 
 
-def _left_running(model, constraint, members):
-    """For DRBD's order or colocation on group members: what a DRBD failure leaves running, in words."""
+def _left_running(model, constraint, members, followers):
+    """For DRBD's order or colocation on group members: what a DRBD failure leaves running, in words.
+    ``followers()`` gives :func:`_groups_ordered_after`."""
     if constraint.type not in ("order", "colocation"):
         return []
     if not any(holds_drbd(model, rid) for rid in constraint.resources if rid not in members):
         return []
     details = []
     for group in dict.fromkeys(members.values()):
-        for follower, order in _groups_ordered_after(model, group):
+        for follower, order in followers().get(group, ()):
             details.append(f"group {follower} is ordered after {group} ({order}), and on a DRBD failure Pacemaker "
                            f"2.1.x restarts {group} without stopping {follower}: {follower} keeps running while "
                            f"{group} is stopped and started again")
@@ -92,6 +99,13 @@ def check(context):
     model = context.model
     culprits = None
     grouped = _grouped(model)
+    ordered_after = []
+
+    def followers():
+        if not ordered_after:
+            ordered_after.append(_groups_ordered_after(model))
+        return ordered_after[0]
+
     for constraint in model.constraint_list:
         if constraint.ignored or constraint.id is None or grouped.isdisjoint(constraint.references):
             continue
@@ -116,7 +130,7 @@ def check(context):
             culprits = _chain_culprits(context)
         if constraint.id in culprits:
             continue
-        left_running = _left_running(model, constraint, members)
+        left_running = _left_running(model, constraint, members, followers)
         details = []
         for member, group in members.items():
             children = model.resources[group].children
