@@ -76,7 +76,6 @@ CASES = {
         pcs_changes={"c_fs_on_drbd": ["constraint", "colocation", "add", "p_fs", "with", "ms_drbd_r0", "INFINITY",
                                       "id=c_fs_on_drbd"], **NO_CONTAINER},
         pcs_extra=(["constraint", "location", "p_fs", "prefers", "node2=50"],)),
-}
     # b: an LVM + Filesystem disk group and a container group ordered after it; DRBD's constraints (FORCED)
     # name the disk group's first member
     "member-of-disk-group": Case(
