@@ -1,14 +1,14 @@
-"""Severities and fixes that follow what the scheduler does (issue 25, classes a, c and g), on CIBs made by the
+"""Severities and fixes that follow what the scheduler does (issue 25, classes a, b, c and g), on CIBs made by the
 real crmsh and pcs and shown with crm_simulate.
 
 * a: DRBD in no promotable clone under a Filesystem: Pacemaker ignores the colocation with its Promoted role and
   mounts the Filesystem where DRBD does not even run; CV302 and CV203 are errors and say so.
-* c: a reversed colocation ``ms with group, with-rsc-role=Master`` is obeyed, not dropped: the Filesystem stays
-  on the demoted node. Kept beside the right colocation it forms a loop, an error; its fix deletes it and adds
-  the right one.
 * b: DRBD's order and colocation name the first member of the disk group g_disk, and the containers' group g_ve
   is ordered after g_disk: on a DRBD failure Pacemaker 2.1.5 restarts g_disk without stopping g_ve; CV202 is
   an error there.
+* c: a reversed colocation ``ms with group, with-rsc-role=Master`` is obeyed, not dropped: the Filesystem stays
+  on the demoted node. Kept beside the right colocation it forms a loop, an error; its fix deletes it and adds
+  the right one.
 * g: a clone with interleave=true ordered after the promote is never mounted where DRBD is Secondary, so its
   colocation without a role is a warning; a primitive Filesystem with the same constraints stays an error.
 
@@ -99,15 +99,15 @@ CASES = {
 
 #: What the tools refuse without force (a Promoted role on a group), added to a case after it is built.
 FORCED = {"reversed": {"crm": "colocation c_rev inf: ms_drbd_r0 g_vz:Master",
-                       "pcs": ["constraint", "colocation", "add", "ms_drbd_r0", "with", "promoted", "g_vz",
-                               "INFINITY", "id=c_rev"]},
+                       "pcs": (["constraint", "colocation", "add", "ms_drbd_r0", "with", "promoted", "g_vz",
+                                "INFINITY", "id=c_rev"],)},
           "member-of-disk-group": {
               "crm": "colocation c_disk_on_drbd inf: p_lvm ms_drbd_r0:Master\n"
                      "order o_drbd_before_disk Mandatory: ms_drbd_r0:promote p_lvm:start",
-              "pcs": ["constraint", "colocation", "add", "p_lvm", "with", "promoted", "ms_drbd_r0", "INFINITY",
-                      "id=c_disk_on_drbd"],
-              "pcs-2": ["constraint", "order", "promote", "ms_drbd_r0", "then", "start", "p_lvm",
-                        "id=o_drbd_before_disk"]}}
+              "pcs": (["constraint", "colocation", "add", "p_lvm", "with", "promoted", "ms_drbd_r0", "INFINITY",
+                       "id=c_disk_on_drbd"],
+                      ["constraint", "order", "promote", "ms_drbd_r0", "then", "start", "p_lvm",
+                       "id=o_drbd_before_disk"])}}
 
 
 @pytest.fixture(scope="module")
@@ -119,14 +119,12 @@ def built(tmp_path_factory):
 
     def get(name, tool):
         if (name, tool) not in originals:
-            originals[name, tool] = CASES[name].build(tool, directory)
-            forced = FORCED.get(name, {}).get(tool)
-            if forced and tool == "crm":
-                crm_load(originals[name, tool], forced, force=True)
-            elif forced:
-                pcs_run(originals[name, tool], *forced, force=True)
-                if "pcs-2" in FORCED[name]:
-                    pcs_run(originals[name, tool], *FORCED[name]["pcs-2"], force=True)
+            path = originals[name, tool] = CASES[name].build(tool, directory)
+            forced = FORCED.get(name, {})
+            if tool == "crm" and forced:
+                crm_load(path, forced["crm"], force=True)
+            for argv in forced.get("pcs", ()) if tool == "pcs" else ():
+                pcs_run(path, *argv, force=True)
         copy = directory / f"{name}-{tool}-{next(counter)}.xml"
         shutil.copyfile(originals[name, tool], copy)
         return str(copy)
