@@ -95,6 +95,7 @@ class ChainAnalysis:
         self._chain_resources = None
         self._ids: Dict[tuple, str] = {}        # spec key -> the id of the constraint a fix adds
         self._taken = None                      # ids in use (the CIB's and the fixes'), made when first needed
+        self._void_roles = None                 # whether any colocation has a void Promoted role (when asked)
 
     # -- helpers
 
@@ -328,6 +329,11 @@ class ChainAnalysis:
         """A colocation placing ``drbd`` with ``fs`` (or its group) in a Promoted role they cannot have
         (``ms with g, with-rsc-role=Master``): the path through it, else None. The role is void, the colocation
         is not: Pacemaker 2.1.5 still weighs DRBD's node scores when it places the group."""
+        if self._void_roles is None:  # one pass over the edges instead of one more path query per stack
+            self._void_roles = any(e.ignored is not None and e.ignored.startswith("role")
+                                   for e in self.model.colocation_edges)
+        if not self._void_roles:
+            return None
         path = self.model.colocation_path(drbd, fs, None, min_score=1, include_ignored=True, conditional=True)
         if path and any(e.explicit and e.ignored is not None and e.ignored.startswith("role")
                         and e.primary_role is Role.PROMOTED for e in path):

@@ -33,8 +33,8 @@ RULE = Rule(
             "crm_simulate mounts it on a node where DRBD is Secondary or does not run at all, unless an order "
             "after DRBD's promote (which never happens) blocks the mount. crm_verify accepts the "
             "configuration. Findings are errors when a Filesystem mounts the DRBD device or a constraint ties "
-            "one to it, warnings when only other resources use it. A common cause is a conversion or a deployment tool "
-            "that dropped `ms` / `promotable=true`."
+            "one to it, warnings when only other resources use it. A common cause is a conversion or a "
+            "deployment tool that dropped `ms` / `promotable=true`."
         ),
         example=(
             "primitive p_drbd_r2 ocf:linbit:drbd params drbd_resource=r2\n"
@@ -103,6 +103,8 @@ def check(context):
     for rid in drbd_primitives(model):
         top = model.top(rid)
         resource = model.resources[top]
+        if resource.is_clone and model.promotable(top) is Truth.TRUE:
+            continue  # the common case, before the Filesystems are looked for
         filesystems = _filesystems_on(context, rid)
         if filesystems:
             consequence = (f"DRBD is never promoted, and Pacemaker ignores every colocation with its Promoted role: "
@@ -112,10 +114,7 @@ def check(context):
                            "that colocation did not exist, and whatever is ordered after its promote never starts")
         severity = Severity.ERROR if filesystems else Severity.WARNING
         if resource.is_clone:
-            truth = model.promotable(top)
-            if truth is Truth.TRUE:
-                continue
-            if truth is Truth.MAYBE:
+            if model.promotable(top) is Truth.MAYBE:
                 condition = ", ".join(model.meta(top, "promotable").conditions) or "a rule"
                 message = (f"{rid} is in clone {top}, promotable only while {condition} applies; when it does "
                            f"not, {consequence}.")
