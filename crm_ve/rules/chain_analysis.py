@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from itertools import repeat
 from typing import Dict, List, Optional, Tuple
 
-from crm_ve.findings import Finding, Merge
+from crm_ve.findings import Finding, Merge, Severity
 from crm_ve.model import INFINITY, MANDATORY, OPTIONAL, SERIALIZE, Role, Truth
 from crm_ve.model.values import SLOTS
 from crm_ve.rules.chain_fixes import ColocationSpec, GroupMoveSpec, MetaSpec, OrderSpec, render_fix
@@ -76,6 +76,7 @@ class Problem:
     fix: object = None
     group_key: Optional[str] = None                          # a group whose member order the fix changes
     merge: Optional[Merge] = None                            # the problems one fix repairs with this one
+    severity: Optional[Severity] = None                      # lower than the rule's (None: the rule's)
 
     @property
     def constraints(self):
@@ -94,6 +95,7 @@ class ChainAnalysis:
         self._chain_resources = None
         self._ids: Dict[tuple, str] = {}        # spec key -> the id of the constraint a fix adds
         self._taken = None                      # ids in use (the CIB's and the fixes'), made when first needed
+        self._void_roles = None                 # whether any colocation has a void Promoted role (when asked)
 
     # -- helpers
 
@@ -280,20 +282,37 @@ class ChainAnalysis:
         if reverse:
             self._reversed_colocation(req, reverse, f"{drbd}:{promoted}", fs, already=path is not None,
                                       consequence=f"{fs}'s placement decides where DRBD is promoted, overriding "
-                                                  f"DRBD's own promotion scores")
+                                                  f"DRBD's own promotion scores", loop=True)
+            return
+        reverse = self._reversed_with_void_role(drbd, fs)
+        if reverse:
+            obeyed = f"Pacemaker does not drop it: it weighs {drbd}'s node scores when it places {self.ref(fs)}"
+            if path is None:
+                obeyed += (f", and nothing places {fs} with DRBD's Promoted role, so on a promotion change {fs} "
+                           f"stays on the demoted node")
+            self._reversed_colocation(req, reverse, f"{drbd}:{promoted}", fs, already=path is not None,
+                                      consequence=obeyed, loop=True)
             return
         if path is not None:
             return
         wrong_role = model.colocation_path(fs, drbd, None)
         if wrong_role:
             last = wrong_role[-1]
+            severity = None
             if last.primary_role is Role.UNPROMOTED:
                 what = f"with the {self.role(Role.UNPROMOTED)} role of {drbd}: it is mounted where DRBD is Secondary"
+            elif self._interleaved_after_promote(fs, drbd):
+                clone = self.ref(fs)
+                what = (f"with {drbd} without a role; {clone} is a clone with interleave=true ordered after "
+                        f"{drbd}'s promote, so each instance waits for the promote on its own node and is not "
+                        f"mounted where DRBD is Secondary, but only that order keeps it so")
+                severity = Severity.WARNING
             else:
                 what = (f"with {drbd} without a role: it may be mounted on a node where DRBD is Secondary "
                         f"(any node with an instance)")
-            self.problem(req, "C3", f"{fs} is colocated {what}; it must be colocated with "
-                                    f"{drbd}:{promoted} ({self.words(last.constraint)}).", [last.constraint])
+            problem = self.problem(req, "C3", f"{fs} is colocated {what}; it must be colocated with "
+                                              f"{drbd}:{promoted} ({self.words(last.constraint)}).", [last.constraint])
+            problem.severity = severity
             return
         finite = model.colocation_path(fs, drbd, Role.PROMOTED, min_score=1)
         if finite:
@@ -305,6 +324,31 @@ class ChainAnalysis:
             return
         self._ignored_or_missing_colocation(req, Role.PROMOTED, f"{drbd}:{promoted}",
                                             "it may be mounted where DRBD is Secondary")
+
+    def _reversed_with_void_role(self, drbd, fs):
+        """A colocation placing ``drbd`` with ``fs`` (or its group) in a Promoted role they cannot have
+        (``ms with g, with-rsc-role=Master``): the path through it, else None. The role is void, the colocation
+        is not: Pacemaker 2.1.5 still weighs DRBD's node scores when it places the group."""
+        if self._void_roles is None:  # one pass over the edges instead of one more path query per stack
+            self._void_roles = any(e.ignored is not None and e.ignored.startswith("role")
+                                   for e in self.model.colocation_edges)
+        if not self._void_roles:
+            return None
+        path = self.model.colocation_path(drbd, fs, None, min_score=1, include_ignored=True, conditional=True)
+        if path and any(e.explicit and e.ignored is not None and e.ignored.startswith("role")
+                        and e.primary_role is Role.PROMOTED for e in path):
+            return path
+        return None
+
+    def _interleaved_after_promote(self, fs, drbd):
+        """``fs`` is inside a clone with interleave=true whose start waits for ``drbd``'s promote: each instance
+        waits for the promote on its own node (a dual-primary cluster filesystem), so it is never mounted
+        where DRBD is Secondary even without the Promoted role in its colocation."""
+        clone = self.ref(fs)
+        resource = self.model.resources[clone]
+        return (resource.is_clone and not self.model.promotable(clone).possible
+                and self.model.meta_truth(clone, "interleave", False) is Truth.TRUE
+                and self.model.order_path((drbd, "promote"), (fs, "start")) is not None)
 
     def _ignored_or_missing_colocation(self, req, role, target_words, consequence):
         model, lower, upper = self.model, req.lower, req.upper
@@ -367,7 +411,7 @@ class ChainAnalysis:
                 return member, path
         return None
 
-    def _reversed_colocation(self, req, reverse, upper_words, lower, already, consequence):
+    def _reversed_colocation(self, req, reverse, upper_words, lower, already, consequence, loop=False):
         edge = self.first_explicit(reverse)
         if edge is None:  # implied by a group listing them the wrong way round
             group = next((e.set_ids[0] for e in reverse if e.origin == "group" and e.set_ids), None)
@@ -384,8 +428,11 @@ class ChainAnalysis:
             how = (f"{self.words(edge.constraint)} is reversed: it places {self.edge_words(edge)} "
                    f"(rsc={edge.dependent} with-rsc={edge.primary})")
         adds = None if not already else []
-        tail = (f"; {lower} is also colocated the right way, so delete it" if already
-                else f"; {lower} must be the dependent")
+        if already:
+            tail = (f"; {lower} is also colocated the right way, so the two INFINITY colocations form a loop: "
+                    f"delete it" if loop else f"; {lower} is also colocated the right way, so delete it")
+        else:
+            tail = f"; {lower} must be the dependent"
         self.problem(req, form, f"Inverted dependency: {how}: {consequence}{tail}.", [edge.constraint],
                      adds=adds, reuse=not already)
 
@@ -692,4 +739,4 @@ def findings_for(rule, context):
             continue
         yield Finding.of(rule, problem.message, line=problem.line, resources=problem.resources,
                          constraints=problem.constraints, fix=problem.fix, suppress_on=problem.suppress_on,
-                         merge=problem.merge)
+                         merge=problem.merge, severity=problem.severity or rule.severity)

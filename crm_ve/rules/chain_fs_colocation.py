@@ -26,9 +26,15 @@ RULE = Rule(
             "A Filesystem colocated with the clone without a role may be mounted on the node where DRBD is "
             "Secondary (the mount fails with \"wrong medium type\"). A reversed colocation (`ms:Master with "
             "p_fs`) makes the Filesystem's placement decide where DRBD is promoted, overriding DRBD's own "
-            "promotion scores. A colocation without a score, with score 0 or with a role on the non-promotable "
-            "side is silently ignored; a finite score can be outweighed by any other preference. crm_verify "
-            "accepts all of these."
+            "promotion scores. `ms with g_vz, with-rsc-role=Master` is not dropped either: Pacemaker weighs "
+            "DRBD's node scores when it places the group and nothing places the group with the Promoted role, "
+            "so on a promotion change the Filesystem stays on the demoted node; kept beside the right "
+            "colocation it forms a loop of two INFINITY colocations, and its fix deletes it. A colocation "
+            "without a score, with score 0 or with a role on the Filesystem's side is silently ignored; a "
+            "finite score can be outweighed by any other preference. crm_verify accepts all of these. Findings are "
+            "errors, except a colocation without a role whose dependent is a clone with interleave=true ordered after "
+            "the promote (a dual-primary cluster filesystem): each instance waits for the promote on its own "
+            "node, so that finding is a warning."
         ),
         example=(
             "colocation c_fs_on_drbd inf: p_fs ms_drbd_r0\n"

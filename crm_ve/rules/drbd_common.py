@@ -39,6 +39,11 @@ def drbd_primitives(model) -> List[str]:
                  lambda m: [r.id for r in m.resources.values() if r.type == DRBD_TYPE and r.is_primitive])
 
 
+def holds_drbd(model, rid) -> bool:
+    """``rid`` is a DRBD primitive or a clone or group holding one."""
+    return rid in model.resources and any(model.resources[p].type == DRBD_TYPE for p in model.primitives_under(rid))
+
+
 def promotable_drbd_clones(model) -> List[DrbdClone]:
     """Clones whose promotion is possible (certainly or through a rule that may apply) holding DRBD."""
     return _memo(model, "promotable_clones", _promotable_drbd_clones)

@@ -3,8 +3,8 @@ against the DRBD clones of the CIB (docs/rule-catalogue.md D7 and D8).
 
 ``/dev/drbd/by-res/RES[/VOL]`` names the DRBD resource; ``/dev/drbdN`` does not. A Filesystem on a DRBD
 device that no clone is tied to (stack recognition: by-res name, a relation, or the only clone) is mounted
-with nothing promoting DRBD before it; a Filesystem placed with one clone whose by-res device names another
-DRBD resource mounts a device that clone does not promote.
+with nothing promoting DRBD before it, wherever the scheduler likes (an error); a Filesystem placed with one
+clone whose by-res device names another DRBD resource mounts a device that clone does not promote.
 """
 import re
 
@@ -23,7 +23,7 @@ _BY_RES = re.compile(r"^/dev/drbd/by-res/([^/]+)(?:/(\d+))?/*$")
 UNMANAGED = Rule(
     code="CV506",
     name="filesystem-on-unmanaged-drbd",
-    severity=Severity.WARNING,
+    severity=Severity.ERROR,
     summary="a Filesystem mounts a DRBD device that no DRBD clone of the CIB manages",
     covers=("D7",),
     suppression_target="the Filesystem primitive",
@@ -34,10 +34,11 @@ UNMANAGED = Rule(
             "them, and there is not exactly one DRBD clone to assume."
         ),
         why_is_this_bad=(
-            "Nothing promotes DRBD before the mount or demotes it after the unmount: Pacemaker may mount the "
-            "device on the node where DRBD is Secondary (\"wrong medium type\"), and the order and colocation "
-            "checks cannot be made. DRBD managed outside the cluster (an init script, DRBD 9 auto-promote) does "
-            "not follow Pacemaker's moves."
+            "An error: nothing promotes DRBD before the mount or demotes it after the unmount, and Pacemaker "
+            "places the Filesystem with no regard to DRBD: crm_simulate mounts it on a node where DRBD is "
+            "Secondary (\"wrong medium type\") or does not run at all, and the order and colocation checks "
+            "cannot be made. DRBD managed outside the cluster (an init script, DRBD 9 auto-promote) does not "
+            "follow Pacemaker's moves."
         ),
         example=(
             "primitive p_fs3 Filesystem params fstype=ext4 \\\n"
@@ -144,7 +145,8 @@ def check_unmanaged(context):
         if by_res and by_res.group(1) not in managed:
             fix = _create_clone_fix(model, fs, by_res.group(1))
         message = (f"{fs} mounts the DRBD device {device}, but {why}: nothing promotes DRBD before the mount "
-                   f"or demotes it after the unmount, so it may be mounted where DRBD is Secondary. Manage the "
+                   f"or demotes it after the unmount, and Pacemaker places and mounts it with no regard to DRBD: "
+                   f"on a node where DRBD is Secondary or does not run at all. Manage the "
                    f"DRBD resource with a promotable clone and colocate {fs} with its Promoted role and order it "
                    f"after the promote.")
         yield Finding.of(UNMANAGED, message, line=model.resources[fs].line, resources=(fs,), fix=fix,

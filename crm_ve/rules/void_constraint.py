@@ -1,14 +1,22 @@
 """CV203 void-constraint: a constraint, or part of one, that Pacemaker silently never applies (C5).
 
 docs/pacemaker-semantics.md §3.3 and §11 (C5, E-R4, E-SR): a ``Promoted`` role on a resource that cannot be promoted
-makes a colocation a no-op, crm_verify clean; pcs's ``colocation add master vip with ms`` puts the role on the
-wrong side; a set's ``role`` applies to every member, so ``[ms p_fs] role=Promoted`` says nothing about p_fs.
+makes a colocation place nothing, crm_verify clean (as the primary's role, Pacemaker 2.1.5 still weighs the
+dependent's node scores when it places the primary: the trace says "Incorporating ... assignment scores", and
+"Skipping colocation ... primary limited to Promoted role" where it would place the dependent); pcs's
+``colocation add master vip with ms`` puts the role on the wrong side; a set's ``role`` applies to every
+member, so ``[ms p_fs] role=Promoted`` says nothing about p_fs.
 A colocation without a score (or score 0) is ignored entirely (Pacemaker Explained, "Colocation Properties").
 An order's ``promote``/``demote`` on a resource that cannot be promoted never happens: as the *then* action the
 order is a no-op (an omitted then-action defaults to the first-action, docs/pacemaker-semantics.md §2.1), as the *first*
 action the scheduler blocks the then-action forever ("unrunnable ... promote (blocked)", checked with
 crm_simulate). A location whose role cannot apply, and a colocation of two tags, are dropped as well.
 Constraints the storage-chain rules already report as the cause of an error are left to them.
+
+A warning, except where the role or action that cannot happen is DRBD's (a DRBD that is never promoted,
+CV302): whatever is colocated with its Promoted role is placed with no regard to DRBD, as crm_simulate shows
+(a Filesystem mounted where DRBD does not run), an error. Removing the role would place it with a Secondary
+DRBD, so such a finding has no fix of its own: CV302's makes DRBD promotable and the constraint apply.
 """
 from lxml import etree
 
@@ -20,11 +28,12 @@ from crm_ve.model.values import format_score_xml
 from crm_ve.rules.chain_analysis import analyse
 from crm_ve.rules.chain_fixes import ColocationSpec, delete_constraints, render_fix
 from crm_ve.rules.constraint_rewrite import rewrite
+from crm_ve.rules.drbd_common import holds_drbd
 
 RULE = Rule(
     code="CV203",
     name="void-constraint",
-    severity=Severity.WARNING,
+    severity=Severity.ERROR,
     summary="a constraint (or part of it) that Pacemaker never applies: a role or action that cannot happen",
     covers=("C5", "C13"),
     suppression_target="the constraint",
@@ -36,10 +45,12 @@ RULE = Rule(
             "whose role cannot apply, and colocations of two tags."
         ),
         why_is_this_bad=(
-            "Pacemaker drops these without a word and crm_verify accepts them: the virtual IP that was meant "
-            "to follow the DRBD Primary runs anywhere. pcs's `colocation add master vip with ms` puts the role "
-            "on the IP instead of the clone. An order whose first action is a promote that cannot happen is "
-            "worse than void: its then-action is blocked forever."
+            "Pacemaker never applies these, without a word, and crm_verify accepts them: the virtual IP that was "
+            "meant to follow the DRBD Primary runs anywhere. pcs's `colocation add master vip with ms` puts the "
+            "role on the IP instead of the clone. An order whose first action is a promote that cannot happen "
+            "is worse than void: its then-action is blocked forever. Findings are warnings, and errors where "
+            "the role or action is that of a DRBD that is never promoted (CV302): a Filesystem colocated with "
+            "its Promoted role is mounted with no regard to DRBD, even where DRBD does not run."
         ),
         example=(
             "primitive p_vip ocf:heartbeat:IPaddr2 params ip=192.0.2.10\n"
@@ -63,6 +74,8 @@ class _Void:
         self.constraint = constraint
         self.reasons = []
         self.fix = None
+        #: the DRBD resources whose Promoted role or promote/demote the constraint names in vain
+        self.drbd = []
 
 
 def _promotable(model, rid):
@@ -87,9 +100,11 @@ def _colocation(model, constraint, ignored_edges):
     void = _Void(constraint)
     for edge in edges:
         if edge.ignored.startswith("role"):
-            void.reasons.append(f"{edge.ignored}: \"{_words(model, edge)}\" is dropped")
+            void.reasons.append(_role_reason(model, edge, void))
         else:
             void.reasons.append(f"it has {edge.ignored}, so Pacemaker ignores it")
+    if void.drbd:
+        return void  # no fix of its own: CV302's makes DRBD promotable and this constraint apply
     vocabulary = model.vocabulary
     if not constraint.sets:
         attributes = {}
@@ -120,6 +135,24 @@ def _colocation(model, constraint, ignored_edges):
         adds.append(ColocationSpec("", edge.dependent, edge.primary, score, dep_role, pri_role))
     void.fix = render_fix(vocabulary, [constraint.id], _with_ids(model, adds))
     return void
+
+
+def _role_reason(model, edge, void):
+    """What the scheduler does with an edge whose Promoted role cannot apply (noting a DRBD's in ``void``)."""
+    words = _words(model, edge)
+    primary = edge.primary
+    if edge.primary_role is Role.PROMOTED and not _promotable(model, primary):
+        if holds_drbd(model, primary):
+            void.drbd.append(primary)
+            return (f"{primary} is a DRBD resource that is never promoted (CV302), so \"{words}\" places "
+                    f"nothing: Pacemaker places {edge.dependent} with no regard to DRBD, also on a node where DRBD "
+                    f"is Secondary or does not run")
+        return (f"{primary} cannot be promoted, so \"{words}\" never places {edge.dependent} with it (Pacemaker "
+                f"only weighs {edge.dependent}'s node scores when it places {primary})")
+    if holds_drbd(model, edge.dependent):
+        void.drbd.append(edge.dependent)
+    return (f"{edge.dependent} cannot be promoted, so \"{words}\" never applies: {edge.dependent} is placed as if "
+            f"it did not exist")
 
 
 def _words(model, edge):
@@ -179,6 +212,8 @@ def _order(model, constraint):
         then_action = (then_text or first_action).lower()
         attributes = {}
         if first_action in _ACTION_FIX and not _promotable(model, first):
+            if holds_drbd(model, first):
+                void.drbd.append(first)
             void.reasons.append(f"{first} cannot be promoted, so its {first_action} never happens and "
                                 f"{then}:{then_action} is blocked forever")
             attributes["first-action"] = _ACTION_FIX[first_action]
@@ -189,7 +224,8 @@ def _order(model, constraint):
             attributes["then-action"] = _ACTION_FIX[then_action]
         if not void.reasons:
             return None
-        void.fix = rewrite(model, constraint, attributes=attributes)
+        if not void.drbd:  # a DRBD's promote happens once CV302's fix made it promotable
+            void.fix = rewrite(model, constraint, attributes=attributes)
         return void
     changes = {}
     for number, rset in enumerate(s for s in constraint.sets if s.converted_from is None):
@@ -275,10 +311,13 @@ def check(context):
         reasons = "; ".join(dict.fromkeys(void.reasons))
         deleted_only = void.fix is not None and len(void.fix.crm or void.fix.pcs) == 1
         advice = " It has no effect: delete it, or write what it was meant to say." if deleted_only else ""
+        if void.drbd:
+            advice = (f" Make {', '.join(dict.fromkeys(void.drbd))} promotable (CV302's fix), and this constraint "
+                      f"applies.")
         yield Finding.of(
             RULE, f"{constraint.type} {constraint.id}: {reasons}.{advice}", line=constraint.line,
             constraints=(constraint.id,), resources=tuple(constraint.resources), fix=void.fix or Fix(),
-            suppress_on=constraint.id,
+            suppress_on=constraint.id, severity=Severity.ERROR if void.drbd else Severity.WARNING,
         )
 
 

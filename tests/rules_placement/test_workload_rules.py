@@ -244,7 +244,7 @@ BY_RES = _fs_case("by-res", "/dev/drbd/by-res/r0/0", False)
 def test_cv506_filesystem_on_a_drbd_device_no_clone_manages(tmp_path, tool):
     path = UNMANAGED.build(tool, tmp_path)
     found = findings(path, "CV506")
-    assert len(found) == 1 and found[0].severity.label == "warning", found
+    assert len(found) == 1 and found[0].severity.label == "error", found
     assert "no DRBD clone manages DRBD resource r1" in found[0].message
     cold = cold_start(path)
     assert cold.after.nodes("p_fs") and not cold.graph.waits_for(("p_fs", "start"), ("p_drbd_r0", "promote"))

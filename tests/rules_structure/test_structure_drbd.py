@@ -55,7 +55,7 @@ def test_cv302_plain_clone_is_never_promoted(tmp_path, tool):
                    pcs=PCS_DRBD + ["clone", "ms_drbd_r0", "clone-max=2", "clone-node-max=1", "notify=true",
                                    "--no-default-ops"])
     (finding,) = found(path, "CV302")
-    assert finding.severity.label == "warning" and "never promoted" in finding.message
+    assert finding.severity.label == "error" and "never promoted" in finding.message
     assert crm_verify(path)[0] == 0  # crm_verify is silent (reference E-R3)
     result = cold_start(path)
     assert result.after.promoted("ms_drbd_r0") == [] and result.after.nodes("p_fs") == []
