@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from support import session_cache, sweep
+from support.agent_sites import compile_agent_library
 from support.ocf_install import directory_turn
 from support.tool_marks import LIVE, OCF_AGENT, TOOLS, TWONODE, item_marks
 from support.tools import PACEMAKER_TOOLS
@@ -48,6 +49,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "xdist_group(name): tests that pytest-xdist runs on one worker")
     if not hasattr(config, "workerinput"):      # the controller (or a run without xdist)
         session_cache.begin(config)
+        compile_agent_library()
     if config.getoption("--forbid-tools"):
         config.stash[_SHIMS] = _install_shims()
 

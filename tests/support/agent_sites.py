@@ -17,6 +17,14 @@ from support.vzctl_wrapper import write_wrapper
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AGENT = os.path.join(REPO, "ra", "ManageVE")
+AGENT_PYTHON = "/usr/bin/python3"   # the agent's shebang
+
+
+def compile_agent_library():
+    """Byte-compile ra/lib with the agent's interpreter, as `crm-ve install` does where the agent is installed:
+    the agent never writes bytecode itself, and compiling its library on each call is a sixth of a test's time."""
+    subprocess.run([AGENT_PYTHON, "-m", "compileall", "-q", os.path.join(REPO, "ra", "lib")], check=True,
+                   stdout=subprocess.DEVNULL, timeout=120)
 DTD_DIR = "/usr/share/resource-agents"
 
 

@@ -64,12 +64,10 @@ The module also offers Node, the tests' view of a node's state.
 """
 import json
 import os
-import random
 import shutil
 import signal
 import sys
 import time
-import traceback
 
 VEID_MAX = 2147483644
 DUMPFILE_ARG = "--dumpfile"
@@ -610,7 +608,7 @@ class Vzctl(object):
         if rc is not None:
             self.set_mounted(ctid, False)
             raise VzError(rc, "Error: container start failed (injected)")
-        self.set_running(ctid, "%016x" % random.getrandbits(64))
+        self.set_running(ctid, os.urandom(8).hex())
         say("Container start in progress...")
         dump = self.default_dump(ctid)
         if self.gen.restores_default and dump and exists(dump):   # V38
@@ -802,6 +800,7 @@ class Vzctl(object):
                                   "vzctl": vzctl})
                         code = work()
                     except Exception:   # the worker's own bug: shown, never a silent exit
+                        import traceback
                         traceback.print_exc()
                     finally:
                         sys.stdout.flush()
@@ -1085,7 +1084,7 @@ class Node(object):
 
     def start_cold(self, ctid="101"):
         """Start the container behind the agent's back (as an operator would)."""
-        self.vz.set_running(ctid, "%016x" % random.getrandbits(64))
+        self.vz.set_running(ctid, os.urandom(8).hex())
         os.makedirs(os.path.join(self.state, "mounted"), exist_ok=True)
         open(os.path.join(self.state, "mounted", ctid), "w").close()
 
@@ -1157,7 +1156,8 @@ class Node(object):
             os.unlink(path)
 
 
-if __name__ == "__main__":
+def run():
+    """vzctl's command line, on the node the wrapper's environment names."""
     try:
         state = os.environ["VZSTANDIN_STATE"]
     except KeyError:
@@ -1166,3 +1166,7 @@ if __name__ == "__main__":
     standin = Vzctl(state, os.environ.get("VZSTANDIN_DIALECT", "legacy"),
                     os.environ.get("VZSTANDIN_NODE", "node"))
     sys.exit(standin.main(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    run()
