@@ -735,9 +735,7 @@ class Vzctl(object):
             say("\tsuspend...")
             self.set_paused(ctid, True)
         say("\tdump...")
-        if stage is None and self.fault("chkpnt-workers"):
-            self.dump_in_workers(path, bool(self.fault("chkpnt-workers-frozen")))
-            self.set_paused(ctid, False)   # the helpers gave up: vzctl resumes the container
+        if self.helpers_gave_up(ctid, path, stage):
             err("Error: dump failed (helpers ended)")
             return 16
         if fail:
@@ -752,6 +750,15 @@ class Vzctl(object):
             self.kill_ct(ctid)
         return 0
 
+    def helpers_gave_up(self, ctid, image, stage):
+        """Fault chkpnt-workers on a full chkpnt: the dump runs in helpers that outlive a killed
+        vzctl, then give up, and the container is resumed (thawed); False when it does not apply."""
+        if stage is not None or not self.fault("chkpnt-workers"):
+            return False
+        self.dump_in_workers(image, bool(self.fault("chkpnt-workers-frozen")))
+        self.set_paused(ctid, False)
+        return True
+
     def criu_dump(self, ctid, dumpdir, stage, fail, keep_partial):
         """vz-cpt and criu (V57-V60): 0, or 1 with the container left running."""
         work = dumpdir + ".tmp" if self.gen.dump_via_tmp else dumpdir   # V58, V59
@@ -759,9 +766,7 @@ class Vzctl(object):
         os.makedirs(work)
         if stage is None:   # CRIU dumps the container frozen (libvzctl scripts/vz-cpt.in:126)
             self.set_paused(ctid, True)
-        if stage is None and self.fault("chkpnt-workers"):
-            self.dump_in_workers(work, bool(self.fault("chkpnt-workers-frozen")))
-            self.set_paused(ctid, False)   # the helpers gave up: the container is thawed
+        if self.helpers_gave_up(ctid, work, stage):
             say("Failed to checkpoint the Container")
             return 1
         if fail:
