@@ -36,7 +36,7 @@ example: venv
 	$(BIN)/crm-ve check examples/good-stack.xml
 	$(BIN)/crm-ve check examples/broken-stack.xml; test $$? -eq 1
 
-## Every test that needs no Pacemaker tool, no root and no cluster (under a minute): run it every few minutes.
+## Every test that needs no Pacemaker tool, no root and no cluster (about two minutes): run it every few minutes.
 ## The Pacemaker tools are shims on PATH that fail the test that runs one (tests/conftest.py); tests that sweep many
 ## cases (the scheduler corpus, property tests) run a fixed part of them (tests/support/sweep.py).
 ## With PACKAGES=debian it leaves out, and names, the tests that need a package at a version Debian 12 lacks (marker
