@@ -136,7 +136,6 @@ def pytest_runtest_makereport(item, call):
                              "fixture or helper of tests/support that marks it")
 
 
-
 _WRITES_BYTECODE = not sys.dont_write_bytecode
 
 
