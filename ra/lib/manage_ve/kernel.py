@@ -29,6 +29,13 @@ def source():
     return "the kernel's list of running containers (%s)" % path
 
 
+def openvz_kernel():
+    """Whether this kernel has OpenVZ's container list.  Legacy vzctl 4.x also runs on an
+    upstream kernel (no /proc/vz), where it checkpoints with CRIU into its default dump and
+    ignores --dumpfile (legacy src/lib/hooks_ct.c:850-921)."""
+    return os.path.lexists(veinfo_path())
+
+
 def running_ids(path):
     """The IDs the kernel lists as running (digits without leading zeros, names in lower case),
     an empty set when there is no OpenVZ kernel, or None when the list cannot be read."""
