@@ -1122,7 +1122,7 @@ class Node(object):
 
     @property
     def cpuinfo(self):
-        """This node's stand-in for /proc/cpuinfo (V97)."""
+        """This node's stand-in for /proc/cpuinfo, which the agent reads for CPU flags."""
         return os.path.join(self.state, "cpuinfo")
 
     def set_cpu_flags(self, flags):

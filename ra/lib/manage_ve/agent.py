@@ -5,7 +5,8 @@ import time
 from ManageVE import (Exit, GroupSurvived, OCF_ERR_CONFIGURED, OCF_ERR_INSTALLED, OCF_SUCCESS,
                       TRUE_WORDS, check_level, check_level_problem, deadline_from_env, exit_reason,
                       getenv, log, param_problems, read_params, shown, spawn, vzctl_runnable)
-from manage_ve.kernel import openvz_kernel, veinfo_path
+from manage_ve.compat import legacy_on_upstream_kernel
+from manage_ve.kernel import veinfo_path
 from manage_ve.vzctl import VZ_LOCKED, Result, status_of
 
 
@@ -101,9 +102,9 @@ def do_validate(agent):
 
 def require_dumpfile_honoured(agent):
     """OCF_ERR_INSTALLED (this node only) when `dumpfile` is set on a node whose vzctl works
-    without an OpenVZ kernel: legacy vzctl 4.x on an upstream kernel, which ignores --dumpfile
-    (legacy src/lib/hooks_ct.c:850-921), so stop there stops hard and keeps no memory."""
-    if not agent.dumpfile or openvz_kernel():
+    on an upstream kernel (compat.legacy_on_upstream_kernel), which ignores --dumpfile, so
+    that stop there stops hard and keeps no memory."""
+    if not agent.dumpfile or not legacy_on_upstream_kernel(agent):
         return
     res = agent.run(["status", agent.veid])
     if res.rc == 0:

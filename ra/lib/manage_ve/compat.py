@@ -31,6 +31,7 @@ vzctl stand-in writes one).  Pacemaker passes agents no such variable.
 import os
 
 from ManageVE import getenv, log, spawn
+from manage_ve import kernel
 from manage_ve.trust import RECORD_LIMIT
 
 UNKNOWN = "unknown"
@@ -66,6 +67,22 @@ def one_number(agent, argv):
     return str(int(text))
 
 
+def legacy_on_upstream_kernel(agent):
+    """Whether this node runs legacy vzctl 4.x on an upstream kernel, which checkpoints with
+    CRIU into its default dump and ignores --dumpfile (legacy src/lib/hooks_ct.c:850-921).
+    vzctl tells the kernels apart by /proc/vz (legacy src/lib/env.c:97-98); legacy's own
+    vzcptcheck then finds no CPT module (src/vzcptcheck.c:72-79).  Both must hold: OpenVZ 7
+    has no vzcptcheck and never runs on an upstream kernel, and where neither can tell the
+    node is taken to honour --dumpfile, as it does on every OpenVZ kernel."""
+    if kernel.openvz_kernel():
+        return False
+    path = tool(agent, "vzcptcheck")
+    if path is None:
+        return False
+    rc, out = spawn([path, "version"], agent.deadline(0.05))
+    return rc == 1 and "vzcpt not loaded" in out
+
+
 def cpu_flags():
     """The CPU flags every processor of this node has, sorted and space-separated; UNKNOWN
     when /proc/cpuinfo cannot be read or lists none."""
@@ -80,9 +97,8 @@ def cpu_flags():
         if key.strip() in ("flags", "Features"):   # x86, arm64
             flags = set(value.split())
             common = flags if common is None else common & flags
-    if not common:
-        return UNKNOWN
-    return " ".join(sorted(flag for flag in common if set(flag) <= FLAG_CHARS))
+    flags = sorted(flag for flag in common or () if set(flag) <= FLAG_CHARS)
+    return " ".join(flags) or UNKNOWN
 
 
 def node_facts(agent, criu_image):
@@ -127,7 +143,7 @@ def incompatibility(agent, rec, criu_image):
             continue
         why = problem(recorded, here)
         if why:
-            return "it was written on node %s (kernel %s), whose %s this node lacks: %s" % (
+            return "it was written on node %s (kernel %s), and this node differs in %s: %s" % (
                 rec.get("node"), rec.get("kernel_release", UNKNOWN), name, why)
     return None
 

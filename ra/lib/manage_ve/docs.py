@@ -45,8 +45,8 @@ flag; otherwise the dump is set aside as dumpfile.stale-TIME, the reason logged,
 container started cold. vzcptcheck is looked for beside vzctl, then in /usr/sbin, /usr/bin, \
 /sbin and /bin. When either side cannot tell (vzcptcheck missing or failing, a record without \
 these fields) a warning is logged and the dump restored, as vzmigrate does: the restore itself \
-refuses an image the kernel cannot take. Legacy vzctl 4.x on an upstream kernel (no /proc/vz) \
-ignores --dumpfile: there stop stops the container without checkpoint and logs that its \
+refuses an image the kernel cannot take. Legacy vzctl 4.x on an upstream kernel (no /proc/vz, \
+and vzcptcheck finds no CPT module) ignores --dumpfile: there stop stops the container without checkpoint and logs that its \
 memory is not kept, and validate-all with OCF_CHECK_LEVEL=10 returns 5 when dumpfile is set.
 
 The dump directory is untrusted until proven otherwise: whoever can write to it can plant a \

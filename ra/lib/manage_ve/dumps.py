@@ -334,10 +334,10 @@ class Dumps(object):
         if why:
             log("ERROR", "not checkpointing container %s: %s" % (agent.veid, why))
             return False
-        if not kernel.openvz_kernel():
-            log("WARNING", "not checkpointing container %s: this node runs vzctl on an "
-                "upstream kernel (no %s), where vzctl ignores --dumpfile; its memory is not "
-                "kept" % (agent.veid, kernel.veinfo_path()))
+        if compat.legacy_on_upstream_kernel(agent):
+            log("WARNING", "not checkpointing container %s: this node runs legacy vzctl on an "
+                "upstream kernel (no %s, no CPT module), which ignores --dumpfile; its memory "
+                "is not kept" % (agent.veid, kernel.veinfo_path()))
             return False
         try:
             if self.present():

@@ -30,9 +30,8 @@ def source():
 
 
 def openvz_kernel():
-    """Whether this kernel has OpenVZ's container list.  Legacy vzctl 4.x also runs on an
-    upstream kernel (no /proc/vz), where it checkpoints with CRIU into its default dump and
-    ignores --dumpfile (legacy src/lib/hooks_ct.c:850-921)."""
+    """Whether this kernel has OpenVZ's /proc/vz, as legacy vzctl tells the kernels apart
+    (src/lib/env.c:97-98)."""
     return os.path.lexists(veinfo_path())
 
 
