@@ -803,3 +803,35 @@ def vz7_default_dump(vz):
     vz.started()
     assert vz.rc("chkpnt", "101") == 0
     assert os.path.isdir(os.path.join(vz.private, "dump", "Dump"))
+
+
+def vzcptcheck(vz, *args):
+    proc = subprocess.run([os.path.join(vz.site.dir, "vzcptcheck")] + list(args),
+                          capture_output=True, text=True, env={}, timeout=60)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+@check("V94", ("legacy",))
+def vzcptcheck_version(vz):
+    vz.node.set_cpt(version=17)
+    assert vzcptcheck(vz, "version") == (0, "17\n", "")
+    assert vzcptcheck(vz, "version", "17")[0] == 0
+    rc, _out, err = vzcptcheck(vz, "version", "16")
+    assert rc == 2 and "CPT version 16 rejected: can't migrate" in err
+
+
+@check("V95", ("legacy",))
+def vzcptcheck_caps(vz):
+    vz.node.set_cpt(caps=0b1011)
+    assert vzcptcheck(vz, "caps") == (0, "11\n", "")
+    assert vzcptcheck(vz, "caps", "3")[0] == 0
+    rc, _out, err = vzcptcheck(vz, "caps", "4")
+    assert rc == 2 and "Insufficient CPU capabilities: can't migrate" in err
+
+
+@check("V96", ("legacy",))
+def vzcptcheck_without_cpt(vz):
+    vz.node.set_kernel("upstream")
+    for command in ("version", "caps"):
+        rc, out, err = vzcptcheck(vz, command)
+        assert (rc, out) == (1, "") and "Kernel module vzcpt not loaded" in err

@@ -82,6 +82,9 @@ class Site(object):
                          dumpdir=os.path.join(self.dir, "vzdump"))
         self.vzctl = write_wrapper(os.path.join(self.dir, "vzctl"), self.node.state, dialect,
                                    name)
+        if dialect.startswith("legacy"):   # vzcptcheck ships with legacy vzctl only
+            write_wrapper(os.path.join(self.dir, "vzcptcheck"), self.node.state, dialect, name,
+                          entry="run_vzcptcheck")
         self.shared = shared
         self.params = {"veid": "101", "vzctl": self.vzctl, "vz_conf": self.node.vz_conf,
                        "dumpfile": os.path.join(shared, "dump", "ct101.dump")}
@@ -105,6 +108,7 @@ class Site(object):
         env = {"OCF_RESKEY_" + k: v for k, v in params.items() if v is not None}
         env.update({"OCF_RESKEY_" + k: v for k, v in meta.items()})
         env["MANAGEVE_TEST_VEINFO"] = self.node.veinfo   # the stand-in's /proc/vz/veinfo
+        env["MANAGEVE_TEST_CPUINFO"] = self.node.cpuinfo   # and its /proc/cpuinfo
         env.update(other)
         return env
 

@@ -385,6 +385,10 @@ class Vzctl(object):
             running = sorted(os.listdir(self.path("run")))
         except OSError:
             running = []
+        if self.kernel() == "upstream":   # no /proc/vz (V61)
+            if exists(self.path("veinfo")):
+                os.unlink(self.path("veinfo"))
+            return
         text = "".join("%10s %5d %5d\n" % (ctid, 0, 1) for ctid in ["0"] + running)
         with open(self.path("veinfo.tmp"), "w") as f:
             f.write(text)
@@ -1025,6 +1029,7 @@ class Node(object):
         self.write_vz_conf()
         self.vz = Vzctl(state, dialect, name)
         self.vz.write_veinfo()
+        self.set_cpu_flags(CPU_FLAGS)
 
     @property
     def veinfo(self):
@@ -1105,6 +1110,27 @@ class Node(object):
         assert kind in ("openvz", "none", "upstream"), kind
         with open(os.path.join(self.state, "kernel"), "w") as f:
             f.write(kind)
+        self.vz.write_veinfo()
+
+    def set_cpt(self, version=None, caps=None):
+        """What this node's kernel tells vzcptcheck (V94, V95): its CPT version, its CPU
+        capabilities (a bitmask); None leaves a value as it is."""
+        for name, value in (("cpt-version", version), ("cpt-caps", caps)):
+            if value is not None:
+                with open(os.path.join(self.state, name), "w") as f:
+                    f.write(str(value))
+
+    @property
+    def cpuinfo(self):
+        """This node's stand-in for /proc/cpuinfo, which the agent reads for CPU flags."""
+        return os.path.join(self.state, "cpuinfo")
+
+    def set_cpu_flags(self, flags):
+        """The CPU flags this node's processors have (two processors, the same flags)."""
+        with open(self.cpuinfo, "w") as f:
+            for cpu in range(2):
+                f.write("processor\t: %d\nvendor_id\t: GenuineIntel\nflags\t\t: %s\n\n"
+                        % (cpu, " ".join(flags)))
 
     def set_shared_fs(self, on=True):
         """The private areas lie on GFS2/NFS/FUSE (on), or ext4/xfs over DRBD (off): V90."""
@@ -1171,6 +1197,52 @@ def run():
     standin = Vzctl(state, os.environ.get("VZSTANDIN_DIALECT", "legacy"),
                     os.environ.get("VZSTANDIN_NODE", "node"))
     sys.exit(standin.main(sys.argv[1:]))
+
+
+CPT_VERSION = "12"   # what a node's kernel answers unless its test sets another (set_cpt)
+CPT_CAPS = "16777215"
+CPU_FLAGS = ("fpu", "sse", "sse2", "ssse3", "sse4_1", "sse4_2", "avx", "avx2", "aes")
+
+
+def vzcptcheck(vz, argv):
+    """legacy vzcptcheck (src/vzcptcheck.c): `version` and `caps` print the kernel's value,
+    `version V` and `caps C` test one; V94-V96."""
+    def setting(name, default):
+        try:
+            with open(vz.path(name)) as f:
+                return f.read().strip()
+        except OSError:
+            return default
+    if vz.kernel() != "openvz":   # V96 (cpt_open)
+        sys.stderr.write("Can't open /proc/cpt: No such file or directory\n"
+                         "Kernel module vzcpt not loaded\n")
+        return 1
+    version, caps = setting("cpt-version", CPT_VERSION), setting("cpt-caps", CPT_CAPS)
+    if argv == ["version"]:
+        print(version)
+        return 0
+    if argv == ["caps"]:
+        print(caps)
+        return 0
+    if len(argv) == 2 and argv[0] == "version":
+        if int(argv[1] or 0) != int(version):
+            sys.stderr.write("CPT version %d rejected: can't migrate\n" % int(argv[1] or 0))
+            return 2
+        return 0
+    if len(argv) == 2 and argv[0] == "caps":
+        if int(argv[1] or 0) & ~int(caps):
+            sys.stderr.write("Insufficient CPU capabilities: can't migrate\n")
+            return 2
+        return 0
+    sys.stderr.write("Usage:\tvzcptcheck <command> [argument ...]\n")
+    return 1
+
+
+def run_vzcptcheck():
+    """vzcptcheck's command line, on the node the wrapper's environment names."""
+    vz = Vzctl(os.environ["VZSTANDIN_STATE"], os.environ.get("VZSTANDIN_DIALECT", "legacy"),
+               os.environ.get("VZSTANDIN_NODE", "node"))
+    sys.exit(vzcptcheck(vz, sys.argv[1:]))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ import time
 from ManageVE import (Exit, GroupSurvived, OCF_ERR_CONFIGURED, OCF_ERR_INSTALLED, OCF_SUCCESS,
                       TRUE_WORDS, check_level, check_level_problem, deadline_from_env, exit_reason,
                       getenv, log, param_problems, read_params, shown, spawn, vzctl_runnable)
+from manage_ve.compat import legacy_on_upstream_kernel
+from manage_ve.kernel import veinfo_path
 from manage_ve.vzctl import VZ_LOCKED, Result, status_of
 
 
@@ -44,12 +46,16 @@ class Agent(object):
         if self.problems:
             report_problems(self.problems)
 
+    def deadline(self, share):
+        """When a call given `share` of the time left must be over."""
+        return time.monotonic() + max(0.0, self.end - time.monotonic()) * share
+
     def run(self, args, share=1.0):
         """Run `vzctl ARGS`, retrying while another vzctl holds the container's lock (9).
 
         `share` is the fraction of the time left that this call may use, so that later
         steps (the fallback stops after a failed checkpoint) keep some."""
-        end = time.monotonic() + max(0.0, self.end - time.monotonic()) * share
+        end = self.deadline(share)
         pause = 0.5
         while True:
             log("DEBUG", "running %r" % ([self.vzctl] + list(args),))
@@ -90,4 +96,19 @@ def do_validate(agent):
     agent.require_config()
     if check_level() >= 10:   # OCF 1.1: only level 10 checks this host
         require_vzctl(agent.vzctl)
+        require_dumpfile_honoured(agent)
     return OCF_SUCCESS
+
+
+def require_dumpfile_honoured(agent):
+    """OCF_ERR_INSTALLED (this node only) when `dumpfile` is set on a node whose vzctl works
+    on an upstream kernel (compat.legacy_on_upstream_kernel), which ignores --dumpfile, so
+    that stop there stops hard and keeps no memory."""
+    if not agent.dumpfile or not legacy_on_upstream_kernel(agent):
+        return
+    res = agent.run(["status", agent.veid])
+    if res.rc == 0:
+        raise Exit(OCF_ERR_INSTALLED, "dumpfile=%s cannot be honoured on this node: vzctl runs "
+                   "on an upstream kernel (no %s) and ignores --dumpfile there, so stop stops "
+                   "container %s without keeping its memory" % (shown(agent.dumpfile),
+                                                               veinfo_path(), agent.veid))

@@ -35,6 +35,20 @@ deleted. Before a cold start, the default dump that vzctl start would restore by
 (DUMPDIR/Dump.ID with DUMPDIR from vz_conf, or PRIVATE/dump/Dump on OpenVZ 7, e.g. left by \
 VE_STOP_MODE=suspend) is set aside the same way.
 
+A dump is restored only where it can work. The provenance record also holds what the dump \
+needs of a node: for a legacy CPT image the output of vzcptcheck version and vzcptcheck caps \
+on the node that wrote it, for an OpenVZ 7 CRIU image the CPU flags every processor there has \
+(/proc/cpuinfo), and the kernel release (recorded, not compared). Start and migrate_from \
+restore a legacy dump only when this node's CPT version is the same and its capabilities \
+include the recorded ones, an OpenVZ 7 dump only when this node's CPUs have every recorded \
+flag; otherwise the dump is set aside as dumpfile.stale-TIME, the reason logged, and the \
+container started cold. vzcptcheck is looked for beside vzctl, then in /usr/sbin, /usr/bin, \
+/sbin and /bin. When either side cannot tell (vzcptcheck missing or failing, a record without \
+these fields) a warning is logged and the dump restored, as vzmigrate does: the restore itself \
+refuses an image the kernel cannot take. Legacy vzctl 4.x on an upstream kernel (no /proc/vz, \
+and vzcptcheck finds no CPT module) ignores --dumpfile: there stop stops the container without checkpoint and logs that its \
+memory is not kept, and validate-all with OCF_CHECK_LEVEL=10 returns 5 when dumpfile is set.
+
 The dump directory is untrusted until proven otherwise: whoever can write to it can plant a \
 symlink or an image for root to restore. The agent reads, renames, removes or checkpoints \
 into it only when it and every directory above it up to its filesystem's mount point are \
@@ -169,7 +183,9 @@ MAN_DATA = {
          "OpenVZ kernel, the agent's library is missing, damaged or of another version, or when "
          "starting the container's configuration or private area is missing on this node, "
          "its start is disabled there (vzctl exit 105: DISABLED=yes in this node's container "
-         "config), or vzctl has a default dump the agent cannot find. Stop returns 5 only when "
+         "config), or vzctl has a default dump the agent cannot find; validate-all with "
+         "OCF_CHECK_LEVEL=10 when dumpfile is set and vzctl runs on an upstream kernel, "
+         "which ignores --dumpfile. Stop returns 5 only when "
          "vzctl is missing and the container may still run."),
         (6, "OCF_ERR_CONFIGURED", "Wrong on every node: a parameter is invalid (malformed "
          "veid, relative path, bad boolean, checkpointing without dumpfile, a dumpfile with whitespace or shell "
@@ -187,7 +203,10 @@ MAN_DATA = {
          "without checkpoint"),
         ("dumpfile", "the checkpoint image (file, or CRIU directory on OpenVZ 7)"),
         ("dumpfile.provenance", "who wrote the dump: container, kind (stop or migration), "
-         "node, time, target node"),
+         "node, time, target node, and what it needs of a node: kernel_release, cpt_version "
+         "and cpt_caps (legacy) or cpu_flags (OpenVZ 7)"),
+        ("/usr/sbin/vzcptcheck", "legacy: the CPT version and CPU capabilities recorded with "
+         "a dump and compared before restoring it"),
         ("dumpfile.coldstart", "when and where the container was last started cold; older "
          "dumps are stale"),
         ("dumpfile.stale-TIME, dumpfile.failed-TIME", "dumps set aside (UTC time), with their "

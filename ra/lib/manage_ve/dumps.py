@@ -10,7 +10,7 @@ import os
 import time
 
 from ManageVE import AGENT, Exit, OCF_ERR_GENERIC, getenv, log
-from manage_ve import trust
+from manage_ve import compat, kernel, trust
 
 KINDS = ("stop", "migration")
 CLOCK_SKEW = 3600.0   # seconds a record's time may be ahead of this node's clock
@@ -214,7 +214,7 @@ class Dumps(object):
             why = trust.entry_problem(extra)
             if why:
                 return "OpenVZ 7 would read %s: %s" % (extra, why)
-        return None
+        return compat.incompatibility(self.agent, rec, os.path.isdir(self.path))
 
     def older_than_cold_start(self, rec, written):
         try:
@@ -334,6 +334,11 @@ class Dumps(object):
         if why:
             log("ERROR", "not checkpointing container %s: %s" % (agent.veid, why))
             return False
+        if compat.legacy_on_upstream_kernel(agent):
+            log("WARNING", "not checkpointing container %s: this node runs legacy vzctl on an "
+                "upstream kernel (no %s, no CPT module), which ignores --dumpfile; its memory "
+                "is not kept" % (agent.veid, kernel.veinfo_path()))
+            return False
         try:
             if self.present():
                 why = self.foreign()
@@ -382,6 +387,7 @@ class Dumps(object):
                ("resource", getenv("OCF_RESOURCE_INSTANCE"))]
         if kind == "migration":
             rec.append(("target", target))
+        rec += compat.node_facts(agent, os.path.isdir(tmp))
         try:
             fsync_path(tmp)
             # the record first, then the image: a crash in between leaves a record without

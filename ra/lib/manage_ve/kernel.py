@@ -29,6 +29,12 @@ def source():
     return "the kernel's list of running containers (%s)" % path
 
 
+def openvz_kernel():
+    """Whether this kernel has OpenVZ's /proc/vz, as legacy vzctl tells the kernels apart
+    (src/lib/env.c:97-98)."""
+    return os.path.lexists(veinfo_path())
+
+
 def running_ids(path):
     """The IDs the kernel lists as running (digits without leading zeros, names in lower case),
     an empty set when there is no OpenVZ kernel, or None when the list cannot be read."""

@@ -17,7 +17,7 @@ read up to a bound; they are written with O_CREAT|O_EXCL|O_NOFOLLOW.
 import os
 import stat
 
-RECORD_LIMIT = 4096   # bytes; the agent's records are a few hundred
+RECORD_LIMIT = 8192   # bytes; a record is a few hundred, with a CPU's flags a few thousand
 
 
 class Untrusted(Exception):
