@@ -70,7 +70,8 @@ class Story:
         log = self.cluster.node(node).host_path(STATE + "/calls.log")
         if not log.exists():
             return []
-        return [json.loads(line)["argv"] for line in log.read_text().splitlines()]
+        entries = (json.loads(line) for line in log.read_text().splitlines())
+        return [entry["argv"] for entry in entries if "argv" in entry]   # not the checkpoint workers
 
     def lifecycle_calls(self, node, since=0):
         """vzctl calls that change the container (status and exec left out)."""
