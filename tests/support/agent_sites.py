@@ -6,12 +6,12 @@ directories are world-accessible (ocf-tester runs the agent as `nobody`).  The f
 use these are in tests/agent/conftest.py.
 """
 import os
-import shutil
 import subprocess
 import tempfile
 
 import pytest
 
+from support.tools import in_ci, require_tools
 from support.vzctl_standin import Node
 from support.vzctl_wrapper import write_wrapper
 
@@ -25,22 +25,19 @@ def compile_agent_library():
     the agent never writes bytecode itself, and compiling its library on each call is a sixth of a test's time."""
     subprocess.run([AGENT_PYTHON, "-m", "compileall", "-q", os.path.join(REPO, "ra", "lib")], check=True,
                    stdout=subprocess.DEVNULL, timeout=120)
+
+
 DTD_DIR = "/usr/share/resource-agents"
 
 
 def need_tool(name):
     """The tool's path; a missing tool fails under CI=true and skips elsewhere."""
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("%s is not installed" % name)
-        pytest.skip("%s is not installed" % name)
-    return path
+    return require_tools(name)[0]
 
 
 def need_root():
     if os.geteuid() != 0:
-        if os.environ.get("CI") == "true":
+        if in_ci():
             pytest.fail("this test needs root")
         pytest.skip("this test needs root")
 
